@@ -1,0 +1,22 @@
+/* app.h - the daemon's shared state, one instance, owned by main. */
+#ifndef CONVENED_APP_H
+#define CONVENED_APP_H
+
+#include <time.h>
+
+struct event_base;
+struct config;
+struct db;
+
+struct app {
+	struct event_base *base;
+	struct config *cfg;
+	struct db *db;
+	time_t started;
+	int draining; /* set on SIGTERM: refuse new work, finish in flight */
+};
+
+/* The single instance (set by main before anything else runs). */
+extern struct app *app_instance;
+
+#endif

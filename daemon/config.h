@@ -1,0 +1,110 @@
+/* config.h - convened.conf: INI parsed with inih, every key typed and checked. */
+#ifndef CONVENED_CONFIG_H
+#define CONVENED_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_MAX_PLUGINS   16
+#define CONFIG_MAX_PLUGIN_KV 64
+#define CONFIG_MAX_OFFSETS   8
+
+/* One key = value line of a [plugin NAME] section, kept for the plugin. */
+struct config_kv {
+	char *key;
+	char *value;
+	int line;
+};
+
+/* One [plugin NAME] section. */
+struct config_plugin {
+	char *name;     /* NAME from the section header */
+	char *file;     /* "file" key, default "<name>.so" in plugin_dir */
+	char *channels; /* "channels" key: comma-separated list, or NULL */
+	int line;       /* line of the section header */
+	struct config_kv kv[CONFIG_MAX_PLUGIN_KV]; /* every other key */
+	size_t nkv;
+};
+
+/* Reminder offsets for one kind of event or deadline, as ISO 8601
+ * durations ("P30D", "PT2H"). */
+struct config_reminders {
+	char *kind; /* "seminar", "grant_submission", ... */
+	char *offsets[CONFIG_MAX_OFFSETS];
+	size_t n;
+};
+
+struct config {
+	char *path; /* the file read */
+
+	/* [convened] */
+	char *listen;        /* address to bind, default 127.0.0.1 */
+	int port;            /* default 8080 */
+	char *base_url;      /* public URL, default http://127.0.0.1:8080 */
+	char *admin_token;   /* bearer token for /api/ (>= 32 chars) */
+	char *plugin_dir;    /* where plugins live */
+	char *template_dir;  /* config/templates */
+	char *instance;      /* this daemon's name in outbox leases */
+	int migrate;         /* apply migrations at start (default yes) */
+	char *sql_dir;       /* migrations directory */
+	int watchdog;        /* sd_notify WATCHDOG=1 when asked (default yes) */
+
+	/* [database] */
+	char *db_conninfo; /* libpq conninfo; env CONVENED_DATABASE wins */
+	int db_pool_size;  /* default 4 */
+	int db_reconnect_min_ms;
+	int db_reconnect_max_ms;
+	int db_query_timeout_ms; /* a queued query older than this fails */
+
+	/* [http] */
+	size_t http_max_body;   /* default 1 MiB */
+	size_t http_max_header; /* default 8 KiB */
+	int http_timeout_s;     /* default 30 */
+
+	/* [outbox] */
+	int outbox_batch;         /* rows claimed at once, default 100 */
+	int outbox_lease_s;       /* default 60 */
+	int outbox_max_attempts;  /* default 8 */
+	int outbox_retry_base_s;  /* default 30 */
+	int outbox_retry_max_s;   /* default 3600 */
+	int outbox_rescan_s;      /* periodic re-scan, default 30 */
+	int outbox_notify_window_s; /* NOTIFY only for rows due sooner */
+
+	/* [reminders] kind = P7D, P1D */
+	struct config_reminders reminders[16];
+	size_t nreminders;
+
+	/* [calendar] */
+	char *cal_name;         /* X-WR-CALNAME prefix */
+	char *cal_organizer;    /* ORGANIZER address, mailto: added */
+	char *cal_organizer_name;
+	char *cal_refresh;      /* ISO 8601 duration, default PT1H */
+	char *cal_prodid;
+
+	/* [plugin NAME] */
+	struct config_plugin plugins[CONFIG_MAX_PLUGINS];
+	size_t nplugins;
+};
+
+/* Read PATH into a fresh config.  On error returns NULL and writes
+ * "file:line: reason" into err. */
+struct config *config_load(const char *path, char *err, size_t errlen);
+
+/* Same, from a string (for tests); name is used in messages. */
+struct config *config_load_string(const char *text, const char *name,
+                                  char *err, size_t errlen);
+
+void config_free(struct config *c);
+
+/* The reminder offsets configured for KIND, or NULL (count in *n). */
+char *const *config_reminders_for(const struct config *c, const char *kind,
+                                  size_t *n);
+
+/* A plugin section's value for KEY, or NULL. */
+const char *config_plugin_get(const struct config_plugin *p, const char *key);
+
+/* Parse an ISO 8601 duration of the forms PnW, PnD, PTnH, PTnM, PTnS and
+ * combinations like P1DT2H (no years or months).  Sets *days and *seconds.
+ * Returns 0, or -1 when malformed. */
+int config_parse_duration(const char *s, int *days, long *seconds);
+
+#endif

@@ -1,0 +1,135 @@
+/* plugin.h - the one header a convened plugin includes: the plugin ABI. */
+#ifndef CONVENED_PLUGIN_H
+#define CONVENED_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Rules of this ABI (Redis-module style):
+ *  - Both structs start with the ABI version and their own size.
+ *  - Fields are only ever appended; a plugin built against an older header
+ *    sees a prefix of what the host offers (check host->size before using a
+ *    field added later).
+ *  - CV_PLUGIN_ABI changes only when an existing field changes meaning.
+ *
+ * A plugin is a shared object exporting one symbol, CV_PLUGIN_ENTRY_SYMBOL,
+ * of type cv_plugin_entry_fn.  The host dlopen()s it with RTLD_NOW|RTLD_LOCAL
+ * and refuses it (naming the file and the reason) when the symbol is missing,
+ * the ABI version differs, the size is too small, or init fails.
+ *
+ * Threads: every callback is called on the host's event loop thread.  A
+ * plugin may run threads of its own; from those it may only call
+ * host->done() and host->log().
+ */
+
+#define CV_PLUGIN_ABI 1
+#define CV_PLUGIN_ENTRY_SYMBOL "cv_plugin_entry"
+
+struct event_base;
+struct cv_plugin_ctx; /* opaque: the host's handle for one loaded plugin */
+
+enum cv_log_level { CV_LOG_ERR = 0, CV_LOG_WARN, CV_LOG_INFO, CV_LOG_DEBUG };
+
+/* The outcome of one delivery, reported through host->done(). */
+enum cv_result {
+	CV_OK = 0,    /* delivered: the outbox row becomes 'sent' */
+	CV_RETRY = 1, /* temporary: try again later (backoff, or retry_after) */
+	CV_FAIL = 2   /* permanent: the row becomes 'failed' with the reason */
+};
+
+/*
+ * One notification, rendered by the host and ready to send.  Strings are
+ * UTF-8 and NUL-terminated; optional ones are NULL when absent.  Everything
+ * is owned by the host and valid only during the deliver() call: a plugin
+ * that sends later must copy what it needs.
+ */
+struct cv_message {
+	uint32_t size;         /* sizeof(struct cv_message) of the host */
+	int64_t id;            /* outbox row id */
+	const char *kind;      /* e.g. "event_reminder", "registration_confirmed" */
+	const char *channel;   /* the channel this plugin was routed, e.g. "email" */
+	const char *recipient; /* address, e.g. "anna@example.se" */
+	const char *recipient_name; /* display name, or NULL */
+	const char *language;       /* "en", "sv", "it", "pl", "es", "fi" */
+	const char *message_id;     /* "<...@...>", stable for the outbox row */
+	const char *subject;        /* rendered subject, one line, unencoded */
+	const char *text;           /* rendered text/plain body */
+	const char *html;           /* rendered text/html body, or NULL */
+	const char *ical;           /* iCalendar object (with METHOD), or NULL */
+	const char *ical_method;    /* "REQUEST", "CANCEL", "PUBLISH" or NULL */
+	const char *unsubscribe_url;/* List-Unsubscribe target, or NULL */
+	int64_t created_at;         /* unix seconds the row was created */
+};
+
+/* Functions the host offers a plugin.  Fields are only ever appended. */
+struct cv_host {
+	uint32_t abi;  /* CV_PLUGIN_ABI */
+	uint32_t size; /* sizeof(struct cv_host) of the host */
+
+	/* Log a line prefixed with the plugin's name.  Thread-safe. */
+	void (*log)(struct cv_plugin_ctx *ctx, enum cv_log_level level,
+	            const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+	/* The value of KEY in the plugin's own [plugin NAME] config section,
+	 * or NULL when absent.  The string lives as long as the plugin. */
+	const char *(*conf)(struct cv_plugin_ctx *ctx, const char *key);
+
+	/* The host's event loop (for plugins that add events of their own). */
+	struct event_base *(*base)(struct cv_plugin_ctx *ctx);
+
+	/* Report the outcome of deliver() for TOKEN.  Call it exactly once per
+	 * delivery, from any thread.  retry_after_s is used with CV_RETRY (0:
+	 * the outbox's own backoff).  reason (copied) is kept on the row for
+	 * CV_RETRY and CV_FAIL and may be NULL for CV_OK. */
+	void (*done)(struct cv_plugin_ctx *ctx, uint64_t token,
+	             enum cv_result result, unsigned retry_after_s,
+	             const char *reason);
+
+	/* Render a calendar feed asynchronously.  FEED is "public",
+	 * "projects/<slug>" or "personal/<token>".  cb gets the iCalendar
+	 * text (NULL with len 0 on error; the buffer is valid only during
+	 * the call).  Returns 0, or -1 when the renderer is unavailable. */
+	int (*calendar)(struct cv_plugin_ctx *ctx, const char *feed,
+	                void (*cb)(void *arg, const char *ics, size_t len),
+	                void *arg);
+
+	/* The host's public base URL, e.g. "https://events.example.org". */
+	const char *(*base_url)(struct cv_plugin_ctx *ctx);
+};
+
+/* What a plugin exports.  Any callback may be NULL when not needed. */
+struct cv_plugin {
+	uint32_t abi;  /* CV_PLUGIN_ABI */
+	uint32_t size; /* sizeof(struct cv_plugin) */
+	const char *name;
+	/* NULL-terminated list of the config keys the plugin understands
+	 * (besides "file" and "channels", which the host handles).  The host
+	 * rejects any other key in the section with file:line. */
+	const char *const *config_keys;
+
+	/* Start.  Store the plugin's state in *state.  On failure return -1
+	 * and write the reason into err; the host stops start-up. */
+	int (*init)(struct cv_plugin_ctx *ctx, const struct cv_host *host,
+	            void **state, char *err, size_t errlen);
+
+	/* A channel: send M.  Return 0 when accepted (the outcome follows
+	 * through host->done with TOKEN, possibly before deliver returns), or
+	 * -1 when it could not even be queued (the host treats it as CV_RETRY
+	 * and will not wait for done). */
+	int (*deliver)(void *state, const struct cv_message *m, uint64_t token);
+
+	/* A publisher: an item changed.  WHAT is "event", "deadline" or
+	 * "project"; ID is its id; SLUG the project's slug (or NULL). */
+	void (*changed)(void *state, const char *what, int64_t id,
+	                const char *slug);
+
+	/* Stop: finish or abandon work in flight (report it through done, as
+	 * CV_RETRY if not sent), join threads, free state. */
+	void (*shutdown)(void *state);
+};
+
+typedef const struct cv_plugin *(*cv_plugin_entry_fn)(void);
+
+#endif /* CONVENED_PLUGIN_H */
