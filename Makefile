@@ -1,0 +1,123 @@
+# convened - build, run, check, bench, install.
+# Sources are picked up by wildcard: daemon/*.c is the daemon, ctl/*.c is
+# convenectl, plugins/NAME/*.c is plugin NAME.so, tests/unit/test_*.c are
+# cmocka tests linked with the daemon's objects (all but main.o).
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CC       ?= cc
+PKGS     := libevent libevent_pthreads libpq libesmtp-1.0 libical jansson inih \
+            libsodium libsystemd zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -Idaemon -Iplugins \
+            $(PKG_CFLAGS)
+LDFLAGS  ?=
+LIBS     := $(PKG_LIBS) -lpthread -ldl
+
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+DAEMON_SRC := $(wildcard daemon/*.c)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ    := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
+CTL_SRC    := $(wildcard ctl/*.c)
+CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
+PLUGIN_DIRS := $(patsubst plugins/%/,%,$(sort $(dir $(wildcard plugins/*/*.c))))
+PLUGINS    := $(PLUGIN_DIRS:%=$(BUILD)/plugins/%.so)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:%.c=$(BUILD)/%)
+HEADERS    := $(wildcard daemon/*.h plugins/*.h plugins/*/*.h ctl/*.h)
+
+BINS := $(BUILD)/convened $(if $(CTL_SRC),$(BUILD)/convenectl)
+
+.PHONY: all run check check-unit check-integration check-faults deps asan \
+        install clean bench fuzz format
+
+all: $(BINS) $(PLUGINS) $(UNIT_BIN)
+
+$(BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/convened: $(DAEMON_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -rdynamic -o $@ $^ $(LIBS)
+
+$(BUILD)/ctl/%.o: ctl/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CURL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/convenectl: $(CTL_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(LIBS)
+
+.SECONDEXPANSION:
+$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $(filter %.c,$^) $(LIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJ) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(CMOCKA_LIBS) $(LIBS)
+
+# Install missing Debian packages (idempotent; does nothing when all present).
+deps:
+	@sh scripts/deps.sh
+
+# AddressSanitizer + UBSan build of everything, in build-asan/.
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g $(SAN)" \
+		LDFLAGS="$(SAN)" all
+
+# Run convened in the foreground on its defaults (private cluster in ./var).
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/run.sh
+
+# The whole test suite; ends with one line "N passed, N failed".
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory asan
+	@sh tests/run.sh
+
+check-faults: deps
+	@$(MAKE) --no-print-directory all
+	@FAULTS=full sh tests/run.sh faults
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh
+
+fuzz:
+	@sh tests/fuzz/run.sh
+
+format:
+	clang-format -i $(wildcard daemon/*.[ch] ctl/*.[ch] plugins/*.h plugins/*/*.[ch] tests/unit/*.c tests/fuzz/*.c)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/lib/convened/plugins \
+		$(DESTDIR)$(PREFIX)/share/convened/sql \
+		$(DESTDIR)$(PREFIX)/share/convened/templates \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system \
+		$(DESTDIR)$(PREFIX)/share/doc/convened
+	install -m 0755 $(BUILD)/convened $(DESTDIR)$(PREFIX)/sbin/convened
+	if [ -f $(BUILD)/convenectl ]; then install -m 0755 $(BUILD)/convenectl $(DESTDIR)$(PREFIX)/bin/convenectl; fi
+	for p in $(PLUGINS); do install -m 0755 $$p $(DESTDIR)$(PREFIX)/lib/convened/plugins/; done
+	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/convened/sql/
+	cp -R config/templates/. $(DESTDIR)$(PREFIX)/share/convened/templates/
+	install -m 0644 config/convened.conf $(DESTDIR)$(PREFIX)/share/doc/convened/convened.conf.example
+	sed 's|@PREFIX@|$(PREFIX)|g' systemd/convened.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/convened.service
+	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; true
+	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man5/; done; true
+	for m in man/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
+
+clean:
+	rm -rf build build-asan build-fuzz
