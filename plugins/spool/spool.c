@@ -1,0 +1,361 @@
+/* spool.c - the spool plugin: every message becomes an RFC 5322 file in a
+ * maildir (tmp/ then rename into new/), written by one worker thread. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mime.h"
+#include "plugin.h"
+
+struct job {
+	struct job *next;
+	uint64_t token;
+	int64_t id;
+	char *data;
+	size_t len;
+};
+
+struct spool {
+	struct cv_plugin_ctx *ctx;
+	const struct cv_host *host;
+	char *dir;
+	char *from;
+	char host_name[256];
+	int do_fsync;
+	unsigned long seq;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *head, **tail;
+	int stop;
+};
+
+static const char *const spool_keys[] = {"maildir", "from", "fsync", NULL};
+
+static int mkdir_p(const char *path)
+{
+	char *p = strdup(path);
+
+	if (!p)
+		return -1;
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+				goto fail;
+			*s = '/';
+		}
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		goto fail;
+	free(p);
+	return 0;
+fail:
+	free(p);
+	return -1;
+}
+
+/* Write one job; returns 0 or an errno value. */
+static int write_job(struct spool *sp, struct job *j)
+{
+	char name[512], tmp[1024], dst[1024];
+	struct timespec ts;
+	unsigned long seq;
+	size_t off = 0;
+	int fd, e;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	seq = ++sp->seq; /* worker thread only */
+	snprintf(name, sizeof(name), "%lld.M%ldP%dQ%lu_%" PRId64 ".%s",
+	         (long long)ts.tv_sec, ts.tv_nsec / 1000, (int)getpid(), seq,
+	         j->id, sp->host_name);
+	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", sp->dir, name);
+	snprintf(dst, sizeof(dst), "%s/new/%s", sp->dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return errno;
+	while (off < j->len) {
+		ssize_t w = write(fd, j->data + off, j->len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (sp->do_fsync && fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, dst) < 0)
+		goto fail;
+	return 0;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return e;
+}
+
+static void *worker(void *arg)
+{
+	struct spool *sp = arg;
+
+	for (;;) {
+		struct job *j;
+		int e;
+
+		pthread_mutex_lock(&sp->mu);
+		while (!sp->head && !sp->stop)
+			pthread_cond_wait(&sp->cv, &sp->mu);
+		j = sp->head;
+		if (j) {
+			sp->head = j->next;
+			if (!sp->head)
+				sp->tail = &sp->head;
+		}
+		pthread_mutex_unlock(&sp->mu);
+		if (!j)
+			return NULL; /* stop and queue empty */
+		e = write_job(sp, j);
+		if (e == 0) {
+			sp->host->done(sp->ctx, j->token, CV_OK, 0, NULL);
+		} else {
+			char why[256];
+			snprintf(why, sizeof(why), "spool %s: %s", sp->dir,
+			         strerror(e));
+			sp->host->done(sp->ctx, j->token, CV_RETRY, 0, why);
+		}
+		free(j->data);
+		free(j);
+	}
+}
+
+static int spool_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
+                      void **state, char *err, size_t errlen)
+{
+	const char *dir = host->conf(ctx, "maildir");
+	const char *fs = host->conf(ctx, "fsync");
+	const char *from = host->conf(ctx, "from");
+	static const char *const sub[] = {"tmp", "new", "cur"};
+	struct spool *sp;
+
+	if (!dir || !*dir) {
+		snprintf(err, errlen, "missing key 'maildir'");
+		return -1;
+	}
+	if (from && !mime_header_ok(from)) {
+		snprintf(err, errlen, "bad 'from': control characters");
+		return -1;
+	}
+	sp = calloc(1, sizeof(*sp));
+	if (!sp || !(sp->dir = strdup(dir))) {
+		free(sp);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	sp->ctx = ctx;
+	sp->host = host;
+	sp->do_fsync = !(fs && (strcmp(fs, "no") == 0 || strcmp(fs, "0") == 0 ||
+	                        strcmp(fs, "false") == 0));
+	if (gethostname(sp->host_name, sizeof(sp->host_name) - 1) < 0)
+		strcpy(sp->host_name, "localhost");
+	for (char *p = sp->host_name; *p; p++)
+		if (*p == '/' || *p == ':')
+			*p = '_';
+	for (size_t i = 0; i < 3; i++) {
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
+		if (mkdir_p(path) < 0) {
+			snprintf(err, errlen, "cannot create %s: %s", path,
+			         strerror(errno));
+			goto fail;
+		}
+	}
+	if (from) {
+		sp->from = strdup(from);
+	} else {
+		const char *url = host->base_url(ctx);
+		const char *h = url ? strstr(url, "://") : NULL;
+		size_t n;
+		h = h ? h + 3 : "localhost";
+		n = strcspn(h, ":/");
+		if (asprintf(&sp->from, "convened <noreply@%.*s>", (int)n, h) <
+		    0)
+			sp->from = NULL;
+	}
+	if (!sp->from) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	pthread_mutex_init(&sp->mu, NULL);
+	pthread_cond_init(&sp->cv, NULL);
+	sp->tail = &sp->head;
+	if (pthread_create(&sp->thread, NULL, worker, sp) != 0) {
+		snprintf(err, errlen, "cannot start the writer thread");
+		goto fail;
+	}
+	host->log(ctx, CV_LOG_INFO, "writing to %s/new", dir);
+	*state = sp;
+	return 0;
+fail:
+	free(sp->from);
+	free(sp->dir);
+	free(sp);
+	return -1;
+}
+
+static void put_part(FILE *f, const char *ctype, const char *body)
+{
+	fprintf(f,
+	        "Content-Type: %s\nContent-Transfer-Encoding: "
+	        "quoted-printable\n\n",
+	        ctype);
+	mime_put_qp(f, body);
+}
+
+/* Build the whole message; NULL with *why set when it cannot be sent. */
+static char *build(struct spool *sp, const struct cv_message *m, size_t *len,
+                   const char **why)
+{
+	const char *hdrs[] = {
+	        m->recipient, m->recipient_name,  m->subject,    m->message_id,
+	        m->kind,      m->unsubscribe_url, m->ical_method};
+	char *buf = NULL;
+	FILE *f;
+	int multi = m->html || m->ical;
+	char boundary[64];
+
+	if (!m->recipient || !*m->recipient || !m->text) {
+		*why = "message without recipient or text";
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
+		if (!mime_header_ok(hdrs[i])) {
+			*why = "control character in a header value";
+			return NULL;
+		}
+	if (strchr(m->recipient, '<') || strchr(m->recipient, '>') ||
+	    strchr(m->recipient, ',') || !strchr(m->recipient, '@')) {
+		*why = "malformed recipient address";
+		return NULL;
+	}
+	f = open_memstream(&buf, len);
+	if (!f) {
+		*why = "out of memory";
+		return NULL;
+	}
+	fprintf(f, "From: %s\nTo: ", sp->from);
+	mime_put_address(f, m->recipient_name, m->recipient, 4);
+	fputs("\nSubject: ", f);
+	mime_put_words(f, m->subject ? m->subject : "", 9);
+	fputs("\nDate: ", f);
+	mime_put_date(f, time(NULL));
+	if (m->message_id)
+		fprintf(f, "\nMessage-ID: %s", m->message_id);
+	if (m->unsubscribe_url)
+		fprintf(f, "\nList-Unsubscribe: <%s>", m->unsubscribe_url);
+	fprintf(f,
+	        "\nMIME-Version: 1.0\nX-Convened-Kind: %s\n"
+	        "X-Convened-Outbox-Id: %" PRId64 "\n",
+	        m->kind ? m->kind : "", m->id);
+	if (!multi) {
+		put_part(f, "text/plain; charset=utf-8", m->text);
+	} else {
+		snprintf(boundary, sizeof(boundary), "=_cv_%" PRId64 "_%lx",
+		         m->id, (unsigned long)time(NULL));
+		fprintf(f,
+		        "Content-Type: multipart/alternative; "
+		        "boundary=\"%s\"\n\n",
+		        boundary);
+		fprintf(f, "--%s\n", boundary);
+		put_part(f, "text/plain; charset=utf-8", m->text);
+		if (m->html) {
+			fprintf(f, "--%s\n", boundary);
+			put_part(f, "text/html; charset=utf-8", m->html);
+		}
+		if (m->ical) {
+			char ct[128];
+			snprintf(ct, sizeof(ct),
+			         "text/calendar; charset=utf-8; method=%s",
+			         m->ical_method ? m->ical_method : "PUBLISH");
+			fprintf(f, "--%s\n", boundary);
+			put_part(f, ct, m->ical);
+		}
+		fprintf(f, "--%s--\n", boundary);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		*why = "out of memory";
+		return NULL;
+	}
+	return buf;
+}
+
+static int spool_deliver(void *state, const struct cv_message *m,
+                         uint64_t token)
+{
+	struct spool *sp = state;
+	const char *why = NULL;
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return -1;
+	j->data = build(sp, m, &j->len, &why);
+	if (!j->data) {
+		free(j);
+		sp->host->done(sp->ctx, token, CV_FAIL, 0, why);
+		return 0;
+	}
+	j->token = token;
+	j->id = m->id;
+	pthread_mutex_lock(&sp->mu);
+	*sp->tail = j;
+	sp->tail = &j->next;
+	pthread_cond_signal(&sp->cv);
+	pthread_mutex_unlock(&sp->mu);
+	return 0;
+}
+
+static void spool_shutdown(void *state)
+{
+	struct spool *sp = state;
+
+	/* the queue holds only local file writes: finish them */
+	pthread_mutex_lock(&sp->mu);
+	sp->stop = 1;
+	pthread_cond_signal(&sp->cv);
+	pthread_mutex_unlock(&sp->mu);
+	pthread_join(sp->thread, NULL);
+	pthread_mutex_destroy(&sp->mu);
+	pthread_cond_destroy(&sp->cv);
+	free(sp->from);
+	free(sp->dir);
+	free(sp);
+}
+
+static const struct cv_plugin spool_plugin = {
+        .abi = CV_PLUGIN_ABI,
+        .size = sizeof(struct cv_plugin),
+        .name = "spool",
+        .config_keys = spool_keys,
+        .init = spool_init,
+        .deliver = spool_deliver,
+        .shutdown = spool_shutdown,
+};
+
+__attribute__((visibility("default"))) const struct cv_plugin *
+cv_plugin_entry(void)
+{
+	return &spool_plugin;
+}
