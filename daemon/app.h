@@ -19,4 +19,11 @@ struct app {
 /* The single instance (set by main before anything else runs). */
 extern struct app *app_instance;
 
+/* Run FN on SIGHUP, after the logs are reopened (e.g. reload templates). */
+void app_on_reload(void (*fn)(void));
+
+/* On SIGTERM the daemon stops taking work and waits (up to 10 s) until
+ * every registered FN returns 1: "nothing of mine is in flight". */
+void app_on_drain(int (*fn)(void));
+
 #endif

@@ -1,4 +1,5 @@
-/* config.h - convened.conf: INI parsed with inih, every key typed and checked. */
+/* config.h - convened.conf: INI parsed with inih, every key typed and checked.
+ */
 #ifndef CONVENED_CONFIG_H
 #define CONVENED_CONFIG_H
 
@@ -37,16 +38,17 @@ struct config {
 	char *path; /* the file read */
 
 	/* [convened] */
-	char *listen;        /* address to bind, default 127.0.0.1 */
-	int port;            /* default 8080 */
-	char *base_url;      /* public URL, default http://127.0.0.1:8080 */
-	char *admin_token;   /* bearer token for /api/ (>= 32 chars) */
-	char *plugin_dir;    /* where plugins live */
-	char *template_dir;  /* config/templates */
-	char *instance;      /* this daemon's name in outbox leases */
-	int migrate;         /* apply migrations at start (default yes) */
-	char *sql_dir;       /* migrations directory */
-	int watchdog;        /* sd_notify WATCHDOG=1 when asked (default yes) */
+	char *listen;       /* address to bind, default 127.0.0.1 */
+	int port;           /* default 8080 */
+	char *base_url;     /* public URL, default http://127.0.0.1:8080 */
+	char *admin_token;  /* bearer token for /api/ (>= 32 chars) */
+	char *plugin_dir;   /* where plugins live */
+	char *template_dir; /* config/templates */
+	char *instance;     /* this daemon's name in outbox leases */
+	int migrate;        /* apply migrations at start (default yes) */
+	char *sql_dir;      /* migrations directory */
+	int watchdog;       /* sd_notify WATCHDOG=1 when asked (default yes) */
+	char *admin_token_file; /* file holding the token instead */
 
 	/* [database] */
 	char *db_conninfo; /* libpq conninfo; env CONVENED_DATABASE wins */
@@ -61,12 +63,12 @@ struct config {
 	int http_timeout_s;     /* default 30 */
 
 	/* [outbox] */
-	int outbox_batch;         /* rows claimed at once, default 100 */
-	int outbox_lease_s;       /* default 60 */
-	int outbox_max_attempts;  /* default 8 */
-	int outbox_retry_base_s;  /* default 30 */
-	int outbox_retry_max_s;   /* default 3600 */
-	int outbox_rescan_s;      /* periodic re-scan, default 30 */
+	int outbox_batch;           /* rows claimed at once, default 100 */
+	int outbox_lease_s;         /* default 60 */
+	int outbox_max_attempts;    /* default 8 */
+	int outbox_retry_base_s;    /* default 30 */
+	int outbox_retry_max_s;     /* default 3600 */
+	int outbox_rescan_s;        /* periodic re-scan, default 30 */
 	int outbox_notify_window_s; /* NOTIFY only for rows due sooner */
 
 	/* [reminders] kind = P7D, P1D */
@@ -74,10 +76,10 @@ struct config {
 	size_t nreminders;
 
 	/* [calendar] */
-	char *cal_name;         /* X-WR-CALNAME prefix */
-	char *cal_organizer;    /* ORGANIZER address, mailto: added */
+	char *cal_name;      /* X-WR-CALNAME prefix */
+	char *cal_organizer; /* ORGANIZER address, mailto: added */
 	char *cal_organizer_name;
-	char *cal_refresh;      /* ISO 8601 duration, default PT1H */
+	char *cal_refresh; /* ISO 8601 duration, default PT1H */
 	char *cal_prodid;
 
 	/* [plugin NAME] */
@@ -90,8 +92,8 @@ struct config {
 struct config *config_load(const char *path, char *err, size_t errlen);
 
 /* Same, from a string (for tests); name is used in messages. */
-struct config *config_load_string(const char *text, const char *name,
-                                  char *err, size_t errlen);
+struct config *config_load_string(const char *text, const char *name, char *err,
+                                  size_t errlen);
 
 void config_free(struct config *c);
 

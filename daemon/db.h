@@ -49,18 +49,17 @@ int db_query(struct db *db, const char *sql, int nparams,
 
 /* LISTEN on CHANNEL over the dedicated connection (re-issued after each
  * reconnect).  One callback per channel.  Returns 0 or -1. */
-int db_listen(struct db *db, const char *channel, db_notify_cb cb,
-              void *arg);
+int db_listen(struct db *db, const char *channel, db_notify_cb cb, void *arg);
 
 /* Register a callback run after every LISTEN-connection (re)connect. */
 void db_on_reconnect(struct db *db, db_reconnect_cb cb, void *arg);
 
 /* State for /healthz and /metrics. */
 struct db_stats {
-	int size;          /* connections in the pool */
-	int connected;     /* of those, connected and idle or busy */
-	int busy;          /* running a query */
-	size_t queued;     /* queries waiting for a connection */
+	int size;                 /* connections in the pool */
+	int connected;            /* of those, connected and idle or busy */
+	int busy;                 /* running a query */
+	size_t queued;            /* queries waiting for a connection */
 	unsigned long reconnects; /* successful reconnects since start */
 	unsigned long queries;    /* queries completed */
 	unsigned long errors;     /* queries that failed (res NULL) */
@@ -75,7 +74,6 @@ const char *db_sqlstate(const PGresult *res);
  * applies sql/NNN_*.sql from DIR in order, each once, each in its own
  * transaction, under an advisory lock.  Returns the number applied, or -1
  * with a reason in err. */
-int db_migrate(const char *conninfo, const char *dir, char *err,
-               size_t errlen);
+int db_migrate(const char *conninfo, const char *dir, char *err, size_t errlen);
 
 #endif

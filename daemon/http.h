@@ -3,6 +3,7 @@
 #define CONVENED_HTTP_H
 
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <stddef.h>
 
@@ -18,12 +19,13 @@ struct http_req {
 	struct app *app;
 	const struct http_route *route;
 	enum evhttp_cmd_type method;
-	const char *path;                       /* decoded path, no query */
-	const char *params[HTTP_MAX_PARAMS];    /* {name} captures in order */
+	const char *path;                    /* decoded path, no query */
+	const char *params[HTTP_MAX_PARAMS]; /* {name} captures in order */
 	size_t nparams;
-	struct evkeyvalq query;                 /* parsed query string */
-	char *body;                             /* NUL-terminated request body */
+	struct evkeyvalq query; /* parsed query string */
+	char *body;             /* NUL-terminated request body */
 	size_t body_len;
+	char *capbuf; /* storage behind params */
 };
 
 typedef void (*http_handler)(struct http_req *r);
@@ -56,6 +58,8 @@ int http_match(const char *pattern, const char *path, char *buf,
 /* Bind and start serving on the app's base.  Returns 0 or -1 (logged). */
 int http_start(struct app *app);
 void http_stop(void);
+/* Requests received and not yet answered. */
+unsigned long http_inflight(void);
 
 /* Reply with a JSON value (stolen: decref'd here). */
 void http_reply_json(struct http_req *r, int status, json_t *body);
@@ -63,7 +67,7 @@ void http_reply_json(struct http_req *r, int status, json_t *body);
  * added as "field". */
 void http_reply_error(struct http_req *r, int status, const char *code,
                       const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+        __attribute__((format(printf, 5, 6)));
 /* Reply with raw bytes and a content type. */
 void http_reply_raw(struct http_req *r, int status, const char *ctype,
                     const void *data, size_t len);
@@ -71,8 +75,7 @@ void http_reply_raw(struct http_req *r, int status, const char *ctype,
 void http_reply_html(struct http_req *r, int status, const char *html,
                      size_t len);
 /* Add a response header before replying. */
-void http_add_header(struct http_req *r, const char *name,
-                     const char *value);
+void http_add_header(struct http_req *r, const char *name, const char *value);
 /* A request header, or NULL. */
 const char *http_header(struct http_req *r, const char *name);
 

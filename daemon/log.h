@@ -21,8 +21,8 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_vlevel(int level, const char *prefix, const char *fmt, va_list ap);
 /* Log and exit(1); fatal appends strerror(errno). */
 void fatal(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
+        __attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
+        __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

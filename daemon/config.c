@@ -1,0 +1,714 @@
+/* config.c - convened.conf: a table of typed keys, parsed with inih. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum ctype {
+	C_STR,      /* any non-empty string */
+	C_INT,      /* integer in [min, max] */
+	C_SIZE,     /* byte count in [min, max] */
+	C_BOOL,     /* yes/no/true/false/on/off/1/0 */
+	C_URL,      /* http:// or https:// URL without trailing slash */
+	C_ADDR,     /* numeric IPv4/IPv6 address */
+	C_DURATION, /* ISO 8601 duration */
+	C_TOKEN,    /* secret: at least 32 characters, no spaces */
+	C_EMAIL,    /* address with one @ */
+};
+
+struct ckey {
+	const char *section;
+	const char *key;
+	enum ctype type;
+	size_t off;
+	long min, max;
+};
+
+#define O(f) offsetof(struct config, f)
+
+/* Every key convened understands, outside [plugin X] and [reminders]. */
+static const struct ckey keys[] = {
+        {"convened", "listen", C_ADDR, O(listen), 0, 0},
+        {"convened", "port", C_INT, O(port), 1, 65535},
+        {"convened", "base_url", C_URL, O(base_url), 0, 0},
+        {"convened", "admin_token", C_TOKEN, O(admin_token), 0, 0},
+        {"convened", "admin_token_file", C_STR, O(admin_token_file), 0, 0},
+        {"convened", "plugin_dir", C_STR, O(plugin_dir), 0, 0},
+        {"convened", "template_dir", C_STR, O(template_dir), 0, 0},
+        {"convened", "sql_dir", C_STR, O(sql_dir), 0, 0},
+        {"convened", "instance", C_STR, O(instance), 0, 0},
+        {"convened", "migrate", C_BOOL, O(migrate), 0, 0},
+        {"convened", "watchdog", C_BOOL, O(watchdog), 0, 0},
+        {"database", "conninfo", C_STR, O(db_conninfo), 0, 0},
+        {"database", "pool_size", C_INT, O(db_pool_size), 1, 64},
+        {"database", "reconnect_min_ms", C_INT, O(db_reconnect_min_ms), 10,
+         60000},
+        {"database", "reconnect_max_ms", C_INT, O(db_reconnect_max_ms), 100,
+         600000},
+        {"database", "query_timeout_ms", C_INT, O(db_query_timeout_ms), 100,
+         600000},
+        {"http", "max_body_size", C_SIZE, O(http_max_body), 1024,
+         64L * 1024 * 1024},
+        {"http", "max_header_size", C_SIZE, O(http_max_header), 1024,
+         1024 * 1024},
+        {"http", "timeout", C_INT, O(http_timeout_s), 1, 3600},
+        {"outbox", "batch_size", C_INT, O(outbox_batch), 1, 10000},
+        {"outbox", "lease_seconds", C_INT, O(outbox_lease_s), 5, 86400},
+        {"outbox", "max_attempts", C_INT, O(outbox_max_attempts), 1, 100},
+        {"outbox", "retry_base_seconds", C_INT, O(outbox_retry_base_s), 1,
+         86400},
+        {"outbox", "retry_max_seconds", C_INT, O(outbox_retry_max_s), 1,
+         7 * 86400},
+        {"outbox", "rescan_seconds", C_INT, O(outbox_rescan_s), 1, 3600},
+        {"outbox", "notify_window_seconds", C_INT, O(outbox_notify_window_s), 0,
+         86400},
+        {"calendar", "name", C_STR, O(cal_name), 0, 0},
+        {"calendar", "organizer", C_EMAIL, O(cal_organizer), 0, 0},
+        {"calendar", "organizer_name", C_STR, O(cal_organizer_name), 0, 0},
+        {"calendar", "refresh_interval", C_DURATION, O(cal_refresh), 0, 0},
+        {"calendar", "prodid", C_STR, O(cal_prodid), 0, 0},
+};
+
+/* Kinds that may have default reminder offsets in [reminders]. */
+static const char *const reminder_kinds[] = {"meeting",    "seminar",
+                                             "workshop",   "study_visit",
+                                             "conference", "grant_submission",
+                                             "report",     "registration",
+                                             "other",      NULL};
+
+static const char *const sections[] = {"convened", "database",  "http",
+                                       "outbox",   "reminders", "calendar",
+                                       NULL};
+
+struct parse {
+	struct config *c;
+	const char *name;
+	int line;
+	char err[512];
+	int failed;
+	/* for string input */
+	const char *text;
+	size_t pos;
+	FILE *fp;
+};
+
+static int fail(struct parse *p, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+/* Record the first error as "name:line: reason"; returns 0 for inih. */
+static int fail(struct parse *p, const char *fmt, ...)
+{
+	char reason[400];
+	va_list ap;
+
+	if (!p->failed) {
+		va_start(ap, fmt);
+		vsnprintf(reason, sizeof(reason), fmt, ap);
+		va_end(ap);
+		snprintf(p->err, sizeof(p->err), "%s:%d: %s", p->name, p->line,
+		         reason);
+		p->failed = 1;
+	}
+	return 0;
+}
+
+static int set_str(char **dst, const char *v)
+{
+	char *s = strdup(v);
+
+	if (s == NULL)
+		return -1;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+int config_parse_duration(const char *s, int *days, long *seconds)
+{
+	const char *p = s;
+	int in_time = 0, any = 0;
+	long d = 0, secs = 0;
+
+	if (s == NULL || *p++ != 'P')
+		return -1;
+	while (*p) {
+		char *end;
+		long n;
+
+		if (*p == 'T') {
+			if (in_time)
+				return -1;
+			in_time = 1;
+			p++;
+			if (*p == '\0')
+				return -1;
+			continue;
+		}
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		errno = 0;
+		n = strtol(p, &end, 10);
+		if (errno || n > 100000 || end == p)
+			return -1;
+		p = end;
+		switch (*p) {
+		case 'W':
+			if (in_time)
+				return -1;
+			d += n * 7;
+			break;
+		case 'D':
+			if (in_time)
+				return -1;
+			d += n;
+			break;
+		case 'H':
+			if (!in_time)
+				return -1;
+			secs += n * 3600;
+			break;
+		case 'M':
+			if (!in_time)
+				return -1;
+			secs += n * 60;
+			break;
+		case 'S':
+			if (!in_time)
+				return -1;
+			secs += n;
+			break;
+		default:
+			return -1;
+		}
+		p++;
+		any = 1;
+	}
+	if (!any || d > 3660 || secs > 3660L * 86400)
+		return -1;
+	if (days)
+		*days = (int)d;
+	if (seconds)
+		*seconds = secs;
+	return 0;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1", NULL};
+	static const char *const no[] = {"no", "false", "off", "0", NULL};
+
+	for (int i = 0; yes[i]; i++)
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = 1, 0;
+	for (int i = 0; no[i]; i++)
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = 0, 0;
+	return -1;
+}
+
+static int set_key(struct parse *p, const struct ckey *k, const char *v)
+{
+	char *base = (char *)p->c;
+	char *end;
+	long n;
+	int b;
+
+	if (*v == '\0')
+		return fail(p, "[%s] %s: empty value", k->section, k->key);
+	switch (k->type) {
+	case C_INT:
+	case C_SIZE:
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (k->type == C_SIZE && end != v) {
+			if (strcasecmp(end, "k") == 0 ||
+			    strcasecmp(end, "kb") == 0)
+				n *= 1024, end += strlen(end);
+			else if (strcasecmp(end, "m") == 0 ||
+			         strcasecmp(end, "mb") == 0)
+				n *= 1024 * 1024, end += strlen(end);
+		}
+		if (errno || end == v || *end != '\0')
+			return fail(p, "[%s] %s: '%s' is not a whole number",
+			            k->section, k->key, v);
+		if (n < k->min || n > k->max)
+			return fail(p,
+			            "[%s] %s: %ld is out of range (%ld..%ld)",
+			            k->section, k->key, n, k->min, k->max);
+		if (k->type == C_INT)
+			*(int *)(base + k->off) = (int)n;
+		else
+			*(size_t *)(base + k->off) = (size_t)n;
+		return 1;
+	case C_BOOL:
+		if (parse_bool(v, &b) < 0)
+			return fail(p, "[%s] %s: '%s' is not yes or no",
+			            k->section, k->key, v);
+		*(int *)(base + k->off) = b;
+		return 1;
+	case C_URL:
+		if ((strncmp(v, "http://", 7) != 0 &&
+		     strncmp(v, "https://", 8) != 0) ||
+		    strpbrk(v, " \t\"<>") != NULL)
+			return fail(
+			        p,
+			        "[%s] %s: '%s' is not an http:// or https:// "
+			        "URL",
+			        k->section, k->key, v);
+		break;
+	case C_ADDR: {
+		unsigned char buf[16];
+		if (inet_pton(AF_INET, v, buf) != 1 &&
+		    inet_pton(AF_INET6, v, buf) != 1)
+			return fail(
+			        p,
+			        "[%s] %s: '%s' is not a numeric IPv4 or IPv6 "
+			        "address",
+			        k->section, k->key, v);
+		break;
+	}
+	case C_DURATION:
+		if (config_parse_duration(v, NULL, NULL) < 0)
+			return fail(p,
+			            "[%s] %s: '%s' is not an ISO 8601 duration "
+			            "like PT1H or P1D",
+			            k->section, k->key, v);
+		break;
+	case C_TOKEN:
+		if (strlen(v) < 32 || strpbrk(v, " \t") != NULL)
+			return fail(p,
+			            "[%s] %s: a token must be at least 32 "
+			            "characters without spaces",
+			            k->section, k->key);
+		break;
+	case C_EMAIL: {
+		const char *at = strchr(v, '@');
+		if (at == NULL || at == v || at[1] == '\0' ||
+		    strchr(at + 1, '@') != NULL ||
+		    strpbrk(v, " \t<>\"(),;:\\[]") != NULL)
+			return fail(p, "[%s] %s: '%s' is not an email address",
+			            k->section, k->key, v);
+		break;
+	}
+	case C_STR:
+		break;
+	}
+	if (set_str((char **)(base + k->off), v) < 0)
+		return fail(p, "out of memory");
+	return 1;
+}
+
+static int plugin_name_ok(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 32)
+		return 0;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) &&
+		    !isdigit((unsigned char)*s) && *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+static struct config_plugin *plugin_section(struct parse *p,
+                                            const char *section)
+{
+	struct config *c = p->c;
+	const char *name = section + strlen("plugin ");
+
+	while (*name == ' ')
+		name++;
+	for (size_t i = 0; i < c->nplugins; i++)
+		if (strcmp(c->plugins[i].name, name) == 0)
+			return &c->plugins[i];
+	if (!plugin_name_ok(name)) {
+		fail(p,
+		     "[%s]: plugin name must be 1-32 characters of a-z, 0-9, "
+		     "_ and -",
+		     section);
+		return NULL;
+	}
+	if (c->nplugins == CONFIG_MAX_PLUGINS) {
+		fail(p, "[%s]: too many plugins (at most %d)", section,
+		     CONFIG_MAX_PLUGINS);
+		return NULL;
+	}
+	struct config_plugin *pl = &c->plugins[c->nplugins++];
+	memset(pl, 0, sizeof(*pl));
+	pl->name = strdup(name);
+	pl->line = p->line;
+	return pl;
+}
+
+static int handle_plugin(struct parse *p, const char *section, const char *key,
+                         const char *value)
+{
+	struct config_plugin *pl = plugin_section(p, section);
+
+	if (pl == NULL)
+		return 0;
+	if (key == NULL)
+		return 1;
+	if (*value == '\0')
+		return fail(p, "[%s] %s: empty value", section, key);
+	if (strcmp(key, "file") == 0)
+		return set_str(&pl->file, value) < 0 ? fail(p, "no memory") : 1;
+	if (strcmp(key, "channels") == 0)
+		return set_str(&pl->channels, value) < 0 ? fail(p, "no memory")
+		                                         : 1;
+	for (size_t i = 0; i < pl->nkv; i++)
+		if (strcmp(pl->kv[i].key, key) == 0)
+			return fail(p, "[%s] %s: key given twice", section,
+			            key);
+	if (pl->nkv == CONFIG_MAX_PLUGIN_KV)
+		return fail(p, "[%s]: too many keys", section);
+	pl->kv[pl->nkv].key = strdup(key);
+	pl->kv[pl->nkv].value = strdup(value);
+	pl->kv[pl->nkv].line = p->line;
+	pl->nkv++;
+	return 1;
+}
+
+static int handle_reminders(struct parse *p, const char *key, const char *value)
+{
+	struct config *c = p->c;
+	struct config_reminders *r = NULL;
+	char *copy, *tok, *save = NULL;
+	int known = 0;
+
+	for (int i = 0; reminder_kinds[i]; i++)
+		if (strcmp(key, reminder_kinds[i]) == 0)
+			known = 1;
+	if (!known)
+		return fail(p,
+		            "[reminders] unknown kind '%s' (meeting, seminar, "
+		            "workshop, study_visit, conference, "
+		            "grant_submission, report, registration, other)",
+		            key);
+	for (size_t i = 0; i < c->nreminders; i++)
+		if (strcmp(c->reminders[i].kind, key) == 0)
+			r = &c->reminders[i];
+	if (r == NULL) {
+		r = &c->reminders[c->nreminders++];
+		r->kind = strdup(key);
+	}
+	for (size_t i = 0; i < r->n; i++)
+		free(r->offsets[i]);
+	r->n = 0;
+	if (strcasecmp(value, "none") == 0)
+		return 1;
+	copy = strdup(value);
+	for (tok = strtok_r(copy, ", \t", &save); tok;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		if (config_parse_duration(tok, NULL, NULL) < 0) {
+			fail(p,
+			     "[reminders] %s: '%s' is not an ISO 8601 duration "
+			     "like P7D or PT2H",
+			     key, tok);
+			free(copy);
+			return 0;
+		}
+		if (r->n == CONFIG_MAX_OFFSETS) {
+			free(copy);
+			return fail(p, "[reminders] %s: at most %d offsets",
+			            key, CONFIG_MAX_OFFSETS);
+		}
+		r->offsets[r->n++] = strdup(tok);
+	}
+	free(copy);
+	return 1;
+}
+
+/* inih callback; returns 1 to go on, 0 on error. */
+static int handler(void *user, const char *section, const char *key,
+                   const char *value)
+{
+	struct parse *p = user;
+	int known_section = 0;
+
+	if (p->failed)
+		return 0;
+	if (strncmp(section, "plugin ", 7) == 0)
+		return handle_plugin(p, section, key, value);
+	for (int i = 0; sections[i]; i++)
+		if (strcmp(section, sections[i]) == 0)
+			known_section = 1;
+	if (!known_section)
+		return fail(p, "unknown section [%s]", section);
+	if (key == NULL) /* a section header alone */
+		return 1;
+	if (strcmp(section, "reminders") == 0)
+		return handle_reminders(p, key, value);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    strcmp(keys[i].key, key) == 0)
+			return set_key(p, &keys[i], value);
+	return fail(p, "[%s] unknown key '%s'", section, key);
+}
+
+/* ini_reader that counts lines, so messages can say file:line. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	size_t n = 0;
+
+	if (p->fp) {
+		if (fgets(str, num, p->fp) == NULL)
+			return NULL;
+	} else {
+		if (p->text[p->pos] == '\0')
+			return NULL;
+		while (n + 1 < (size_t)num && p->text[p->pos]) {
+			char ch = p->text[p->pos++];
+			str[n++] = ch;
+			if (ch == '\n')
+				break;
+		}
+		str[n] = '\0';
+	}
+	n = strlen(str);
+	if (n + 1 == (size_t)num && str[n - 1] != '\n') {
+		p->line++;
+		fail(p, "line longer than %d characters", num - 2);
+		/* skip the rest of the line */
+		return str;
+	}
+	p->line++;
+	return str;
+}
+
+/* Built-in reminder offsets, overridden by [reminders]. */
+static const char *const default_reminders[][2] = {
+        {"meeting", "P7D, P1D"},
+        {"seminar", "P7D, P1D"},
+        {"workshop", "P7D, P1D"},
+        {"study_visit", "P14D, P7D, P1D"},
+        {"conference", "P14D, P1D"},
+        {"grant_submission", "P30D, P7D, P1D, PT2H"},
+        {"report", "P14D, P7D, P1D"},
+        {"registration", "P7D, P1D"},
+        {"other", "P7D, P1D"},
+};
+
+static struct config *config_new(void)
+{
+	struct config *c = calloc(1, sizeof(*c));
+	char host[128];
+
+	if (c == NULL)
+		return NULL;
+	c->listen = strdup("127.0.0.1");
+	c->port = 8080;
+	c->base_url = strdup("http://127.0.0.1:8080");
+	c->plugin_dir = strdup("/usr/local/lib/convened/plugins");
+	c->template_dir = strdup("/usr/local/share/convened/templates");
+	c->sql_dir = strdup("/usr/local/share/convened/sql");
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "convened");
+	host[sizeof(host) - 1] = '\0';
+	c->instance = strdup(host);
+	c->migrate = 1;
+	c->watchdog = 1;
+	c->db_conninfo = strdup("dbname=convened");
+	c->db_pool_size = 4;
+	c->db_reconnect_min_ms = 250;
+	c->db_reconnect_max_ms = 10000;
+	c->db_query_timeout_ms = 10000;
+	c->http_max_body = 1024 * 1024;
+	c->http_max_header = 8192;
+	c->http_timeout_s = 30;
+	c->outbox_batch = 100;
+	c->outbox_lease_s = 60;
+	c->outbox_max_attempts = 8;
+	c->outbox_retry_base_s = 30;
+	c->outbox_retry_max_s = 3600;
+	c->outbox_rescan_s = 30;
+	c->outbox_notify_window_s = 300;
+	c->cal_name = strdup("convened");
+	c->cal_organizer = strdup("secretariat@example.org");
+	c->cal_organizer_name = strdup("Secretariat");
+	c->cal_refresh = strdup("PT1H");
+	c->cal_prodid = strdup("-//convened//convened 1.0//EN");
+	for (size_t i = 0;
+	     i < sizeof(default_reminders) / sizeof(default_reminders[0]);
+	     i++) {
+		struct parse p = {.c = c, .name = "defaults"};
+		handle_reminders(&p, default_reminders[i][0],
+		                 default_reminders[i][1]);
+	}
+	return c;
+}
+
+/* Checks that involve more than one key, after the whole file is read. */
+static int config_finish(struct config *c, const char *name, char *err,
+                         size_t errlen)
+{
+	if (c->db_reconnect_max_ms < c->db_reconnect_min_ms) {
+		snprintf(err, errlen,
+		         "%s: [database] reconnect_max_ms is below "
+		         "reconnect_min_ms",
+		         name);
+		return -1;
+	}
+	if (c->outbox_retry_max_s < c->outbox_retry_base_s) {
+		snprintf(err, errlen,
+		         "%s: [outbox] retry_max_seconds is below "
+		         "retry_base_seconds",
+		         name);
+		return -1;
+	}
+	if (c->admin_token && c->admin_token_file) {
+		snprintf(err, errlen,
+		         "%s: [convened] give admin_token or admin_token_file, "
+		         "not both",
+		         name);
+		return -1;
+	}
+	if (c->admin_token_file) {
+		char buf[512];
+		FILE *f = fopen(c->admin_token_file, "r");
+		size_t n;
+
+		if (f == NULL) {
+			snprintf(err, errlen,
+			         "%s: [convened] admin_token_file %s: %s", name,
+			         c->admin_token_file, strerror(errno));
+			return -1;
+		}
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+		                 buf[n - 1] == ' '))
+			buf[--n] = '\0';
+		if (n < 32 || strpbrk(buf, " \t\r\n") != NULL) {
+			snprintf(
+			        err, errlen,
+			        "%s: [convened] admin_token_file %s: the token "
+			        "must be at least 32 characters without spaces",
+			        name, c->admin_token_file);
+			return -1;
+		}
+		c->admin_token = strdup(buf);
+	}
+	for (size_t i = 0; i < c->nplugins; i++) {
+		if (c->plugins[i].file == NULL) {
+			char f[64];
+			snprintf(f, sizeof(f), "%s.so", c->plugins[i].name);
+			c->plugins[i].file = strdup(f);
+		}
+	}
+	return 0;
+}
+
+static struct config *parse_common(struct parse *p, char *err, size_t errlen)
+{
+	int rc;
+
+	p->c = config_new();
+	if (p->c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	rc = ini_parse_stream(reader, p, handler, p);
+	if (rc != 0 || p->failed) {
+		if (!p->failed) {
+			p->line = rc > 0 ? rc : p->line;
+			fail(p, "%s",
+			     rc > 0 ? "syntax error (expected [section] or "
+			              "key = value)"
+			            : "cannot read");
+		}
+		snprintf(err, errlen, "%s", p->err);
+		config_free(p->c);
+		return NULL;
+	}
+	if (config_finish(p->c, p->name, err, errlen) < 0) {
+		config_free(p->c);
+		return NULL;
+	}
+	p->c->path = strdup(p->name);
+	return p->c;
+}
+
+struct config *config_load(const char *path, char *err, size_t errlen)
+{
+	struct parse p = {.name = path};
+	struct config *c;
+
+	p.fp = fopen(path, "r");
+	if (p.fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	c = parse_common(&p, err, errlen);
+	fclose(p.fp);
+	return c;
+}
+
+struct config *config_load_string(const char *text, const char *name, char *err,
+                                  size_t errlen)
+{
+	struct parse p = {.name = name, .text = text};
+
+	return parse_common(&p, err, errlen);
+}
+
+void config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		enum ctype t = keys[i].type;
+		if (t != C_INT && t != C_SIZE && t != C_BOOL)
+			free(*(char **)((char *)c + keys[i].off));
+	}
+	for (size_t i = 0; i < c->nplugins; i++) {
+		struct config_plugin *pl = &c->plugins[i];
+		free(pl->name);
+		free(pl->file);
+		free(pl->channels);
+		for (size_t j = 0; j < pl->nkv; j++) {
+			free(pl->kv[j].key);
+			free(pl->kv[j].value);
+		}
+	}
+	for (size_t i = 0; i < c->nreminders; i++) {
+		free(c->reminders[i].kind);
+		for (size_t j = 0; j < c->reminders[i].n; j++)
+			free(c->reminders[i].offsets[j]);
+	}
+	free(c->path);
+	free(c);
+}
+
+char *const *config_reminders_for(const struct config *c, const char *kind,
+                                  size_t *n)
+{
+	for (size_t i = 0; i < c->nreminders; i++)
+		if (strcmp(c->reminders[i].kind, kind) == 0) {
+			*n = c->reminders[i].n;
+			return c->reminders[i].offsets;
+		}
+	*n = 0;
+	return NULL;
+}
+
+const char *config_plugin_get(const struct config_plugin *p, const char *key)
+{
+	if (strcmp(key, "file") == 0)
+		return p->file;
+	if (strcmp(key, "channels") == 0)
+		return p->channels;
+	for (size_t i = 0; i < p->nkv; i++)
+		if (strcmp(p->kv[i].key, key) == 0)
+			return p->kv[i].value;
+	return NULL;
+}

@@ -1,0 +1,448 @@
+/* http.c - the HTTP server: evhttp, route tables, auth, JSON replies. */
+#include "http.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "app.h"
+#include "config.h"
+#include "log.h"
+#include "metrics.h"
+
+#define MAX_TABLES 32
+
+static const struct http_route *tables[MAX_TABLES];
+static int ntables;
+static struct evhttp *server;
+static unsigned long inflight;
+
+int http_add_routes(const struct http_route *routes)
+{
+	if (ntables == MAX_TABLES)
+		return -1;
+	tables[ntables++] = routes;
+	return 0;
+}
+
+unsigned long http_inflight(void)
+{
+	return inflight;
+}
+
+int http_match(const char *pattern, const char *path, char *buf,
+               const char **caps, size_t maxcaps)
+{
+	const char *p = pattern, *s = path;
+	char *out = buf;
+	size_t n = 0;
+
+	while (*p) {
+		if (*p == '{') {
+			const char *close = strchr(p, '}');
+			const char *lit, *start = s;
+			size_t litlen;
+
+			if (close == NULL || n == maxcaps)
+				return -1;
+			/* the literal after the capture, up to '/' or '{' */
+			lit = close + 1;
+			litlen = strcspn(lit, "/{");
+			/* capture: up to the next '/', minus the literal */
+			while (*s && *s != '/')
+				s++;
+			if ((size_t)(s - start) <= litlen ||
+			    strncmp(s - litlen, lit, litlen) != 0)
+				return -1;
+			memcpy(out, start, s - start - litlen);
+			caps[n++] = out;
+			out += s - start - litlen;
+			*out++ = '\0';
+			p = lit + litlen;
+			continue;
+		}
+		if (*p != *s)
+			return -1;
+		p++;
+		s++;
+	}
+	return *s == '\0' ? (int)n : -1;
+}
+
+static void req_free(struct http_req *r)
+{
+	evhttp_clear_headers(&r->query);
+	free(r->body);
+	free(r->capbuf);
+	free((char *)r->path);
+	free(r);
+	inflight--;
+}
+
+static const char *route_label(struct http_req *r)
+{
+	if (r->route == NULL)
+		return "unmatched";
+	return r->route->name ? r->route->name : r->route->pattern;
+}
+
+void http_add_header(struct http_req *r, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), name,
+	                  value);
+}
+
+const char *http_header(struct http_req *r, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(r->req),
+	                          name);
+}
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 303:
+		return "See Other";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 413:
+		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Entity";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Status";
+	}
+}
+
+void http_reply_raw(struct http_req *r, int status, const char *ctype,
+                    const void *data, size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	if (ctype)
+		http_add_header(r, "Content-Type", ctype);
+	if (data && len && r->method != EVHTTP_REQ_HEAD)
+		evbuffer_add(buf, data, len);
+	metrics_http(route_label(r), status);
+	evhttp_send_reply(r->req, status, reason(status), buf);
+	evbuffer_free(buf);
+	req_free(r);
+}
+
+void http_reply_json(struct http_req *r, int status, json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+	json_decref(body);
+	if (s == NULL) {
+		static const char oom[] = "{\"error\":{\"code\":\"internal\","
+		                          "\"message\":\"out of memory\"}}";
+		http_reply_raw(r, 500, "application/json", oom,
+		               sizeof(oom) - 1);
+		return;
+	}
+	http_add_header(r, "Cache-Control", "no-store");
+	http_reply_raw(r, status, "application/json", s, strlen(s));
+	free(s);
+}
+
+json_t *http_error_body(const char *code, const char *field,
+                        const char *message)
+{
+	json_t *e = json_pack("{s:s, s:s}", "code", code, "message", message);
+
+	if (e && field)
+		json_object_set_new(e, "field", json_string(field));
+	return json_pack("{s:o}", "error", e);
+}
+
+void http_reply_error(struct http_req *r, int status, const char *code,
+                      const char *field, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	http_reply_json(r, status, http_error_body(code, field, msg));
+}
+
+void http_reply_html(struct http_req *r, int status, const char *html,
+                     size_t len)
+{
+	http_add_header(r, "X-Content-Type-Options", "nosniff");
+	http_add_header(r, "Content-Security-Policy",
+	                "default-src 'none'; style-src 'unsafe-inline'; "
+	                "form-action 'self'; frame-ancestors 'none'");
+	http_add_header(r, "Cache-Control", "no-store");
+	http_reply_raw(r, status, "text/html; charset=utf-8", html, len);
+}
+
+json_t *http_body_json(struct http_req *r)
+{
+	json_error_t e;
+	json_t *j;
+
+	if (r->body_len == 0) {
+		http_reply_error(r, 400, "bad_json", NULL,
+		                 "the request body is empty; a JSON object "
+		                 "is expected");
+		return NULL;
+	}
+	j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &e);
+	if (j == NULL) {
+		http_reply_error(r, 400, "bad_json", NULL,
+		                 "malformed JSON at line %d column %d: %s",
+		                 e.line, e.column, e.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		http_reply_error(r, 400, "bad_json", NULL,
+		                 "the request body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+char *http_html_escape(const char *s)
+{
+	size_t n = 0;
+	char *out, *o;
+
+	for (const char *p = s; *p; p++)
+		n += (*p == '&')                 ? 5
+		     : (*p == '<' || *p == '>')  ? 4
+		     : (*p == '"' || *p == '\'') ? 6
+		                                 : 1;
+	out = o = malloc(n + 1);
+	if (out == NULL)
+		return NULL;
+	for (const char *p = s; *p; p++) {
+		switch (*p) {
+		case '&':
+			memcpy(o, "&amp;", 5), o += 5;
+			break;
+		case '<':
+			memcpy(o, "&lt;", 4), o += 4;
+			break;
+		case '>':
+			memcpy(o, "&gt;", 4), o += 4;
+			break;
+		case '"':
+			memcpy(o, "&quot;", 6), o += 6;
+			break;
+		case '\'':
+			memcpy(o, "&#39;", 5), o += 5;
+			break;
+		default:
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Compare the bearer token in constant time (hashes of equal length). */
+static int token_ok(const char *given, const char *want)
+{
+	unsigned char a[32], b[32];
+
+	crypto_generichash(a, sizeof(a), (const unsigned char *)given,
+	                   strlen(given), NULL, 0);
+	crypto_generichash(b, sizeof(b), (const unsigned char *)want,
+	                   strlen(want), NULL, 0);
+	return sodium_memcmp(a, b, sizeof(a)) == 0;
+}
+
+/* 0 when allowed; otherwise replies 401/403 and returns -1. */
+static int check_admin(struct http_req *r)
+{
+	const char *h = http_header(r, "Authorization");
+	const char *want = r->app->cfg->admin_token;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+		http_add_header(r, "WWW-Authenticate",
+		                "Bearer realm=\"convened\"");
+		http_reply_error(r, 401, "unauthorized", NULL,
+		                 "this endpoint needs an Authorization: Bearer "
+		                 "token");
+		return -1;
+	}
+	if (want == NULL || !token_ok(h + 7, want)) {
+		http_reply_error(r, 403, "forbidden", NULL,
+		                 "the bearer token is not valid");
+		return -1;
+	}
+	return 0;
+}
+
+static void set_nodelay(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	struct bufferevent *bev =
+	        c ? evhttp_connection_get_bufferevent(c) : NULL;
+	int fd = bev ? bufferevent_getfd(bev) : -1, one = 1;
+
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void dispatch_cb(struct evhttp_request *req, void *arg)
+{
+	struct app *app = arg;
+	struct http_req *r;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *rawpath = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	int path_matched = 0;
+	size_t plen;
+
+	set_nodelay(req);
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	inflight++;
+	r->req = req;
+	r->app = app;
+	r->method = evhttp_request_get_command(req);
+	TAILQ_INIT(&r->query);
+	r->path =
+	        evhttp_uridecode(rawpath && *rawpath ? rawpath : "/", 0, &plen);
+	if (r->path == NULL || strlen(r->path) != plen) {
+		http_reply_error(r, 400, "bad_path", NULL,
+		                 "the request path is not valid");
+		return;
+	}
+	if (q && evhttp_parse_query_str(q, &r->query) != 0) {
+		http_reply_error(r, 400, "bad_query", NULL,
+		                 "the query string is not valid");
+		return;
+	}
+	r->body_len = evbuffer_get_length(in);
+	r->body = malloc(r->body_len + 1);
+	if (r->body == NULL) {
+		http_reply_error(r, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	evbuffer_copyout(in, r->body, r->body_len);
+	r->body[r->body_len] = '\0';
+	if (app->draining) {
+		http_add_header(r, "Connection", "close");
+		http_reply_error(r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+		return;
+	}
+
+	char *buf = malloc(plen + 1);
+	for (int t = 0; t < ntables && buf; t++) {
+		for (const struct http_route *rt = tables[t]; rt->pattern;
+		     rt++) {
+			int n = http_match(rt->pattern, r->path, buf, r->params,
+			                   HTTP_MAX_PARAMS);
+			if (n < 0)
+				continue;
+			path_matched = 1;
+			if (rt->method != (int)r->method &&
+			    !(r->method == EVHTTP_REQ_HEAD &&
+			      rt->method == EVHTTP_REQ_GET))
+				continue;
+			r->route = rt;
+			r->nparams = (size_t)n;
+			r->capbuf = buf;
+			if ((rt->flags & HTTP_ADMIN) && check_admin(r) < 0)
+				return;
+			rt->handler(r);
+			return;
+		}
+	}
+	free(buf);
+	if (path_matched)
+		http_reply_error(r, 405, "method_not_allowed", NULL,
+		                 "%s is not allowed on %s",
+		                 r->method == EVHTTP_REQ_GET    ? "GET"
+		                 : r->method == EVHTTP_REQ_POST ? "POST"
+		                                                : "this method",
+		                 r->path);
+	else
+		http_reply_error(r, 404, "not_found", NULL,
+		                 "no such resource: %s", r->path);
+}
+
+int http_start(struct app *app)
+{
+	const struct config *c = app->cfg;
+
+	server = evhttp_new(app->base);
+	if (server == NULL)
+		return -1;
+	evhttp_set_max_body_size(server, c->http_max_body);
+	evhttp_set_max_headers_size(server, c->http_max_header);
+	evhttp_set_timeout(server, c->http_timeout_s);
+	evhttp_set_allowed_methods(server,
+	                           EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	                                   EVHTTP_REQ_PATCH | EVHTTP_REQ_PUT |
+	                                   EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+	evhttp_set_default_content_type(server, "application/json");
+	evhttp_set_gencb(server, dispatch_cb, app);
+	if (evhttp_bind_socket_with_handle(server, c->listen,
+	                                   (ev_uint16_t)c->port) == NULL) {
+		log_warn("cannot listen on %s port %d", c->listen, c->port);
+		evhttp_free(server);
+		server = NULL;
+		return -1;
+	}
+	log_info("listening on http://%s:%d", c->listen, c->port);
+	return 0;
+}
+
+void http_stop(void)
+{
+	if (server)
+		evhttp_free(server);
+	server = NULL;
+}
