@@ -1,0 +1,279 @@
+/* email_conf.c - parse and check the [plugin email] section. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "email_conf.h"
+#include "email_mime.h"
+
+const char *const email_conf_keys[] = {"host",
+                                       "port",
+                                       "starttls",
+                                       "user",
+                                       "password",
+                                       "password_file",
+                                       "from",
+                                       "from_name",
+                                       "reply_to",
+                                       "timeout_ms",
+                                       "workers",
+                                       "per_session",
+                                       "rate_per_minute",
+                                       "helo",
+                                       "ca_file",
+                                       NULL};
+
+/* An integer key within [min, max], or DEF when absent. */
+static int get_long(const char *key, const char *v, long def, long min,
+                    long max, long *out, char *err, size_t errlen)
+{
+	char *end;
+	long n;
+
+	if (v == NULL) {
+		*out = def;
+		return 0;
+	}
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < min || n > max) {
+		snprintf(err, errlen,
+		         "%s: must be an integer from %ld to %ld, "
+		         "not \"%s\"",
+		         key, min, max, v);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+/* 1 when S looks like a host name or IP literal we can pass on. */
+static int hostname_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < 254 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                 "0123456789.-_:") == n;
+}
+
+/* Read the first line of PATH into a new string (no trailing newline). */
+static char *read_password(const char *path, char *err, size_t errlen)
+{
+	char buf[1024];
+	FILE *f;
+	size_t n;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "password_file: cannot open %s: %s", path,
+		         strerror(errno));
+		return NULL;
+	}
+	if (fgets(buf, sizeof buf, f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	if (n == 0) {
+		snprintf(err, errlen, "password_file: %s is empty", path);
+		return NULL;
+	}
+	char *p = strdup(buf);
+	sodium_memzero(buf, sizeof buf);
+	if (p == NULL)
+		snprintf(err, errlen, "password_file: out of memory");
+	return p;
+}
+
+static int load(struct email_conf *c, struct cv_plugin_ctx *ctx,
+                const struct cv_host *h, char *err, size_t errlen)
+{
+	const char *host = h->conf(ctx, "host");
+	const char *tls = h->conf(ctx, "starttls");
+	const char *pw = h->conf(ctx, "password");
+	const char *pwfile = h->conf(ctx, "password_file");
+	const char *v;
+	long n, port;
+
+	if (host == NULL)
+		host = "localhost";
+	if (!hostname_ok(host)) {
+		snprintf(err, errlen,
+		         "host: \"%s\" is not a host name or "
+		         "address",
+		         host);
+		return -1;
+	}
+	if (get_long("port", h->conf(ctx, "port"), 25, 1, 65535, &port, err,
+	             errlen) < 0)
+		return -1;
+	if (strchr(host, ':') != NULL) /* IPv6 literal */
+		c->server = malloc(strlen(host) + 16);
+	else
+		c->server = malloc(strlen(host) + 8);
+	if (c->server == NULL)
+		goto oom;
+	if (strchr(host, ':') != NULL)
+		sprintf(c->server, "[%s]:%ld", host, port);
+	else
+		sprintf(c->server, "%s:%ld", host, port);
+
+	if (tls == NULL || strcmp(tls, "when_offered") == 0)
+		c->starttls = EMAIL_TLS_WHEN_OFFERED;
+	else if (strcmp(tls, "off") == 0)
+		c->starttls = EMAIL_TLS_OFF;
+	else if (strcmp(tls, "required") == 0)
+		c->starttls = EMAIL_TLS_REQUIRED;
+	else {
+		snprintf(err, errlen,
+		         "starttls: must be off, when_offered or "
+		         "required, not \"%s\"",
+		         tls);
+		return -1;
+	}
+
+	v = h->conf(ctx, "user");
+	if (v != NULL && (*v == '\0' || !emime_text_ok(v, 255))) {
+		snprintf(err, errlen, "user: must be non-empty printable text");
+		return -1;
+	}
+	if (pw != NULL && pwfile != NULL) {
+		snprintf(err, errlen,
+		         "password_file: set together with "
+		         "password; use one");
+		return -1;
+	}
+	if (v == NULL && (pw != NULL || pwfile != NULL)) {
+		snprintf(err, errlen, "%s: set without user",
+		         pw != NULL ? "password" : "password_file");
+		return -1;
+	}
+	if (v != NULL && pw == NULL && pwfile == NULL) {
+		snprintf(err, errlen,
+		         "user: set without password or "
+		         "password_file");
+		return -1;
+	}
+	if (v != NULL) {
+		if ((c->user = strdup(v)) == NULL)
+			goto oom;
+		if (pw != NULL) {
+			if ((c->password = strdup(pw)) == NULL)
+				goto oom;
+		} else if ((c->password = read_password(pwfile, err, errlen)) ==
+		           NULL) {
+			return -1;
+		}
+	}
+
+	v = h->conf(ctx, "from");
+	if (v == NULL) {
+		snprintf(err, errlen, "from: required (the sender address)");
+		return -1;
+	}
+	if (!emime_addr_ok(v)) {
+		snprintf(err, errlen, "from: \"%s\" is not a valid address", v);
+		return -1;
+	}
+	c->from = strdup(v);
+	v = h->conf(ctx, "from_name");
+	if (v != NULL && !emime_text_ok(v, 256)) {
+		snprintf(err, errlen,
+		         "from_name: control characters, invalid "
+		         "UTF-8 or longer than 256 bytes");
+		return -1;
+	}
+	c->from_name = dup_or_null(v);
+	v = h->conf(ctx, "reply_to");
+	if (v != NULL && !emime_addr_ok(v)) {
+		snprintf(err, errlen, "reply_to: \"%s\" is not a valid address",
+		         v);
+		return -1;
+	}
+	c->reply_to = dup_or_null(v);
+	if (c->from == NULL || (h->conf(ctx, "from_name") && !c->from_name) ||
+	    (h->conf(ctx, "reply_to") && !c->reply_to))
+		goto oom;
+
+	if (get_long("timeout_ms", h->conf(ctx, "timeout_ms"), 30000, 100,
+	             3600000, &c->timeout_ms, err, errlen) < 0)
+		return -1;
+	if (get_long("workers", h->conf(ctx, "workers"), 4, 1, 64, &n, err,
+	             errlen) < 0)
+		return -1;
+	c->workers = (int)n;
+	if (get_long("per_session", h->conf(ctx, "per_session"), 50, 1, 10000,
+	             &n, err, errlen) < 0)
+		return -1;
+	c->per_session = (int)n;
+	if (get_long("rate_per_minute", h->conf(ctx, "rate_per_minute"), 0, 0,
+	             INT_MAX, &n, err, errlen) < 0)
+		return -1;
+	c->rate_per_minute = (int)n;
+
+	v = h->conf(ctx, "helo");
+	if (v != NULL && !hostname_ok(v)) {
+		snprintf(err, errlen, "helo: \"%s\" is not a host name", v);
+		return -1;
+	}
+	if (v != NULL && (c->helo = strdup(v)) == NULL)
+		goto oom;
+	v = h->conf(ctx, "ca_file");
+	if (v != NULL) {
+		if (access(v, R_OK) != 0) {
+			snprintf(err, errlen, "ca_file: cannot read %s: %s", v,
+			         strerror(errno));
+			return -1;
+		}
+		if (c->starttls == EMAIL_TLS_OFF) {
+			snprintf(err, errlen,
+			         "ca_file: set but starttls is "
+			         "off");
+			return -1;
+		}
+		if ((c->ca_file = strdup(v)) == NULL)
+			goto oom;
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int email_conf_load(struct email_conf *c, struct cv_plugin_ctx *ctx,
+                    const struct cv_host *host, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	if (load(c, ctx, host, err, errlen) < 0) {
+		email_conf_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void email_conf_free(struct email_conf *c)
+{
+	if (c->password != NULL) {
+		sodium_memzero(c->password, strlen(c->password));
+		free(c->password);
+	}
+	free(c->server);
+	free(c->user);
+	free(c->from);
+	free(c->from_name);
+	free(c->reply_to);
+	free(c->helo);
+	free(c->ca_file);
+	memset(c, 0, sizeof *c);
+}
