@@ -1,0 +1,628 @@
+/* cal.c - render feeds and iTIP invitations as iCalendar, every byte by
+ * libical; zones come from the system zoneinfo with short TZIDs. */
+#include "cal.h"
+
+#include <libical/ical.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Zones loaded at start-up; any other zone is loaded on first use. */
+static const char *const preload_zones[] = {
+        "Europe/Amsterdam",  "Europe/Athens",     "Europe/Berlin",
+        "Europe/Bratislava", "Europe/Brussels",   "Europe/Bucharest",
+        "Europe/Budapest",   "Europe/Copenhagen", "Europe/Dublin",
+        "Europe/Helsinki",   "Europe/Lisbon",     "Europe/Ljubljana",
+        "Europe/London",     "Europe/Luxembourg", "Europe/Madrid",
+        "Europe/Malta",      "Europe/Oslo",       "Europe/Paris",
+        "Europe/Prague",     "Europe/Riga",       "Europe/Rome",
+        "Europe/Sofia",      "Europe/Stockholm",  "Europe/Tallinn",
+        "Europe/Vienna",     "Europe/Vilnius",    "Europe/Warsaw",
+        "Europe/Zagreb",     "Europe/Zurich",     "Atlantic/Canary",
+        "Europe/Istanbul",   "Europe/Kyiv",       "America/New_York",
+};
+
+/* libical's first load of a zone is not thread-safe (libical #1029), and
+ * converting times fills a zone's cache of changes: both under this lock. */
+static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int is_utc_name(const char *tz)
+{
+	static const char *const names[] = {"UTC",     "Etc/UTC", "GMT",
+	                                    "Etc/GMT", "Z",       "Etc/Zulu"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(tz, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The builtin zone TZ, loaded, or NULL (also for UTC: rendered as Z). */
+static icaltimezone *zone_get(const char *tz)
+{
+	icaltimezone *z;
+
+	if (!tz || !*tz || is_utc_name(tz))
+		return NULL;
+	pthread_mutex_lock(&zone_lock);
+	z = icaltimezone_get_builtin_timezone(tz);
+	if (z && (z == icaltimezone_get_utc_timezone() ||
+	          !icaltimezone_get_component(z)))
+		z = NULL;
+	pthread_mutex_unlock(&zone_lock);
+	return z;
+}
+
+int cal_init(void)
+{
+	/* Use the system zoneinfo (not libical's bundled copy); the prefix
+	 * only names zones internally: published TZIDs are short. */
+	icaltimezone_set_builtin_tzdata(0);
+	icaltimezone_set_tzid_prefix("/convened/");
+	for (size_t i = 0; i < sizeof preload_zones / sizeof preload_zones[0];
+	     i++)
+		(void)zone_get(preload_zones[i]);
+	return zone_get("Europe/Rome") ? 0 : -1;
+}
+
+void cal_shutdown(void)
+{
+	pthread_mutex_lock(&zone_lock);
+	icaltimezone_free_builtin_timezones();
+	pthread_mutex_unlock(&zone_lock);
+}
+
+int cal_zone_known(const char *tz)
+{
+	return tz && (is_utc_name(tz) || zone_get(tz) != NULL);
+}
+
+enum cal_status cal_status_from_string(const char *s)
+{
+	if (s && strcmp(s, "published") == 0)
+		return CAL_PUBLISHED;
+	if (s && strcmp(s, "cancelled") == 0)
+		return CAL_CANCELLED;
+	return CAL_DRAFT;
+}
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+/* Parse "YYYY-MM-DD[(T| )HH:MM[:SS]]" into a floating time (or a date). */
+static int parse_local(const char *s, int as_date, struct icaltimetype *t)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	const char *p;
+
+	if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+		return -1;
+	p = s + n;
+	if (*p == 'T' || *p == ' ') {
+		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5)
+			return -1;
+		p += 6;
+		if (*p == ':' &&
+		    (sscanf(p + 1, "%2d%n", &sec, &n) != 1 || n != 2))
+			return -1;
+	}
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 ||
+	    d > icaltime_days_in_month(mo, y) || h > 23 || mi > 59 ||
+	    sec > 60 || h < 0 || mi < 0 || sec < 0)
+		return -1;
+	*t = icaltime_null_time();
+	t->year = y;
+	t->month = mo;
+	t->day = d;
+	if (as_date) {
+		t->is_date = 1;
+	} else {
+		t->hour = h;
+		t->minute = mi;
+		t->second = sec;
+	}
+	return 0;
+}
+
+int cal_local_to_utc(const char *tz, const char *local, int64_t *out)
+{
+	struct icaltimetype t;
+	icaltimezone *z;
+
+	if (!tz || parse_local(local, 0, &t) < 0)
+		return -1;
+	if (is_utc_name(tz)) {
+		*out = (int64_t)icaltime_as_timet_with_zone(
+		        t, icaltimezone_get_utc_timezone());
+		return 0;
+	}
+	if (!(z = zone_get(tz)))
+		return -1;
+	pthread_mutex_lock(&zone_lock);
+	*out = (int64_t)icaltime_as_timet_with_zone(t, z);
+	pthread_mutex_unlock(&zone_lock);
+	return 0;
+}
+
+static struct icaltimetype utc_time(int64_t secs)
+{
+	return icaltime_from_timet_with_zone((time_t)secs, 0,
+	                                     icaltimezone_get_utc_timezone());
+}
+
+/* ---- the zones a calendar uses ---- */
+
+struct zone_use {
+	const char *tz;
+	icaltimezone *zone;
+	int64_t lo, hi; /* UTC range of the times rendered in it */
+};
+
+struct zone_set {
+	struct zone_use *v;
+	size_t n, cap;
+};
+
+static int zone_set_add(struct zone_set *zs, const char *tz, icaltimezone *z,
+                        int64_t lo, int64_t hi)
+{
+	for (size_t i = 0; i < zs->n; i++) {
+		if (zs->v[i].zone == z && strcmp(zs->v[i].tz, tz) == 0) {
+			if (lo < zs->v[i].lo)
+				zs->v[i].lo = lo;
+			if (hi > zs->v[i].hi)
+				zs->v[i].hi = hi;
+			return 0;
+		}
+	}
+	if (zs->n == zs->cap) {
+		size_t cap = zs->cap ? zs->cap * 2 : 8;
+		struct zone_use *v = realloc(zs->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		zs->v = v;
+		zs->cap = cap;
+	}
+	zs->v[zs->n++] = (struct zone_use){tz, z, lo, hi};
+	return 0;
+}
+
+static int zone_use_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct zone_use *)a)->tz,
+	              ((const struct zone_use *)b)->tz);
+}
+
+static struct icaltimetype year_start_utc(int64_t secs, int add_years)
+{
+	struct tm tm;
+	time_t t = (time_t)secs;
+	struct icaltimetype r;
+
+	gmtime_r(&t, &tm);
+	r = icaltime_null_time();
+	r.year = tm.tm_year + 1900 + add_years;
+	r.month = 1;
+	r.day = 1;
+	r.zone = icaltimezone_get_utc_timezone();
+	return r;
+}
+
+/* A VTIMEZONE for U: the system zone with TZID set to the short name,
+ * truncated to the years used (RFC 7809), Outlook-compatible rules. */
+static icalcomponent *vtimezone_for(const struct zone_use *u)
+{
+	icalcomponent *vtz;
+	icalproperty *p;
+
+	vtz = icalcomponent_new_clone(icaltimezone_get_component(u->zone));
+	if (!vtz)
+		return NULL;
+	p = icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY);
+	if (p)
+		icalproperty_set_tzid(p, u->tz);
+	else
+		icalcomponent_add_property(vtz, icalproperty_new_tzid(u->tz));
+	icaltimezone_truncate_vtimezone(vtz, year_start_utc(u->lo, 0),
+	                                year_start_utc(u->hi, 1), 1);
+	return vtz;
+}
+
+static int add_timezones(icalcomponent *cal, struct zone_set *zs)
+{
+	if (zs->n > 1)
+		qsort(zs->v, zs->n, sizeof *zs->v, zone_use_cmp);
+	/* libical writes VTIMEZONEs first, in the reverse order of adding */
+	for (size_t i = zs->n; i-- > 0;) {
+		icalcomponent *vtz = vtimezone_for(&zs->v[i]);
+		if (!vtz)
+			return -1;
+		icalcomponent_add_component(cal, vtz);
+	}
+	return 0;
+}
+
+/* ---- items ---- */
+
+static icalproperty *dt_prop(icalproperty_kind k, struct icaltimetype t)
+{
+	return k == ICAL_DTSTART_PROPERTY ? icalproperty_new_dtstart(t)
+	                                  : icalproperty_new_dtend(t);
+}
+
+/* Add DTSTART or DTEND: in TZ when it is known, else in UTC. */
+static void add_time(icalcomponent *c, icalproperty_kind k, const char *local,
+                     int64_t secs, icaltimezone *z, const char *tz)
+{
+	struct icaltimetype t;
+	icalproperty *p;
+
+	if (z && parse_local(local, 0, &t) == 0) {
+		p = dt_prop(k, t);
+		icalproperty_add_parameter(p, icalparameter_new_tzid(tz));
+	} else {
+		p = dt_prop(k, utc_time(secs));
+	}
+	icalcomponent_add_property(c, p);
+}
+
+/* Render times in zone z (when it is known and both times parse). */
+static int zoned(icaltimezone *z, const char *a, const char *b)
+{
+	struct icaltimetype t;
+
+	return z && parse_local(a, 0, &t) == 0 && parse_local(b, 0, &t) == 0;
+}
+
+static char *join3(const char *a, const char *b, const char *c, const char *sep)
+{
+	const char *parts[3] = {nz(a), nz(b), nz(c)};
+	size_t len = 1, seplen = strlen(sep);
+	char *s;
+
+	for (int i = 0; i < 3; i++)
+		len += strlen(parts[i]) + seplen;
+	if (!(s = malloc(len)))
+		return NULL;
+	s[0] = '\0';
+	for (int i = 0; i < 3; i++) {
+		if (!*parts[i])
+			continue;
+		if (*s)
+			strcat(s, sep);
+		strcat(s, parts[i]);
+	}
+	return s;
+}
+
+/* DESCRIPTION: the text, then LABEL and the link on a line of their own. */
+static char *describe(const char *text, const char *label, const char *url)
+{
+	char *s;
+
+	if (!url || !*url)
+		return strdup(nz(text));
+	if (asprintf(&s, "%s%s%s %s", nz(text), text && *text ? "\n\n" : "",
+	             label, url) < 0)
+		return NULL;
+	return s;
+}
+
+static icalproperty_status ical_status(enum cal_status s)
+{
+	switch (s) {
+	case CAL_PUBLISHED:
+		return ICAL_STATUS_CONFIRMED;
+	case CAL_CANCELLED:
+		return ICAL_STATUS_CANCELLED;
+	default:
+		return ICAL_STATUS_TENTATIVE;
+	}
+}
+
+/* UID, SEQUENCE, DTSTAMP, CREATED, LAST-MODIFIED (DTSTAMP is the last
+ * modification: unchanged data gives unchanged bytes). */
+static void add_identity(icalcomponent *c, const char *uid, int seq,
+                         int64_t created, int64_t modified)
+{
+	icalcomponent_add_property(c, icalproperty_new_uid(uid));
+	icalcomponent_add_property(c, icalproperty_new_sequence(seq));
+	icalcomponent_add_property(
+	        c, icalproperty_new_dtstamp(utc_time(modified)));
+	icalcomponent_add_property(c,
+	                           icalproperty_new_created(utc_time(created)));
+	icalcomponent_add_property(
+	        c, icalproperty_new_lastmodified(utc_time(modified)));
+}
+
+static void add_text(icalcomponent *c, icalproperty *(*mk)(const char *),
+                     const char *s)
+{
+	if (s && *s)
+		icalcomponent_add_property(c, mk(s));
+}
+
+static icalcomponent *event_comp(const struct cal_event *e, struct zone_set *zs)
+{
+	icalcomponent *c;
+	icaltimezone *z = NULL;
+	struct icaltimetype ds, de;
+	char *loc, *desc;
+
+	if (!e->uid || !*e->uid)
+		return NULL;
+	c = icalcomponent_new_vevent();
+	add_identity(c, e->uid, e->sequence, e->created, e->last_modified);
+	if (e->all_day && parse_local(e->start_local, 1, &ds) == 0 &&
+	    parse_local(e->end_local, 1, &de) == 0) {
+		/* DATE values, DTEND exclusive; VALUE=DATE from libical */
+		icalcomponent_add_property(c, icalproperty_new_dtstart(ds));
+		icalcomponent_add_property(c, icalproperty_new_dtend(de));
+	} else {
+		z = zone_get(e->tz);
+		if (!zoned(z, e->start_local, e->end_local))
+			z = NULL;
+		if (z &&
+		    zone_set_add(zs, e->tz, z, e->start_utc, e->end_utc) < 0) {
+			icalcomponent_free(c);
+			return NULL;
+		}
+		add_time(c, ICAL_DTSTART_PROPERTY, e->start_local, e->start_utc,
+		         z, e->tz);
+		add_time(c, ICAL_DTEND_PROPERTY, e->end_local, e->end_utc, z,
+		         e->tz);
+	}
+	add_text(c, icalproperty_new_summary, e->title);
+	loc = join3(e->venue, e->city, e->country, ", ");
+	desc = describe(e->description, "Registration:", e->url);
+	if (!loc || !desc) {
+		free(loc);
+		free(desc);
+		icalcomponent_free(c);
+		return NULL;
+	}
+	add_text(c, icalproperty_new_location, loc);
+	add_text(c, icalproperty_new_description, desc);
+	free(loc);
+	free(desc);
+	add_text(c, icalproperty_new_url, e->url);
+	icalcomponent_add_property(
+	        c, icalproperty_new_status(ical_status(e->status)));
+	add_text(c, icalproperty_new_categories, e->kind);
+	return c;
+}
+
+static icalcomponent *alarm_comp(const char *offset, const char *title)
+{
+	struct icaldurationtype d = icaldurationtype_from_string(offset);
+	struct icaltriggertype tr;
+	icalcomponent *a;
+
+	if (icaldurationtype_is_bad_duration(d))
+		return NULL;
+	d.is_neg = 1; /* offsets are always before the due time */
+	memset(&tr, 0, sizeof tr);
+	tr.time = icaltime_null_time();
+	tr.duration = d;
+	a = icalcomponent_new_valarm();
+	icalcomponent_add_property(
+	        a, icalproperty_new_action(ICAL_ACTION_DISPLAY));
+	icalcomponent_add_property(a, icalproperty_new_trigger(tr));
+	icalcomponent_add_property(a, icalproperty_new_description(
+	                                      *nz(title) ? title : "Deadline"));
+	return a;
+}
+
+/* A deadline is a zero-length VEVENT: DTEND = DTSTART (explicit, so no
+ * client falls back to a default length), TRANSP:TRANSPARENT (it does not
+ * make anyone busy), one VALARM per reminder offset. */
+static icalcomponent *deadline_comp(const struct cal_deadline *d,
+                                    struct zone_set *zs)
+{
+	icalcomponent *c;
+	icaltimezone *z;
+	char *desc;
+
+	if (!d->uid || !*d->uid)
+		return NULL;
+	c = icalcomponent_new_vevent();
+	add_identity(c, d->uid, d->sequence, d->created, d->last_modified);
+	z = zone_get(d->tz);
+	if (!zoned(z, d->due_local, d->due_local))
+		z = NULL;
+	if (z && zone_set_add(zs, d->tz, z, d->due_utc, d->due_utc) < 0) {
+		icalcomponent_free(c);
+		return NULL;
+	}
+	add_time(c, ICAL_DTSTART_PROPERTY, d->due_local, d->due_utc, z, d->tz);
+	add_time(c, ICAL_DTEND_PROPERTY, d->due_local, d->due_utc, z, d->tz);
+	add_text(c, icalproperty_new_summary, d->title);
+	if (!(desc = describe(d->description, "Details:", d->url))) {
+		icalcomponent_free(c);
+		return NULL;
+	}
+	add_text(c, icalproperty_new_description, desc);
+	free(desc);
+	add_text(c, icalproperty_new_url, d->url);
+	icalcomponent_add_property(
+	        c, icalproperty_new_status(ical_status(d->status)));
+	icalcomponent_add_property(
+	        c, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
+	add_text(c, icalproperty_new_categories, d->kind);
+	for (size_t i = 0; i < d->nalarms; i++) {
+		icalcomponent *a = alarm_comp(d->alarms[i], d->title);
+		if (a)
+			icalcomponent_add_component(c, a);
+	}
+	return c;
+}
+
+static icalcomponent *calendar_new(const char *prodid,
+                                   icalproperty_method method)
+{
+	icalcomponent *cal = icalcomponent_new_vcalendar();
+
+	icalcomponent_add_property(
+	        cal,
+	        icalproperty_new_prodid(prodid ? prodid : CAL_DEFAULT_PRODID));
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+	icalcomponent_add_property(cal, icalproperty_new_method(method));
+	return cal;
+}
+
+static void add_x(icalcomponent *c, const char *name, const char *value)
+{
+	icalproperty *p = icalproperty_new_x(value);
+
+	icalproperty_set_x_name(p, name);
+	icalcomponent_add_property(c, p);
+}
+
+static void feed_header(icalcomponent *cal, const struct cal_feed_opts *o)
+{
+	const char *refresh =
+	        o && o->refresh ? o->refresh : CAL_DEFAULT_REFRESH;
+	struct icaldurationtype d = icaldurationtype_from_string(refresh);
+	icalproperty *p;
+
+	if (icaldurationtype_is_bad_duration(d)) {
+		refresh = CAL_DEFAULT_REFRESH;
+		d = icaldurationtype_from_string(refresh);
+	}
+	if (o && o->name && *o->name) {
+		icalcomponent_add_property(cal, icalproperty_new_name(o->name));
+		add_x(cal, "X-WR-CALNAME", o->name);
+	}
+	p = icalproperty_new_refreshinterval(d);
+	icalproperty_add_parameter(
+	        p, icalparameter_new_value(ICAL_VALUE_DURATION));
+	icalcomponent_add_property(cal, p);
+	add_x(cal, "X-PUBLISHED-TTL", refresh);
+}
+
+/* Serialise CAL (freeing it) into a malloc'd string. */
+static char *finish(icalcomponent *cal, size_t *len)
+{
+	char *s = icalcomponent_as_ical_string_r(cal);
+
+	icalcomponent_free(cal);
+	if (s && len)
+		*len = strlen(s);
+	return s;
+}
+
+char *cal_render_feed(const struct cal_feed_opts *o, const struct cal_event *ev,
+                      size_t nev, const struct cal_deadline *dl, size_t ndl,
+                      size_t *len)
+{
+	struct zone_set zs = {0};
+	icalcomponent *cal, **items;
+	size_t n = 0;
+	char *out = NULL;
+
+	if (!(items = calloc(nev + ndl + 1, sizeof *items)))
+		return NULL;
+	for (size_t i = 0; i < nev; i++)
+		if (!(items[n++] = event_comp(&ev[i], &zs)))
+			goto fail;
+	for (size_t i = 0; i < ndl; i++)
+		if (!(items[n++] = deadline_comp(&dl[i], &zs)))
+			goto fail;
+	cal = calendar_new(o ? o->prodid : NULL, ICAL_METHOD_PUBLISH);
+	feed_header(cal, o);
+	if (add_timezones(cal, &zs) < 0) {
+		icalcomponent_free(cal);
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++)
+		icalcomponent_add_component(cal, items[i]);
+	n = 0;
+	out = finish(cal, len);
+fail:
+	for (size_t i = 0; i < n; i++)
+		if (items[i])
+			icalcomponent_free(items[i]);
+	free(items);
+	free(zs.v);
+	return out;
+}
+
+/* ORGANIZER or ATTENDEE with CN and a mailto: address. */
+static icalproperty *cal_address(icalproperty_kind k, const char *email,
+                                 const char *name)
+{
+	icalproperty *p;
+	char *mailto;
+
+	if (asprintf(&mailto, "mailto:%s", email) < 0)
+		return NULL;
+	p = k == ICAL_ORGANIZER_PROPERTY ? icalproperty_new_organizer(mailto)
+	                                 : icalproperty_new_attendee(mailto);
+	free(mailto);
+	if (name && *name)
+		icalproperty_add_parameter(p, icalparameter_new_cn(name));
+	return p;
+}
+
+char *cal_render_itip(const struct cal_itip *it, const struct cal_event *ev,
+                      size_t *len)
+{
+	struct zone_set zs = {0};
+	icalproperty_method method;
+	icalcomponent *cal, *vev;
+	icalproperty *org, *att;
+	struct cal_event e;
+
+	if (!it || !ev || !it->method || !it->organizer_email ||
+	    !*it->organizer_email || !it->attendee_email ||
+	    !*it->attendee_email)
+		return NULL;
+	if (strcmp(it->method, "REQUEST") == 0)
+		method = ICAL_METHOD_REQUEST;
+	else if (strcmp(it->method, "CANCEL") == 0)
+		method = ICAL_METHOD_CANCEL;
+	else
+		return NULL;
+	e = *ev;
+	if (method == ICAL_METHOD_CANCEL)
+		e.status = CAL_CANCELLED;
+	else if (e.status == CAL_DRAFT)
+		e.status = CAL_PUBLISHED; /* an invitation is to a real event */
+	if (!(vev = event_comp(&e, &zs)))
+		return NULL;
+	org = cal_address(ICAL_ORGANIZER_PROPERTY, it->organizer_email,
+	                  it->organizer_name);
+	att = cal_address(ICAL_ATTENDEE_PROPERTY, it->attendee_email,
+	                  it->attendee_name);
+	if (!org || !att) {
+		if (org)
+			icalproperty_free(org);
+		if (att)
+			icalproperty_free(att);
+		icalcomponent_free(vev);
+		free(zs.v);
+		return NULL;
+	}
+	icalproperty_add_parameter(
+	        att, icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
+	icalproperty_add_parameter(
+	        att, icalparameter_new_partstat(ICAL_PARTSTAT_ACCEPTED));
+	icalproperty_add_parameter(att,
+	                           icalparameter_new_rsvp(ICAL_RSVP_FALSE));
+	icalcomponent_add_property(vev, org);
+	icalcomponent_add_property(vev, att);
+	cal = calendar_new(it->prodid, method);
+	if (add_timezones(cal, &zs) < 0) {
+		icalcomponent_free(cal);
+		icalcomponent_free(vev);
+		free(zs.v);
+		return NULL;
+	}
+	free(zs.v);
+	icalcomponent_add_component(cal, vev);
+	return finish(cal, len);
+}
