@@ -1,0 +1,466 @@
+/* tmpl.c - load notification templates per language and kind, validate their
+ * placeholders, and render messages with escaped values. */
+#include "tmpl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+const char *const tmpl_langs[] = {"en", "sv", "it", "pl", "es", "fi", NULL};
+
+const char *const tmpl_kinds[] = {"registration_confirm_request",
+                                  "registration_confirmed",
+                                  "registration_waitlisted",
+                                  "registration_promoted",
+                                  "registration_cancelled",
+                                  "event_reminder",
+                                  "event_updated",
+                                  "event_cancelled",
+                                  "deadline_reminder",
+                                  NULL};
+
+const char *const tmpl_keys[] = {"person_name",
+                                 "event_title",
+                                 "event_start_local",
+                                 "event_end_local",
+                                 "event_tz",
+                                 "recipient_local",
+                                 "venue",
+                                 "city",
+                                 "country",
+                                 "place",
+                                 "event_url",
+                                 "token_url",
+                                 "feed_url",
+                                 "webcal_url",
+                                 "deadline_title",
+                                 "deadline_due_local",
+                                 "deadline_tz",
+                                 "deadline_url",
+                                 "project_title",
+                                 "unsubscribe_url",
+                                 "waitlist_position",
+                                 "offset_text",
+                                 NULL};
+
+#define NLANGS 6
+#define NKINDS 9
+
+struct tmpl {
+	char *subject; /* NULL: not loaded */
+	char *text;
+	char *html;
+	int warned;
+};
+
+static struct tmpl T[NLANGS][NKINDS];
+static char *tmpl_dir;
+
+static int index_of(const char *const *tab, const char *s)
+{
+	for (int i = 0; s && tab[i]; i++)
+		if (strcmp(tab[i], s) == 0)
+			return i;
+	return -1;
+}
+
+int tmpl_kind_known(const char *kind)
+{
+	return index_of(tmpl_kinds, kind) >= 0;
+}
+
+static void clear(struct tmpl (*t)[NKINDS])
+{
+	for (int l = 0; l < NLANGS; l++)
+		for (int k = 0; k < NKINDS; k++) {
+			free(t[l][k].subject);
+			free(t[l][k].text);
+			free(t[l][k].html);
+			memset(&t[l][k], 0, sizeof(t[l][k]));
+		}
+}
+
+void tmpl_free(void)
+{
+	clear(T);
+	free(tmpl_dir);
+	tmpl_dir = NULL;
+}
+
+/* Read PATH into a new string; NULL with errno ENOENT when absent. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0, len = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		size_t n;
+		if (len + 4096 + 1 > cap) {
+			char *nb = realloc(buf, cap = len + 8192);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	buf[len] = '\0';
+	fclose(f);
+	if (strlen(buf) != len) {
+		free(buf);
+		errno = EINVAL;
+		return NULL;
+	}
+	return buf;
+}
+
+/* Check every {{name}} in S; LINE0 is the file line S starts on. */
+static int check_placeholders(const char *s, const char *path, int line0,
+                              char *err, size_t errlen)
+{
+	int line = line0;
+
+	for (const char *p = s; *p; p++) {
+		const char *e;
+		char name[64];
+		size_t n;
+
+		if (*p == '\n')
+			line++;
+		if (p[0] != '{' || p[1] != '{')
+			continue;
+		e = strstr(p + 2, "}}");
+		n = e ? (size_t)(e - p - 2) : 0;
+		if (!e || n == 0 || n >= sizeof(name) ||
+		    memchr(p + 2, '\n', n)) {
+			snprintf(err, errlen, "%s:%d: unterminated placeholder",
+			         path, line);
+			return -1;
+		}
+		memcpy(name, p + 2, n);
+		name[n] = '\0';
+		if (index_of(tmpl_keys, name) < 0) {
+			snprintf(err, errlen,
+			         "%s:%d: unknown placeholder {{%s}}", path,
+			         line, name);
+			return -1;
+		}
+		p = e + 1;
+	}
+	return 0;
+}
+
+static int load_one(const char *dir, int l, int k, struct tmpl *t, char *err,
+                    size_t errlen)
+{
+	char path[4096];
+	char *txt, *nl, *body;
+
+	snprintf(path, sizeof(path), "%s/%s/%s.txt", dir, tmpl_langs[l],
+	         tmpl_kinds[k]);
+	txt = slurp(path);
+	if (!txt) {
+		if (errno == ENOENT && l != 0)
+			return 0; /* falls back to English */
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	nl = strchr(txt, '\n');
+	if (strncmp(txt, "Subject: ", 9) != 0 || !nl || nl[1] != '\n') {
+		snprintf(err, errlen,
+		         "%s:1: expected \"Subject: ...\" and a blank line",
+		         path);
+		free(txt);
+		return -1;
+	}
+	*nl = '\0';
+	body = nl + 2;
+	if (check_placeholders(txt, path, 1, err, errlen) < 0 ||
+	    check_placeholders(body, path, 3, err, errlen) < 0 ||
+	    !(t->subject = strdup(txt + 9)) || !(t->text = strdup(body))) {
+		if (!t->subject || !t->text)
+			if (!*err)
+				snprintf(err, errlen, "out of memory");
+		free(txt);
+		return -1;
+	}
+	free(txt);
+	snprintf(path, sizeof(path), "%s/%s/%s.html", dir, tmpl_langs[l],
+	         tmpl_kinds[k]);
+	t->html = slurp(path);
+	if (!t->html && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (t->html && check_placeholders(t->html, path, 1, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+int tmpl_load(const char *dir, char *err, size_t errlen)
+{
+	static struct tmpl fresh[NLANGS][NKINDS];
+	char *d;
+
+	if (err && errlen)
+		err[0] = '\0';
+	memset(fresh, 0, sizeof(fresh));
+	for (int l = 0; l < NLANGS; l++)
+		for (int k = 0; k < NKINDS; k++)
+			if (load_one(dir, l, k, &fresh[l][k], err, errlen) <
+			    0) {
+				clear(fresh);
+				return -1;
+			}
+	d = strdup(dir);
+	if (!d) {
+		clear(fresh);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	clear(T);
+	memcpy(T, fresh, sizeof(T));
+	memset(fresh, 0, sizeof(fresh));
+	free(tmpl_dir);
+	tmpl_dir = d;
+	return 0;
+}
+
+int tmpl_reload(char *err, size_t errlen)
+{
+	char *dir;
+	int r;
+
+	if (!tmpl_dir) {
+		snprintf(err, errlen, "templates were never loaded");
+		return -1;
+	}
+	dir = strdup(tmpl_dir);
+	if (!dir) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r = tmpl_load(dir, err, errlen);
+	free(dir);
+	return r;
+}
+
+static const char *lookup(const struct tmpl_var *vars, size_t n,
+                          const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(vars[i].name) == len &&
+		    memcmp(vars[i].name, name, len) == 0)
+			return vars[i].value ? vars[i].value : "";
+	return "";
+}
+
+enum mode { PLAIN, HTML, LINE };
+
+static void put_value(FILE *f, const char *v, enum mode mode)
+{
+	for (; *v; v++) {
+		unsigned char c = (unsigned char)*v;
+		if (mode == HTML) {
+			switch (c) {
+			case '&':
+				fputs("&amp;", f);
+				continue;
+			case '<':
+				fputs("&lt;", f);
+				continue;
+			case '>':
+				fputs("&gt;", f);
+				continue;
+			case '"':
+				fputs("&quot;", f);
+				continue;
+			case '\'':
+				fputs("&#39;", f);
+				continue;
+			}
+		} else if (mode == LINE && (c < 0x20 || c == 0x7f)) {
+			c = ' ';
+		}
+		fputc(c, f);
+	}
+}
+
+static char *fill(const char *src, const struct tmpl_var *vars, size_t n,
+                  enum mode mode)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	for (const char *p = src; *p;) {
+		const char *e;
+		if (p[0] == '{' && p[1] == '{' && (e = strstr(p + 2, "}}"))) {
+			put_value(f,
+			          lookup(vars, n, p + 2, (size_t)(e - p - 2)),
+			          mode);
+			p = e + 2;
+		} else {
+			fputc(*p++, f);
+		}
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int tmpl_render(const char *lang, const char *kind, const struct tmpl_var *vars,
+                size_t n, struct tmpl_msg *out)
+{
+	int k = index_of(tmpl_kinds, kind);
+	int l = index_of(tmpl_langs, lang);
+	struct tmpl *t;
+
+	memset(out, 0, sizeof(*out));
+	if (k < 0 || !T[0][k].subject)
+		return -1;
+	if (l < 0)
+		l = 0;
+	t = &T[l][k];
+	if (!t->subject) {
+		if (!t->warned)
+			log_warnx("template %s/%s missing: using English",
+			          tmpl_langs[l], kind);
+		t->warned = 1;
+		t = &T[0][k];
+	}
+	out->subject = fill(t->subject, vars, n, LINE);
+	out->text = fill(t->text, vars, n, PLAIN);
+	out->html = t->html ? fill(t->html, vars, n, HTML) : NULL;
+	if (!out->subject || !out->text || (t->html && !out->html)) {
+		tmpl_msg_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void tmpl_msg_free(struct tmpl_msg *m)
+{
+	free(m->subject);
+	free(m->text);
+	free(m->html);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Units per language: singular, plural (Polish: 2-4 form, then 5+ form),
+ * and the phrase around the number. */
+struct unit_words {
+	const char *one, *few, *many;
+};
+struct lang_words {
+	const char *lang;
+	const char *pre, *post; /* "in " / "" ; "" / " päästä" */
+	int bare_one;           /* 1: "päivän päästä" without the number */
+	struct unit_words u[4]; /* weeks, days, hours, minutes */
+};
+
+static const struct lang_words offset_words[] = {
+        {"en",
+         "in ",
+         "",
+         0,
+         {{"week", "weeks", "weeks"},
+          {"day", "days", "days"},
+          {"hour", "hours", "hours"},
+          {"minute", "minutes", "minutes"}}},
+        {"sv",
+         "om ",
+         "",
+         0,
+         {{"vecka", "veckor", "veckor"},
+          {"dag", "dagar", "dagar"},
+          {"timme", "timmar", "timmar"},
+          {"minut", "minuter", "minuter"}}},
+        {"it",
+         "tra ",
+         "",
+         0,
+         {{"settimana", "settimane", "settimane"},
+          {"giorno", "giorni", "giorni"},
+          {"ora", "ore", "ore"},
+          {"minuto", "minuti", "minuti"}}},
+        {"pl",
+         "za ",
+         "",
+         0,
+         {{"tydzień", "tygodnie", "tygodni"},
+          {"dzień", "dni", "dni"},
+          {"godzinę", "godziny", "godzin"},
+          {"minutę", "minuty", "minut"}}},
+        {"es",
+         "dentro de ",
+         "",
+         0,
+         {{"semana", "semanas", "semanas"},
+          {"día", "días", "días"},
+          {"hora", "horas", "horas"},
+          {"minuto", "minutos", "minutos"}}},
+        {"fi",
+         "",
+         " päästä",
+         1,
+         {{"viikon", "viikon", "viikon"},
+          {"päivän", "päivän", "päivän"},
+          {"tunnin", "tunnin", "tunnin"},
+          {"minuutin", "minuutin", "minuutin"}}},
+};
+
+int tmpl_offset_text(const char *lang, int days, long seconds, char *buf,
+                     size_t len)
+{
+	const struct lang_words *w = &offset_words[0];
+	const struct unit_words *u;
+	long n;
+	int unit;
+
+	for (size_t i = 0; i < sizeof(offset_words) / sizeof(offset_words[0]);
+	     i++)
+		if (lang && strcmp(offset_words[i].lang, lang) == 0)
+			w = &offset_words[i];
+	if (days < 0 || seconds < 0)
+		return -1;
+	if (seconds == 0 && days > 0 && days % 7 == 0) {
+		unit = 0;
+		n = days / 7;
+	} else if (seconds == 0) {
+		unit = 1;
+		n = days;
+	} else if ((seconds + days * 86400L) % 3600 == 0) {
+		unit = 2;
+		n = (seconds + days * 86400L) / 3600;
+	} else {
+		unit = 3;
+		n = (seconds + days * 86400L + 59) / 60;
+	}
+	u = &w->u[unit];
+	if (n == 1 && w->bare_one)
+		snprintf(buf, len, "%s%s%s", w->pre, u->one, w->post);
+	else if (n == 1)
+		snprintf(buf, len, "%s1 %s%s", w->pre, u->one, w->post);
+	else if (n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14))
+		snprintf(buf, len, "%s%ld %s%s", w->pre, n, u->few, w->post);
+	else
+		snprintf(buf, len, "%s%ld %s%s", w->pre, n, u->many, w->post);
+	return 0;
+}

@@ -1,0 +1,256 @@
+/* test_tmpl.c - templates: the shipped set loads, every language has every
+ * kind, placeholders are filled and escaped, typos and gaps are caught. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tmpl.h"
+
+static const char *shipped_dir(void)
+{
+	const char *d = getenv("CONVENED_TEMPLATE_DIR");
+	return d ? d : "config/templates";
+}
+
+static void put(const char *dir, const char *rel, const char *text)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	*strrchr(path, '/') = '\0';
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A scratch template dir with a complete English set. */
+static char *scratch(void)
+{
+	char *dir = strdup("/tmp/test_tmpl.XXXXXX");
+	char rel[256];
+
+	assert_non_null(mkdtemp(dir));
+	for (int k = 0; tmpl_kinds[k]; k++) {
+		snprintf(rel, sizeof(rel), "en/%s.txt", tmpl_kinds[k]);
+		put(dir, rel,
+		    "Subject: EN {{event_title}}\n\nHello {{person_name}}\n");
+	}
+	return dir;
+}
+
+static void rm_rf(const char *dir)
+{
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_shipped_set_complete(void **st)
+{
+	char err[512] = "", path[1024];
+	struct stat sb;
+
+	assert_int_equal(tmpl_load(shipped_dir(), err, sizeof(err)), 0);
+	for (int l = 0; tmpl_langs[l]; l++)
+		for (int k = 0; tmpl_kinds[k]; k++) {
+			snprintf(path, sizeof(path), "%s/%s/%s.txt",
+			         shipped_dir(), tmpl_langs[l], tmpl_kinds[k]);
+			if (stat(path, &sb) != 0)
+				fail_msg("missing template %s", path);
+		}
+	tmpl_free();
+}
+
+/* Every language renders every kind with all keys set and no {{ left;
+ * subjects are one line, non-English subjects differ from English. */
+static void test_render_all(void **st)
+{
+	char err[512] = "";
+	struct tmpl_var vars[32];
+	size_t n = 0;
+
+	for (; tmpl_keys[n]; n++) {
+		vars[n].name = tmpl_keys[n];
+		vars[n].value = "VAL";
+	}
+	assert_int_equal(tmpl_load(shipped_dir(), err, sizeof(err)), 0);
+	for (int k = 0; tmpl_kinds[k]; k++) {
+		struct tmpl_msg en;
+		assert_int_equal(tmpl_render("en", tmpl_kinds[k], vars, n, &en),
+		                 0);
+		for (int l = 0; tmpl_langs[l]; l++) {
+			struct tmpl_msg m;
+			assert_int_equal(tmpl_render(tmpl_langs[l],
+			                             tmpl_kinds[k], vars, n,
+			                             &m),
+			                 0);
+			assert_null(strstr(m.subject, "{{"));
+			assert_null(strstr(m.text, "{{"));
+			assert_null(strchr(m.subject, '\n'));
+			assert_non_null(strstr(m.text, "VAL"));
+			if (l > 0 && strcmp(m.subject, en.subject) == 0)
+				fail_msg("%s/%s subject is the English one",
+				         tmpl_langs[l], tmpl_kinds[k]);
+			tmpl_msg_free(&m);
+		}
+		tmpl_msg_free(&en);
+	}
+	tmpl_free();
+}
+
+static void test_escape_and_subject_line(void **st)
+{
+	char err[512] = "";
+	char *dir = scratch();
+	struct tmpl_msg m;
+	const struct tmpl_var vars[] = {
+	        {"event_title", "A <b>&\"x\"\r\nBcc: evil@example.org"},
+	        {"person_name", "Åsa"},
+	};
+
+	put(dir, "en/event_reminder.html",
+	    "<p title=\"{{event_title}}\">{{person_name}} {{city}}</p>\n");
+	assert_int_equal(tmpl_load(dir, err, sizeof(err)), 0);
+	assert_int_equal(tmpl_render("en", "event_reminder", vars, 2, &m), 0);
+	assert_null(strchr(m.subject, '\n'));
+	assert_null(strchr(m.subject, '\r'));
+	assert_string_equal(m.subject, "EN A <b>&\"x\"  Bcc: evil@example.org");
+	assert_non_null(m.html);
+	assert_string_equal(m.html, "<p title=\"A &lt;b&gt;&amp;&quot;x&quot;"
+	                            "\r\nBcc: evil@example.org\">Åsa </p>\n");
+	assert_string_equal(m.text, "Hello Åsa\n");
+	tmpl_msg_free(&m);
+	/* a kind without HTML has none */
+	assert_int_equal(tmpl_render("en", "event_updated", vars, 2, &m), 0);
+	assert_null(m.html);
+	tmpl_msg_free(&m);
+	assert_int_equal(tmpl_render("en", "no_such_kind", vars, 2, &m), -1);
+	tmpl_free();
+	rm_rf(dir);
+}
+
+static void test_fallback_to_english(void **st)
+{
+	char err[512] = "";
+	char *dir = scratch();
+	struct tmpl_msg m;
+	const struct tmpl_var vars[] = {{"event_title", "T"}};
+
+	put(dir, "sv/event_reminder.txt",
+	    "Subject: SV {{event_title}}\n\nHej\n");
+	assert_int_equal(tmpl_load(dir, err, sizeof(err)), 0);
+	assert_int_equal(tmpl_render("sv", "event_reminder", vars, 1, &m), 0);
+	assert_string_equal(m.subject, "SV T");
+	tmpl_msg_free(&m);
+	assert_int_equal(tmpl_render("sv", "event_updated", vars, 1, &m), 0);
+	assert_string_equal(m.subject, "EN T");
+	tmpl_msg_free(&m);
+	assert_int_equal(tmpl_render("xx", "event_updated", vars, 1, &m), 0);
+	assert_string_equal(m.subject, "EN T");
+	tmpl_msg_free(&m);
+	tmpl_free();
+	rm_rf(dir);
+}
+
+static void test_load_errors(void **st)
+{
+	char err[512] = "";
+	char *dir = scratch();
+	struct tmpl_msg m;
+
+	/* a good set, then a typo: the load fails and keeps the old set */
+	assert_int_equal(tmpl_load(dir, err, sizeof(err)), 0);
+	put(dir, "fi/event_reminder.txt",
+	    "Subject: Muistutus\n\nline\n{{evnt_title}}\n");
+	assert_int_equal(tmpl_reload(err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "fi/event_reminder.txt:4: unknown "
+	                            "placeholder {{evnt_title}}"));
+	assert_int_equal(tmpl_render("fi", "event_reminder", NULL, 0, &m), 0);
+	assert_string_equal(m.subject, "EN ");
+	tmpl_msg_free(&m);
+
+	put(dir, "fi/event_reminder.txt", "Muistutus\n\nbody\n");
+	assert_int_equal(tmpl_reload(err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "fi/event_reminder.txt:1: expected"));
+
+	put(dir, "fi/event_reminder.txt", "Subject: x {{title\n\nbody\n");
+	assert_int_equal(tmpl_reload(err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":1: unterminated placeholder"));
+
+	put(dir, "fi/event_reminder.txt", "Subject: ok\n\nbody\n");
+	assert_int_equal(tmpl_reload(err, sizeof(err)), 0);
+
+	/* English missing: refused */
+	snprintf(err, sizeof(err), "%s/en/deadline_reminder.txt", dir);
+	assert_int_equal(unlink(err), 0);
+	assert_int_equal(tmpl_reload(err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "en/deadline_reminder.txt"));
+	tmpl_free();
+	rm_rf(dir);
+}
+
+static void test_offset_text(void **st)
+{
+	char b[64];
+	static const struct {
+		const char *lang;
+		int days;
+		long secs;
+		const char *want;
+	} cases[] = {
+	        {"en", 7, 0, "in 1 week"},
+	        {"en", 1, 0, "in 1 day"},
+	        {"en", 30, 0, "in 30 days"},
+	        {"en", 14, 0, "in 2 weeks"},
+	        {"en", 0, 7200, "in 2 hours"},
+	        {"en", 1, 7200, "in 26 hours"},
+	        {"en", 0, 1800, "in 30 minutes"},
+	        {"sv", 0, 3600, "om 1 timme"},
+	        {"sv", 3, 0, "om 3 dagar"},
+	        {"it", 1, 0, "tra 1 giorno"},
+	        {"es", 0, 7200, "dentro de 2 horas"},
+	        {"pl", 5, 0, "za 5 dni"},
+	        {"pl", 0, 7200, "za 2 godziny"},
+	        {"pl", 0, 5 * 3600, "za 5 godzin"},
+	        {"pl", 0, 22 * 3600, "za 22 godziny"},
+	        {"pl", 0, 12 * 3600, "za 12 godzin"},
+	        {"pl", 14, 0, "za 2 tygodnie"},
+	        {"fi", 1, 0, "päivän päästä"},
+	        {"fi", 7 * 3, 0, "3 viikon päästä"},
+	        {"fi", 0, 7200, "2 tunnin päästä"},
+	        {"xx", 2, 0, "in 2 days"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(tmpl_offset_text(cases[i].lang, cases[i].days,
+		                                  cases[i].secs, b, sizeof(b)),
+		                 0);
+		assert_string_equal(b, cases[i].want);
+	}
+	assert_int_equal(tmpl_offset_text("en", -1, 0, b, sizeof(b)), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_shipped_set_complete),
+	        cmocka_unit_test(test_render_all),
+	        cmocka_unit_test(test_escape_and_subject_line),
+	        cmocka_unit_test(test_fallback_to_english),
+	        cmocka_unit_test(test_load_errors),
+	        cmocka_unit_test(test_offset_text),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
