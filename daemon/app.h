@@ -26,4 +26,9 @@ void app_on_reload(void (*fn)(void));
  * every registered FN returns 1: "nothing of mine is in flight". */
 void app_on_drain(int (*fn)(void));
 
+/* Run the reload hooks (SIGHUP). */
+void app_run_reload(void);
+/* 1 when every drain check says nothing is in flight. */
+int app_drained(void);
+
 #endif

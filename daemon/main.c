@@ -22,32 +22,10 @@
 #define DEFAULT_CONFIG   "/etc/convened/convened.conf"
 #define DRAIN_TIMEOUT_MS 10000
 
-struct app *app_instance;
-
 static struct app app;
 static struct event *ev_sigterm, *ev_sigint, *ev_sighup, *ev_watchdog,
         *ev_drain;
 static struct timespec drain_started;
-
-/* Hooks run on SIGHUP after logs are reopened (templates etc.). */
-static void (*reload_hooks[8])(void);
-static int nreload_hooks;
-
-void app_on_reload(void (*fn)(void))
-{
-	if (nreload_hooks < 8)
-		reload_hooks[nreload_hooks++] = fn;
-}
-
-/* Drain checks: each returns 1 when its module has nothing in flight. */
-static int (*drain_checks[8])(void);
-static int ndrain_checks;
-
-void app_on_drain(int (*fn)(void))
-{
-	if (ndrain_checks < 8)
-		drain_checks[ndrain_checks++] = fn;
-}
 
 static void usage(FILE *f)
 {
@@ -78,13 +56,11 @@ static long ms_since(const struct timespec *t0)
 
 static void drain_cb(evutil_socket_t fd, short what, void *arg)
 {
-	int done = http_inflight() == 0;
+	int done = http_inflight() == 0 && app_drained();
 	(void)fd;
 	(void)what;
 	(void)arg;
 
-	for (int i = 0; i < ndrain_checks && done; i++)
-		done = drain_checks[i]();
 	if (done || ms_since(&drain_started) > DRAIN_TIMEOUT_MS) {
 		if (!done)
 			log_warnx("drain timed out; exiting with work in "
@@ -117,8 +93,7 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 
 	log_reopen();
 	log_info("SIGHUP: logs reopened, reloading");
-	for (int i = 0; i < nreload_hooks; i++)
-		reload_hooks[i]();
+	app_run_reload();
 }
 
 static void on_watchdog(evutil_socket_t fd, short what, void *arg)
