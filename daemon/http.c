@@ -378,6 +378,11 @@ static void dispatch_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 
+	/* The admin API answers nothing, not even 404, without the token. */
+	if (strncmp(r->path, "/api/", 5) == 0 &&
+	    strncmp(r->path, "/api/public/", 12) != 0 && check_admin(r) < 0)
+		return;
+
 	char *buf = malloc(plen + 1);
 	for (int t = 0; t < ntables && buf; t++) {
 		for (const struct http_route *rt = tables[t]; rt->pattern;
@@ -394,7 +399,9 @@ static void dispatch_cb(struct evhttp_request *req, void *arg)
 			r->route = rt;
 			r->nparams = (size_t)n;
 			r->capbuf = buf;
-			if ((rt->flags & HTTP_ADMIN) && check_admin(r) < 0)
+			if ((rt->flags & HTTP_ADMIN) &&
+			    strncmp(r->path, "/api/", 5) != 0 &&
+			    check_admin(r) < 0)
 				return;
 			rt->handler(r);
 			return;
