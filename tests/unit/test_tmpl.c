@@ -50,11 +50,12 @@ static char *scratch(void)
 	return dir;
 }
 
-static void rm_rf(const char *dir)
+static void rm_rf(char *dir)
 {
 	char cmd[1200];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
+	free(dir);
 }
 
 static void test_shipped_set_complete(void **st)
