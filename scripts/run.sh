@@ -39,7 +39,8 @@ fi
 
 if [ "$(id -u)" -eq 0 ]; then
 	PGOS=postgres
-	as_pg() { runuser -u postgres -- "$@"; }
+	# from / : postgres may not be allowed into the current directory
+	as_pg() { (cd / && runuser -u postgres -- "$@"); }
 else
 	PGOS=$(id -un)
 	as_pg() { "$@"; }
