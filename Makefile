@@ -16,10 +16,13 @@ CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
-CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -Idaemon -Iplugins \
-            $(PKG_CFLAGS)
+OPT      ?= -O2 -g
+SANFLAGS ?=
+CFLAGS   ?=
+override CFLAGS += $(OPT) $(SANFLAGS) -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE \
+            -Idaemon -Iplugins $(PKG_CFLAGS)
 LDFLAGS  ?=
+override LDFLAGS += $(SANFLAGS)
 LIBS     := $(PKG_LIBS) -lpthread -ldl
 
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -71,8 +74,8 @@ deps:
 
 # AddressSanitizer + UBSan build of everything, in build-asan/.
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g $(SAN)" \
-		LDFLAGS="$(SAN)" all
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
+		SANFLAGS="$(SAN)" all
 
 # Run convened in the foreground on its defaults (private cluster in ./var).
 run: deps
