@@ -166,28 +166,27 @@ struct zone_set {
 	size_t n, cap;
 };
 
-static int zone_set_add(struct zone_set *zs, const char *tz, icaltimezone *z,
-                        int64_t lo, int64_t hi)
+/* The entry for TZ (loading the zone on first use), or NULL when the zone
+ * is unknown or UTC (times are then rendered in UTC). */
+static struct zone_use *zone_use_of(struct zone_set *zs, const char *tz)
 {
-	for (size_t i = 0; i < zs->n; i++) {
-		if (zs->v[i].zone == z && strcmp(zs->v[i].tz, tz) == 0) {
-			if (lo < zs->v[i].lo)
-				zs->v[i].lo = lo;
-			if (hi > zs->v[i].hi)
-				zs->v[i].hi = hi;
-			return 0;
-		}
-	}
+	icaltimezone *z;
+
+	for (size_t i = 0; i < zs->n; i++)
+		if (strcmp(zs->v[i].tz, tz) == 0)
+			return &zs->v[i];
+	if (!(z = zone_get(tz)))
+		return NULL;
 	if (zs->n == zs->cap) {
 		size_t cap = zs->cap ? zs->cap * 2 : 8;
 		struct zone_use *v = realloc(zs->v, cap * sizeof *v);
 		if (!v)
-			return -1;
+			return NULL;
 		zs->v = v;
 		zs->cap = cap;
 	}
-	zs->v[zs->n++] = (struct zone_use){tz, z, lo, hi};
-	return 0;
+	zs->v[zs->n] = (struct zone_use){tz, z, INT64_MAX, INT64_MIN};
+	return &zs->v[zs->n++];
 }
 
 static int zone_use_cmp(const void *a, const void *b)
@@ -247,34 +246,40 @@ static int add_timezones(icalcomponent *cal, struct zone_set *zs)
 
 /* ---- items ---- */
 
-static icalproperty *dt_prop(icalproperty_kind k, struct icaltimetype t)
+static icalproperty *dt_prop(icalproperty_kind k, struct icaltimetype t,
+                             const char *tzid)
 {
-	return k == ICAL_DTSTART_PROPERTY ? icalproperty_new_dtstart(t)
-	                                  : icalproperty_new_dtend(t);
+	icalproperty *p = k == ICAL_DTSTART_PROPERTY
+	                          ? icalproperty_new_dtstart(t)
+	                          : icalproperty_new_dtend(t);
+	if (tzid)
+		icalproperty_add_parameter(p, icalparameter_new_tzid(tzid));
+	return p;
 }
 
-/* Add DTSTART or DTEND: in TZ when it is known, else in UTC. */
-static void add_time(icalcomponent *c, icalproperty_kind k, const char *local,
-                     int64_t secs, icaltimezone *z, const char *tz)
+/* DTSTART and DTEND: local times with TZID when the zone is known and the
+ * times parse (the zone is then recorded for its VTIMEZONE), else UTC. */
+static void add_times(icalcomponent *c, struct zone_set *zs, const char *tz,
+                      const char *ls, const char *le, int64_t us, int64_t ue)
 {
-	struct icaltimetype t;
-	icalproperty *p;
+	struct icaltimetype s, e;
+	struct zone_use *u = tz && *tz ? zone_use_of(zs, tz) : NULL;
 
-	if (z && parse_local(local, 0, &t) == 0) {
-		p = dt_prop(k, t);
-		icalproperty_add_parameter(p, icalparameter_new_tzid(tz));
+	if (u && parse_local(ls, 0, &s) == 0 && parse_local(le, 0, &e) == 0) {
+		if (us < u->lo)
+			u->lo = us;
+		if (ue > u->hi)
+			u->hi = ue;
+		icalcomponent_add_property(
+		        c, dt_prop(ICAL_DTSTART_PROPERTY, s, tz));
+		icalcomponent_add_property(c,
+		                           dt_prop(ICAL_DTEND_PROPERTY, e, tz));
 	} else {
-		p = dt_prop(k, utc_time(secs));
+		icalcomponent_add_property(
+		        c, dt_prop(ICAL_DTSTART_PROPERTY, utc_time(us), NULL));
+		icalcomponent_add_property(
+		        c, dt_prop(ICAL_DTEND_PROPERTY, utc_time(ue), NULL));
 	}
-	icalcomponent_add_property(c, p);
-}
-
-/* Render times in zone z (when it is known and both times parse). */
-static int zoned(icaltimezone *z, const char *a, const char *b)
-{
-	struct icaltimetype t;
-
-	return z && parse_local(a, 0, &t) == 0 && parse_local(b, 0, &t) == 0;
 }
 
 static char *join3(const char *a, const char *b, const char *c, const char *sep)
@@ -348,7 +353,6 @@ static void add_text(icalcomponent *c, icalproperty *(*mk)(const char *),
 static icalcomponent *event_comp(const struct cal_event *e, struct zone_set *zs)
 {
 	icalcomponent *c;
-	icaltimezone *z = NULL;
 	struct icaltimetype ds, de;
 	char *loc, *desc;
 
@@ -362,18 +366,8 @@ static icalcomponent *event_comp(const struct cal_event *e, struct zone_set *zs)
 		icalcomponent_add_property(c, icalproperty_new_dtstart(ds));
 		icalcomponent_add_property(c, icalproperty_new_dtend(de));
 	} else {
-		z = zone_get(e->tz);
-		if (!zoned(z, e->start_local, e->end_local))
-			z = NULL;
-		if (z &&
-		    zone_set_add(zs, e->tz, z, e->start_utc, e->end_utc) < 0) {
-			icalcomponent_free(c);
-			return NULL;
-		}
-		add_time(c, ICAL_DTSTART_PROPERTY, e->start_local, e->start_utc,
-		         z, e->tz);
-		add_time(c, ICAL_DTEND_PROPERTY, e->end_local, e->end_utc, z,
-		         e->tz);
+		add_times(c, zs, e->tz, e->start_local, e->end_local,
+		          e->start_utc, e->end_utc);
 	}
 	add_text(c, icalproperty_new_summary, e->title);
 	loc = join3(e->venue, e->city, e->country, ", ");
@@ -423,22 +417,14 @@ static icalcomponent *deadline_comp(const struct cal_deadline *d,
                                     struct zone_set *zs)
 {
 	icalcomponent *c;
-	icaltimezone *z;
 	char *desc;
 
 	if (!d->uid || !*d->uid)
 		return NULL;
 	c = icalcomponent_new_vevent();
 	add_identity(c, d->uid, d->sequence, d->created, d->last_modified);
-	z = zone_get(d->tz);
-	if (!zoned(z, d->due_local, d->due_local))
-		z = NULL;
-	if (z && zone_set_add(zs, d->tz, z, d->due_utc, d->due_utc) < 0) {
-		icalcomponent_free(c);
-		return NULL;
-	}
-	add_time(c, ICAL_DTSTART_PROPERTY, d->due_local, d->due_utc, z, d->tz);
-	add_time(c, ICAL_DTEND_PROPERTY, d->due_local, d->due_utc, z, d->tz);
+	add_times(c, zs, d->tz, d->due_local, d->due_local, d->due_utc,
+	          d->due_utc);
 	add_text(c, icalproperty_new_summary, d->title);
 	if (!(desc = describe(d->description, "Details:", d->url))) {
 		icalcomponent_free(c);
