@@ -1,0 +1,502 @@
+/* cmd_items.c - convenectl commands for projects, organisations, events and
+ * deadlines. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+/* Print a created/changed item: JSON with --json, else key: value lines. */
+static int print_item(struct ctl *c, json_t *v)
+{
+	if (v == NULL)
+		return 1;
+	if (c->json)
+		ctl_print_json(v);
+	else
+		ctl_show(v);
+	json_decref(v);
+	return 0;
+}
+
+/* Print a list response as a table of COLS (or JSON). */
+static int print_list(struct ctl *c, json_t *v, const struct ctl_col *cols)
+{
+	json_t *rows;
+
+	if (v == NULL)
+		return 1;
+	if (c->json) {
+		ctl_print_json(v);
+	} else if ((rows = ctl_rows(v)) == NULL) {
+		ctl_err("unexpected answer (no list in it)");
+		json_decref(v);
+		return 1;
+	} else {
+		ctl_table(rows, cols);
+	}
+	json_decref(v);
+	return 0;
+}
+
+/* PATH with one escaped segment substituted for %s. */
+static char *path1(const char *fmt, const char *arg)
+{
+	char *e = ctl_escape(arg), *p = NULL;
+
+	if (e && asprintf(&p, fmt, e) < 0)
+		p = NULL;
+	free(e);
+	return p;
+}
+
+static int call_print(struct ctl *c, const char *method, const char *path,
+                      json_t *body)
+{
+	return print_item(c, ctl_call(c, method, path, body));
+}
+
+/* ---------------------------------------------------------------- projects */
+
+static int project_add(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                       json_t *f)
+{
+	json_object_set_new(f, "slug", json_string(pos[0]));
+	return call_print(c, "POST", "/api/projects", f);
+}
+
+static const struct ctl_opt project_opts[] = {
+        {.name = "title",
+         .field = "title",
+         .type = CTL_STR,
+         .required = 1,
+         .meta = "T",
+         .help = "the project's title"},
+        {.name = "programme",
+         .field = "programme",
+         .meta = "P",
+         .help = "funding programme"},
+        {.name = "description",
+         .field = "description",
+         .meta = "D",
+         .help = "a description"},
+        {0},
+};
+
+const struct ctl_cmd ctl_cmd_project_add = {
+        .name = "project add",
+        .usage = "SLUG --title T [--programme P] [--description D]",
+        .about = "create a project (SLUG: a-z, 0-9 and -)",
+        .opts = project_opts,
+        .npos = 1,
+        .exec = project_add,
+};
+
+static int project_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                        json_t *f)
+{
+	static const struct ctl_col cols[] = {
+	        {"ID", "id"},
+	        {"SLUG", "slug"},
+	        {"TITLE", "title"},
+	        {"PROGRAMME", "programme"},
+	        {0},
+	};
+	return print_list(c, ctl_call(c, "GET", "/api/projects", NULL), cols);
+}
+
+const struct ctl_cmd ctl_cmd_project_list = {
+        .name = "project list",
+        .usage = "",
+        .about = "list projects",
+        .exec = project_list,
+};
+
+/* ----------------------------------------------------------- organisations */
+
+static int org_add(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                   json_t *f)
+{
+	json_object_set_new(f, "name", json_string(pos[0]));
+	return call_print(c, "POST", "/api/organisations", f);
+}
+
+static const struct ctl_opt org_opts[] = {
+        {.name = "country",
+         .field = "country",
+         .required = 1,
+         .meta = "CC",
+         .help = "ISO 3166 country code, e.g. IT"},
+        {.name = "city", .field = "city", .meta = "CITY", .help = "city"},
+        {0},
+};
+
+const struct ctl_cmd ctl_cmd_org_add = {
+        .name = "org add",
+        .usage = "NAME --country CC [--city CITY]",
+        .about = "create an organisation",
+        .opts = org_opts,
+        .npos = 1,
+        .exec = org_add,
+};
+
+static int org_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                    json_t *f)
+{
+	static const struct ctl_col cols[] = {
+	        {"ID", "id"},
+	        {"NAME", "name"},
+	        {"COUNTRY", "country"},
+	        {"CITY", "city"},
+	        {0},
+	};
+	return print_list(c, ctl_call(c, "GET", "/api/organisations", NULL),
+	                  cols);
+}
+
+const struct ctl_cmd ctl_cmd_org_list = {
+        .name = "org list",
+        .usage = "",
+        .about = "list organisations",
+        .exec = org_list,
+};
+
+/* ------------------------------------------------------------------ events */
+
+/* Options shared by event add and event update. */
+#define EVENT_OPTS(req)                                                        \
+	{.name = "project",                                                    \
+	 .field = "project",                                                   \
+	 .required = req,                                                      \
+	 .meta = "SLUG",                                                       \
+	 .help = "the project"},                                               \
+	        {.name = "kind",                                               \
+	         .field = "kind",                                              \
+	         .required = req,                                              \
+	         .meta = "K",                                                  \
+	         .help = "meeting, seminar, workshop, study_visit or "         \
+	                 "conference"},                                        \
+	        {.name = "title",                                              \
+	         .field = "title",                                             \
+	         .required = req,                                              \
+	         .meta = "T",                                                  \
+	         .help = "title"},                                             \
+	        {.name = "start",                                              \
+	         .field = "start",                                             \
+	         .required = req,                                              \
+	         .meta = "LOCAL",                                              \
+	         .help = "local start, 2027-03-01T09:00 (all-day: a date)"},   \
+	        {.name = "end",                                                \
+	         .field = "end",                                               \
+	         .required = req,                                              \
+	         .meta = "LOCAL",                                              \
+	         .help = "local end (all-day: the last day)"},                 \
+	        {.name = "tz",                                                 \
+	         .field = "tz",                                                \
+	         .required = req,                                              \
+	         .meta = "ZONE",                                               \
+	         .help = "IANA time zone, e.g. Europe/Rome"},                  \
+	        {.name = "description",                                        \
+	         .field = "description",                                       \
+	         .meta = "D",                                                  \
+	         .help = "description"},                                       \
+	        {.name = "venue",                                              \
+	         .field = "venue",                                             \
+	         .meta = "V",                                                  \
+	         .help = "venue"},                                             \
+	        {.name = "city",                                               \
+	         .field = "city",                                              \
+	         .meta = "CITY",                                               \
+	         .help = "city"},                                              \
+	        {.name = "country",                                            \
+	         .field = "country",                                           \
+	         .meta = "CC",                                                 \
+	         .help = "ISO 3166 country code"},                             \
+	        {.name = "capacity",                                           \
+	         .field = "capacity",                                          \
+	         .type = CTL_INT,                                              \
+	         .meta = "N",                                                  \
+	         .help = "seats"},                                             \
+	        {.name = "org-cap",                                            \
+	         .field = "org_cap",                                           \
+	         .type = CTL_INT,                                              \
+	         .meta = "N",                                                  \
+	         .help = "seats per organisation"},                            \
+	        {.name = "opens",                                              \
+	         .field = "reg_opens",                                         \
+	         .meta = "LOCAL",                                              \
+	         .help = "registration opens (local time)"},                   \
+	        {.name = "closes",                                             \
+	         .field = "reg_closes",                                        \
+	         .meta = "LOCAL",                                              \
+	         .help = "registration closes (local time)"},                  \
+	        {.name = "all-day",                                            \
+	         .field = "all_day",                                           \
+	         .type = CTL_FLAG,                                             \
+	         .help = "an all-day event (dates, end inclusive)"},           \
+	        {.name = "publish",                                            \
+	         .field = "status",                                            \
+	         .type = CTL_CONST,                                            \
+	         .konst = "published",                                         \
+	         .help = "publish it (default: draft)"},                       \
+	{                                                                      \
+		.name = "reminders", .field = "reminders", .type = CTL_LIST,   \
+		.meta = "P7D,P1D",                                             \
+		.help = "reminder offsets (default: the config's)"             \
+	}
+
+static const struct ctl_opt event_add_opts[] = {
+        EVENT_OPTS(1),
+        {0},
+};
+
+static const struct ctl_opt event_update_opts[] = {
+        EVENT_OPTS(0),
+        {.name = "status",
+         .field = "status",
+         .meta = "S",
+         .help = "draft or published"},
+        {.name = "no-capacity",
+         .field = "capacity",
+         .type = CTL_NULL,
+         .help = "remove the capacity limit"},
+        {.name = "no-org-cap",
+         .field = "org_cap",
+         .type = CTL_NULL,
+         .help = "remove the per-organisation cap"},
+        {0},
+};
+
+static const struct ctl_col event_cols[] = {
+        {"ID", "id"},       {"PROJECT", "project"},
+        {"KIND", "kind"},   {"STATUS", "status"},
+        {"START", "start"}, {"CITY", "city"},
+        {"TITLE", "title"}, {0},
+};
+
+static int event_add(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                     json_t *f)
+{
+	return call_print(c, "POST", "/api/events", f);
+}
+
+const struct ctl_cmd ctl_cmd_event_add = {
+        .name = "event add",
+        .usage = "--project SLUG --kind K --title T --start LOCAL --end "
+                 "LOCAL --tz ZONE [options]",
+        .about = "schedule an event",
+        .opts = event_add_opts,
+        .exec = event_add,
+};
+
+static int event_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                      json_t *f)
+{
+	const char *project = json_string_value(json_object_get(f, "project"));
+	char *path = project ? path1("/api/events?project=%s", project)
+	                     : strdup("/api/events");
+	int rc;
+
+	rc = print_list(c, ctl_call(c, "GET", path, NULL), event_cols);
+	free(path);
+	return rc;
+}
+
+static const struct ctl_opt event_list_opts[] = {
+        {.name = "project",
+         .field = "project",
+         .type = CTL_LOCAL,
+         .meta = "SLUG",
+         .help = "only this project's events"},
+        {0},
+};
+
+const struct ctl_cmd ctl_cmd_event_list = {
+        .name = "event list",
+        .usage = "[--project SLUG]",
+        .about = "list events",
+        .opts = event_list_opts,
+        .exec = event_list,
+};
+
+static int on_id(struct ctl *c, const char *method, const char *fmt,
+                 const char *id, json_t *body)
+{
+	char *path = path1(fmt, id);
+	int rc = call_print(c, method, path, body);
+
+	free(path);
+	return rc;
+}
+
+static int event_show(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                      json_t *f)
+{
+	return on_id(c, "GET", "/api/events/%s", pos[0], NULL);
+}
+
+const struct ctl_cmd ctl_cmd_event_show = {
+        .name = "event show",
+        .usage = "ID",
+        .about = "show one event",
+        .npos = 1,
+        .exec = event_show,
+};
+
+static int event_update(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                        json_t *f)
+{
+	if (json_object_size(f) == 0) {
+		ctl_err("event update: nothing to change (see --help)");
+		return 1;
+	}
+	return on_id(c, "PATCH", "/api/events/%s", pos[0], f);
+}
+
+const struct ctl_cmd ctl_cmd_event_update = {
+        .name = "event update",
+        .usage = "ID [--field value ...]",
+        .about = "change an event (SEQUENCE rises when time or place "
+                 "change)",
+        .opts = event_update_opts,
+        .npos = 1,
+        .exec = event_update,
+};
+
+static int event_cancel(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                        json_t *f)
+{
+	return on_id(c, "POST", "/api/events/%s/cancel", pos[0], NULL);
+}
+
+const struct ctl_cmd ctl_cmd_event_cancel = {
+        .name = "event cancel",
+        .usage = "ID",
+        .about = "cancel an event and notify everyone registered",
+        .npos = 1,
+        .exec = event_cancel,
+};
+
+/* --------------------------------------------------------------- deadlines */
+
+#define DEADLINE_OPTS(req)                                                     \
+	{.name = "project",                                                    \
+	 .field = "project",                                                   \
+	 .required = req,                                                      \
+	 .meta = "SLUG",                                                       \
+	 .help = "the project"},                                               \
+	        {.name = "kind",                                               \
+	         .field = "kind",                                              \
+	         .required = req,                                              \
+	         .meta = "K",                                                  \
+	         .help = "grant_submission, report, registration or other"},   \
+	        {.name = "title",                                              \
+	         .field = "title",                                             \
+	         .required = req,                                              \
+	         .meta = "T",                                                  \
+	         .help = "title"},                                             \
+	        {.name = "due",                                                \
+	         .field = "due",                                               \
+	         .required = req,                                              \
+	         .meta = "LOCAL",                                              \
+	         .help = "local due time, 2027-09-01T12:00"},                  \
+	        {.name = "tz",                                                 \
+	         .field = "tz",                                                \
+	         .required = req,                                              \
+	         .meta = "ZONE",                                               \
+	         .help = "IANA time zone, e.g. Europe/Brussels"},              \
+	        {.name = "url",                                                \
+	         .field = "url",                                               \
+	         .meta = "URL",                                                \
+	         .help = "where to submit"},                                   \
+	{                                                                      \
+		.name = "description", .field = "description", .meta = "D",    \
+		.help = "description"                                          \
+	}
+
+static const struct ctl_opt deadline_add_opts[] = {
+        DEADLINE_OPTS(1),
+        {0},
+};
+
+static const struct ctl_opt deadline_update_opts[] = {
+        DEADLINE_OPTS(0),
+        {.name = "reminders",
+         .field = "reminders",
+         .type = CTL_LIST,
+         .meta = "P7D,P1D",
+         .help = "reminder offsets"},
+        {0},
+};
+
+static int deadline_add(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                        json_t *f)
+{
+	return call_print(c, "POST", "/api/deadlines", f);
+}
+
+const struct ctl_cmd ctl_cmd_deadline_add = {
+        .name = "deadline add",
+        .usage = "--project SLUG --kind K --title T --due LOCAL --tz ZONE "
+                 "[--url URL] [--description D]",
+        .about = "add a deadline",
+        .opts = deadline_add_opts,
+        .exec = deadline_add,
+};
+
+static int deadline_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                         json_t *f)
+{
+	static const struct ctl_col cols[] = {
+	        {"ID", "id"},   {"PROJECT", "project"}, {"KIND", "kind"},
+	        {"DUE", "due"}, {"TITLE", "title"},     {0},
+	};
+	const char *project = json_string_value(json_object_get(f, "project"));
+	char *path = project ? path1("/api/deadlines?project=%s", project)
+	                     : strdup("/api/deadlines");
+	int rc = print_list(c, ctl_call(c, "GET", path, NULL), cols);
+
+	free(path);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_deadline_list = {
+        .name = "deadline list",
+        .usage = "[--project SLUG]",
+        .about = "list deadlines",
+        .opts = event_list_opts,
+        .exec = deadline_list,
+};
+
+static int deadline_show(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                         json_t *f)
+{
+	return on_id(c, "GET", "/api/deadlines/%s", pos[0], NULL);
+}
+
+const struct ctl_cmd ctl_cmd_deadline_show = {
+        .name = "deadline show",
+        .usage = "ID",
+        .about = "show one deadline",
+        .npos = 1,
+        .exec = deadline_show,
+};
+
+static int deadline_update(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                           json_t *f)
+{
+	if (json_object_size(f) == 0) {
+		ctl_err("deadline update: nothing to change (see --help)");
+		return 1;
+	}
+	return on_id(c, "PATCH", "/api/deadlines/%s", pos[0], f);
+}
+
+const struct ctl_cmd ctl_cmd_deadline_update = {
+        .name = "deadline update",
+        .usage = "ID [--field value ...]",
+        .about = "change a deadline",
+        .opts = deadline_update_opts,
+        .npos = 1,
+        .exec = deadline_update,
+};

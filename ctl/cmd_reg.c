@@ -1,0 +1,288 @@
+/* cmd_reg.c - convenectl commands for registrations, the attendance report,
+ * the outbox and import. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+/* GET PATH as CSV and copy the body to stdout.  Asks with Accept:
+ * text/csv; when the answer is not CSV, again with ?format=csv. */
+static int get_csv(struct ctl *c, const char *path)
+{
+	struct ctl_resp r;
+	char *alt = NULL;
+	int rc = 1;
+
+	if (ctl_http(c, "GET", path, NULL, "text/csv", &r) < 0)
+		return 1;
+	if (r.status >= 200 && r.status < 300 &&
+	    strncmp(r.ctype, "text/csv", 8) != 0) {
+		ctl_resp_free(&r);
+		if (asprintf(&alt, "%s%sformat=csv", path,
+		             strchr(path, '?') ? "&" : "?") < 0 ||
+		    ctl_http(c, "GET", alt, NULL, "text/csv", &r) < 0) {
+			free(alt);
+			return 1;
+		}
+		free(alt);
+	}
+	if (r.status < 200 || r.status > 299) {
+		ctl_print_error(&r);
+	} else {
+		fwrite(r.body, 1, r.len, stdout);
+		rc = 0;
+	}
+	ctl_resp_free(&r);
+	return rc;
+}
+
+static const struct ctl_opt csv_opts[] = {
+        {.name = "csv",
+         .field = "csv",
+         .type = CTL_FLAG,
+         .help = "CSV instead of a table"},
+        {0},
+};
+
+/* ----------------------------------------------------------- registrations */
+
+static int registrations(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                         json_t *f)
+{
+	static const struct ctl_col cols[] = {
+	        {"ID", "id"},
+	        {"STATE", "state"},
+	        {"WAIT", "waitlist_pos"},
+	        {"NAME", "name"},
+	        {"EMAIL", "email"},
+	        {"ORGANISATION", "organisation"},
+	        {"COUNTRY", "country"},
+	        {0},
+	};
+	char *e = ctl_escape(pos[0]), *path = NULL;
+	json_t *v, *rows;
+	int rc = 1;
+
+	if (e == NULL || asprintf(&path, "/api/events/%s/registrations", e) < 0)
+		path = NULL;
+	free(e);
+	if (path == NULL)
+		return 1;
+	if (json_is_true(json_object_get(f, "csv"))) {
+		rc = get_csv(c, path);
+	} else if ((v = ctl_call(c, "GET", path, NULL)) != NULL) {
+		if (c->json)
+			ctl_print_json(v), rc = 0;
+		else if ((rows = ctl_rows(v)) != NULL)
+			ctl_table(rows, cols), rc = 0;
+		else
+			ctl_err("unexpected answer (no list in it)");
+		json_decref(v);
+	}
+	free(path);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_registrations = {
+        .name = "registrations",
+        .usage = "EVENT [--csv]",
+        .about = "list an event's registrations",
+        .opts = csv_opts,
+        .npos = 1,
+        .exec = registrations,
+};
+
+static int registration_cancel(struct ctl *c, const struct ctl_cmd *cmd,
+                               char **pos, json_t *f)
+{
+	char *e = ctl_escape(pos[0]), *path = NULL;
+	json_t *v;
+
+	if (e == NULL || asprintf(&path, "/api/registrations/%s/cancel", e) < 0)
+		path = NULL;
+	free(e);
+	if (path == NULL)
+		return 1;
+	v = ctl_call(c, "POST", path, NULL);
+	free(path);
+	if (v == NULL)
+		return 1;
+	if (c->json)
+		ctl_print_json(v);
+	else
+		ctl_show(v);
+	json_decref(v);
+	return 0;
+}
+
+const struct ctl_cmd ctl_cmd_registration_cancel = {
+        .name = "registration cancel",
+        .usage = "ID",
+        .about = "cancel a registration (the first on the waiting list "
+                 "moves up)",
+        .npos = 1,
+        .exec = registration_cancel,
+};
+
+/* -------------------------------------------------------------- reports */
+
+/* The per-event table of an attendance report, then the totals. */
+static void print_report(json_t *v)
+{
+	static const struct ctl_col ev_cols[] = {
+	        {"EVENT", "id"},
+	        {"TITLE", "title"},
+	        {"START", "start"},
+	        {"PARTICIPANTS", "participants"},
+	        {"ORGANISATIONS", "organisations"},
+	        {"COUNTRIES", "countries"},
+	        {0},
+	};
+	json_t *events = json_object_get(v, "events");
+	json_t *total = json_object_get(v, "project");
+	const char *k;
+	json_t *m;
+
+	if (!json_is_object(total))
+		total = json_object_get(v, "totals");
+	if (json_is_array(events))
+		ctl_table(events, ev_cols);
+	if (json_is_object(total)) {
+		printf("\n");
+		json_object_foreach(total, k, m)
+		{
+			if (json_is_array(m) || json_is_object(m))
+				continue;
+			char *s = ctl_cell(total, k);
+			printf("%s: %s\n", k, s);
+			free(s);
+		}
+	}
+	if (!json_is_array(events) && !json_is_object(total))
+		ctl_show(v);
+}
+
+static int report_attendance(struct ctl *c, const struct ctl_cmd *cmd,
+                             char **pos, json_t *f)
+{
+	char *e = ctl_escape(pos[0]), *path = NULL;
+	json_t *v;
+	int rc = 1;
+
+	if (e == NULL ||
+	    asprintf(&path, "/api/reports/attendance?project=%s", e) < 0)
+		path = NULL;
+	free(e);
+	if (path == NULL)
+		return 1;
+	if (json_is_true(json_object_get(f, "csv"))) {
+		rc = get_csv(c, path);
+	} else if ((v = ctl_call(c, "GET", path, NULL)) != NULL) {
+		if (c->json)
+			ctl_print_json(v);
+		else
+			print_report(v);
+		json_decref(v);
+		rc = 0;
+	}
+	free(path);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_report_attendance = {
+        .name = "report attendance",
+        .usage = "PROJECT [--csv]",
+        .about = "participants, organisations and countries per event",
+        .opts = csv_opts,
+        .npos = 1,
+        .exec = report_attendance,
+};
+
+/* ------------------------------------------------------------------ outbox */
+
+static int outbox(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                  json_t *f)
+{
+	static const struct ctl_col cols[] = {
+	        {"ID", "id"},
+	        {"STATE", "state"},
+	        {"KIND", "kind"},
+	        {"CHANNEL", "channel"},
+	        {"RECIPIENT", "recipient"},
+	        {"DUE", "due_at"},
+	        {"TRIES", "attempts"},
+	        {"ERROR", "last_error"},
+	        {0},
+	};
+	const char *state = json_string_value(json_object_get(f, "state"));
+	char *e = NULL, *path = NULL;
+	json_t *v, *rows;
+	int rc = 1;
+
+	if (json_is_true(json_object_get(f, "failed")))
+		state = "failed";
+	if (state) {
+		e = ctl_escape(state);
+		if (e == NULL || asprintf(&path, "/api/outbox?state=%s", e) < 0)
+			path = NULL;
+		free(e);
+	} else {
+		path = strdup("/api/outbox");
+	}
+	if (path == NULL)
+		return 1;
+	if ((v = ctl_call(c, "GET", path, NULL)) != NULL) {
+		if (c->json)
+			ctl_print_json(v), rc = 0;
+		else if ((rows = ctl_rows(v)) != NULL)
+			ctl_table(rows, cols), rc = 0;
+		else
+			ctl_err("unexpected answer (no list in it)");
+		json_decref(v);
+	}
+	free(path);
+	return rc;
+}
+
+static const struct ctl_opt outbox_opts[] = {
+        {.name = "state",
+         .field = "state",
+         .type = CTL_LOCAL,
+         .meta = "S",
+         .help = "pending, sending, sent, failed or cancelled"},
+        {.name = "failed",
+         .field = "failed",
+         .type = CTL_FLAG,
+         .help = "only failed notifications (--state failed)"},
+        {0},
+};
+
+const struct ctl_cmd ctl_cmd_outbox = {
+        .name = "outbox",
+        .usage = "[--state S] [--failed]",
+        .about = "list notifications in the outbox",
+        .opts = outbox_opts,
+        .exec = outbox,
+};
+
+/* ------------------------------------------------------------------ import */
+
+static const struct ctl_opt import_opts[] = {
+        {.name = "project",
+         .field = "project",
+         .type = CTL_STR,
+         .required = 1,
+         .meta = "SLUG",
+         .help = "the project to import into"},
+        {0},
+};
+
+const struct ctl_cmd ctl_cmd_import = {
+        .name = "import",
+        .usage = "FILE.ics --project SLUG",
+        .about = "import the events of an iCalendar file",
+        .opts = import_opts,
+        .npos = 1,
+        .exec = ctl_import,
+};

@@ -1,0 +1,149 @@
+/* ctl.h - convenectl: the admin client's shared contract (HTTP, options,
+ * output).  Each command is one `const struct ctl_cmd` listed in main.c. */
+#ifndef CONVENECTL_CTL_H
+#define CONVENECTL_CTL_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Global state of one convenectl run. */
+struct ctl {
+	char *url;          /* daemon base URL, no trailing slash */
+	char *token;        /* admin bearer token, or NULL */
+	int json;           /* --json: print the server's JSON as is */
+	int verbose;        /* --verbose: log requests on stderr */
+	const char *config; /* --config FILE, or NULL */
+};
+
+/* One command, tmux-style: a name of one or two words, its usage line, a
+ * short description, and the function run with the arguments after the
+ * name (argv[0] is the command name).  exec returns 0 or 1 (exit code). */
+struct ctl_cmd {
+	const char *name;           /* "event add" */
+	const char *usage;          /* "--project SLUG --kind K ..." */
+	const char *about;          /* one line */
+	const struct ctl_opt *opts; /* options, terminated by .name NULL */
+	int npos;                   /* positional arguments required */
+	int (*exec)(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+	            json_t *fields);
+};
+
+/* How an option's value goes into the request body. */
+enum ctl_opt_type {
+	CTL_STR,   /* "--title T" -> "title": "T" */
+	CTL_INT,   /* "--capacity 20" -> "capacity": 20 */
+	CTL_FLAG,  /* "--all-day" -> "all_day": true */
+	CTL_CONST, /* "--publish" -> "status": "published" (value in .konst) */
+	CTL_LIST,  /* "--reminders P7D,P1D" -> "reminders": ["P7D","P1D"] */
+	CTL_NULL,  /* "--no-capacity" -> "capacity": null */
+	CTL_LOCAL, /* not sent: kept under its field name for exec (--csv) */
+};
+
+/* One option of a command. */
+struct ctl_opt {
+	const char *name;  /* long option without "--" */
+	const char *field; /* JSON field (or local key) */
+	enum ctl_opt_type type;
+	int required;
+	const char *konst; /* CTL_CONST value */
+	const char *help;  /* one line for --help */
+	const char *meta;  /* value placeholder, e.g. "SLUG" */
+};
+
+/* ---- main.c */
+/* Print "convenectl: MESSAGE" on stderr. */
+void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- conf.c */
+/* Fill url/token from a convened.conf: [convened] listen+port (or
+ * base_url) and admin_token / admin_token_file; only fields still NULL are
+ * set.  Returns 0, or -1 with a message in err when the file cannot be read
+ * or parsed. */
+int ctl_conf_read(struct ctl *c, const char *path, char *err, size_t errlen);
+
+/* ---- http.c */
+/* A response: status, body (NUL-terminated, malloc'd) and content type. */
+struct ctl_resp {
+	long status;
+	char *body;
+	size_t len;
+	char *ctype;
+};
+
+/* Send METHOD PATH (PATH starts with "/", query included) with an optional
+ * JSON body (not stolen) and Accept header.  Returns 0 when a response
+ * arrived (any status; free with ctl_resp_free), -1 on a transport error
+ * (message already printed). */
+int ctl_http(struct ctl *c, const char *method, const char *path, json_t *body,
+             const char *accept, struct ctl_resp *out);
+void ctl_resp_free(struct ctl_resp *r);
+
+/* ctl_http for JSON: on 2xx returns the parsed body (caller decrefs; an
+ * empty body gives an empty object); otherwise prints the server's error
+ * message on stderr and returns NULL. */
+json_t *ctl_call(struct ctl *c, const char *method, const char *path,
+                 json_t *body);
+
+/* Print the error of a non-2xx response on stderr. */
+void ctl_print_error(const struct ctl_resp *r);
+
+/* A path segment or query value percent-encoded (malloc'd), or NULL. */
+char *ctl_escape(const char *s);
+
+/* ---- args.c */
+/* Parse a command's argv (argv[0] = command name) against cmd->opts:
+ * fills *fields with the JSON body (caller decrefs) and pos[] with the
+ * positional arguments (pointers into argv).  Handles --help (prints usage,
+ * returns 2), --json and the global --url/--token/--config (set in c).  Returns
+ * 0, 2 for help, -1 on a usage error (printed). */
+int ctl_args(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
+             json_t **fields, char **pos, int maxpos);
+
+/* Print a command's usage and options to f. */
+void ctl_usage(const struct ctl_cmd *cmd, int to_stderr);
+
+/* Remove and return a CTL_LOCAL value (a new reference, or NULL). */
+json_t *ctl_take(json_t *fields, const char *key);
+
+/* ---- out.c */
+/* One column of a table: header and a dotted path into each row
+ * ("start.local"). */
+struct ctl_col {
+	const char *head;
+	const char *path;
+};
+
+/* The array of rows in a list response: the value itself when it is an
+ * array, else the first array member of the object (or NULL). */
+json_t *ctl_rows(json_t *v);
+
+/* Print rows as an aligned text table with the given columns. */
+void ctl_table(json_t *rows, const struct ctl_col *cols);
+
+/* Print an object as "key: value" lines, nested keys dotted. */
+void ctl_show(json_t *obj);
+
+/* Print v as indented JSON on stdout. */
+void ctl_print_json(json_t *v);
+
+/* The value at a dotted path as a display string (malloc'd, never NULL):
+ * an object with "local" shows "local tz"; null shows "". */
+char *ctl_cell(json_t *row, const char *path);
+
+/* ---- commands (cmd_*.c, import.c) */
+extern const struct ctl_cmd ctl_cmd_project_add, ctl_cmd_project_list,
+        ctl_cmd_org_add, ctl_cmd_org_list, ctl_cmd_event_add,
+        ctl_cmd_event_list, ctl_cmd_event_show, ctl_cmd_event_update,
+        ctl_cmd_event_cancel, ctl_cmd_deadline_add, ctl_cmd_deadline_list,
+        ctl_cmd_deadline_show, ctl_cmd_deadline_update, ctl_cmd_registrations,
+        ctl_cmd_registration_cancel, ctl_cmd_report_attendance, ctl_cmd_outbox;
+
+/* `import FILE.ics --project SLUG`: ctl/import.c (the calendar helper's)
+ * defines a strong ctl_import; a weak "not implemented" stub lives in
+ * cmd_import_stub.c.  pos[0] is FILE; fields holds {"project": SLUG}.
+ * Returns the exit code. */
+int ctl_import(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+               json_t *fields);
+extern const struct ctl_cmd ctl_cmd_import;
+
+#endif

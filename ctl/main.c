@@ -1,0 +1,224 @@
+/* main.c - convenectl: global options, where URL and token come from, and
+ * the table of commands. */
+#include <curl/curl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+#define DEFAULT_CONFIG "/etc/convened/convened.conf"
+
+/* Every command, in the order --help lists them. */
+static const struct ctl_cmd *const cmds[] = {
+        &ctl_cmd_project_add,
+        &ctl_cmd_project_list,
+        &ctl_cmd_org_add,
+        &ctl_cmd_org_list,
+        &ctl_cmd_event_add,
+        &ctl_cmd_event_list,
+        &ctl_cmd_event_show,
+        &ctl_cmd_event_update,
+        &ctl_cmd_event_cancel,
+        &ctl_cmd_deadline_add,
+        &ctl_cmd_deadline_list,
+        &ctl_cmd_deadline_show,
+        &ctl_cmd_deadline_update,
+        &ctl_cmd_registrations,
+        &ctl_cmd_registration_cancel,
+        &ctl_cmd_report_attendance,
+        &ctl_cmd_outbox,
+        &ctl_cmd_import,
+        NULL,
+};
+
+void ctl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("convenectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: convenectl [--url URL] [--token TOKEN] [--config "
+	           "FILE] [--json] COMMAND [ARGS]\n\n"
+	           "commands:\n");
+	for (int i = 0; cmds[i]; i++)
+		fprintf(f, "  %-22s %s\n", cmds[i]->name, cmds[i]->about);
+	fprintf(f,
+	        "\nThe daemon's URL and admin token come from --url/--token, "
+	        "else CONVENED_URL/\nCONVENED_TOKEN, else the config file "
+	        "(--config, CONVENED_CONFIG or\n%s).  "
+	        "'convenectl COMMAND --help' shows a command's options.\n",
+	        DEFAULT_CONFIG);
+}
+
+/* Find the command named by one or two words; *used = words consumed. */
+static const struct ctl_cmd *find_cmd(int argc, char **argv, int *used)
+{
+	char two[128];
+
+	if (argc >= 2) {
+		snprintf(two, sizeof(two), "%s %s", argv[0], argv[1]);
+		for (int i = 0; cmds[i]; i++)
+			if (strcmp(cmds[i]->name, two) == 0)
+				return *used = 2, cmds[i];
+	}
+	for (int i = 0; cmds[i]; i++)
+		if (strcmp(cmds[i]->name, argv[0]) == 0)
+			return *used = 1, cmds[i];
+	return NULL;
+}
+
+/* "event" alone: list the commands of that family. */
+static int family_help(const char *word, FILE *f)
+{
+	size_t n = strlen(word);
+	int any = 0;
+
+	for (int i = 0; cmds[i]; i++)
+		if (strncmp(cmds[i]->name, word, n) == 0 &&
+		    cmds[i]->name[n] == ' ') {
+			if (!any)
+				fprintf(f, "usage:\n");
+			fprintf(f, "  convenectl %s %s\n", cmds[i]->name,
+			        cmds[i]->usage);
+			any = 1;
+		}
+	return any;
+}
+
+static char *dup_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strdup(v) : NULL;
+}
+
+/* URL and token: flags, then environment, then the config file. */
+static int resolve(struct ctl *c, const char *config)
+{
+	char err[512];
+	const char *path = config;
+
+	if (c->url == NULL)
+		c->url = dup_env("CONVENED_URL");
+	if (c->token == NULL)
+		c->token = dup_env("CONVENED_TOKEN");
+	if (path == NULL)
+		path = getenv("CONVENED_CONFIG");
+	if (path == NULL && (c->url == NULL || c->token == NULL) &&
+	    access(DEFAULT_CONFIG, R_OK) == 0)
+		path = DEFAULT_CONFIG;
+	if (path && (c->url == NULL || c->token == NULL) &&
+	    ctl_conf_read(c, path, err, sizeof(err)) < 0) {
+		ctl_err("%s", err);
+		return -1;
+	}
+	if (c->url == NULL)
+		c->url = strdup("http://127.0.0.1:8080");
+	for (size_t n = strlen(c->url); n > 0 && c->url[n - 1] == '/'; n--)
+		c->url[n - 1] = '\0';
+	if (c->token == NULL) {
+		ctl_err("no admin token: give --token, set CONVENED_TOKEN, or "
+		        "point --config at the daemon's convened.conf");
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	        {"url", required_argument, NULL, 'u'},
+	        {"token", required_argument, NULL, 't'},
+	        {"config", required_argument, NULL, 'c'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"verbose", no_argument, NULL, 'v'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct ctl c = {0};
+	const struct ctl_cmd *cmd;
+	char *pos[4] = {0};
+	json_t *fields = NULL;
+	int ch, used = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "+u:t:c:jvh", longopts, NULL)) !=
+	       -1) {
+		switch (ch) {
+		case 'u':
+			free(c.url);
+			c.url = strdup(optarg);
+			break;
+		case 't':
+			free(c.token);
+			c.token = strdup(optarg);
+			break;
+		case 'c':
+			c.config = optarg;
+			break;
+		case 'j':
+			c.json = 1;
+			break;
+		case 'v':
+			c.verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		usage(stderr);
+		return 1;
+	}
+	if (strcmp(argv[0], "help") == 0) {
+		if (argc > 1 && (cmd = find_cmd(argc - 1, argv + 1, &used))) {
+			ctl_usage(cmd, 0);
+			return 0;
+		}
+		usage(stdout);
+		return 0;
+	}
+	cmd = find_cmd(argc, argv, &used);
+	if (cmd == NULL) {
+		if (family_help(argv[0], stderr))
+			return 1;
+		ctl_err("unknown command '%s' (try convenectl --help)",
+		        argv[0]);
+		return 1;
+	}
+	/* Let the command's parser see its name as argv[0]. */
+	argc -= used - 1;
+	argv += used - 1;
+	rc = ctl_args(&c, cmd, argc, argv, &fields, pos, 4);
+	if (rc == 2)
+		return 0;
+	if (rc < 0)
+		return 1;
+	if (resolve(&c, c.config) < 0) {
+		json_decref(fields);
+		return 1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = cmd->exec(&c, cmd, pos, fields);
+	curl_global_cleanup();
+	json_decref(fields);
+	free(c.url);
+	free(c.token);
+	return rc == 0 ? 0 : 1;
+}

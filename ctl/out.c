@@ -1,0 +1,221 @@
+/* out.c - convenectl's output: aligned tables, key: value listings, JSON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#define MAX_COLS  16
+#define MAX_WIDTH 44
+
+/* Display width of UTF-8 text: one column per code point. */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+/* Cut S in place to at most MAX code points, ending in "..." when cut. */
+static void clip(char *s, size_t max)
+{
+	size_t w = 0;
+
+	for (char *p = s; *p; p++) {
+		if (((unsigned char)*p & 0xC0) == 0x80)
+			continue;
+		if (++w > max - 3) {
+			if (width(p) > 3) {
+				strcpy(p, "...");
+				return;
+			}
+			return;
+		}
+	}
+}
+
+json_t *ctl_rows(json_t *v)
+{
+	const char *k;
+	json_t *m;
+
+	if (json_is_array(v))
+		return v;
+	json_object_foreach(v, k, m)
+	{
+		if (json_is_array(m))
+			return m;
+	}
+	return NULL;
+}
+
+/* The value at a dotted path, or NULL. */
+static json_t *at(json_t *v, const char *path)
+{
+	char key[128];
+
+	while (v && *path) {
+		const char *dot = strchr(path, '.');
+		size_t n = dot ? (size_t)(dot - path) : strlen(path);
+
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		v = json_object_get(v, key);
+		path += n + (dot ? 1 : 0);
+	}
+	return v;
+}
+
+static char *scalar(json_t *v)
+{
+	char *s = NULL;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return strdup(json_string_value(v));
+	case JSON_INTEGER:
+		if (asprintf(&s, "%lld", (long long)json_integer_value(v)) < 0)
+			s = NULL;
+		return s ? s : strdup("");
+	case JSON_REAL:
+		if (asprintf(&s, "%g", json_real_value(v)) < 0)
+			s = NULL;
+		return s ? s : strdup("");
+	case JSON_TRUE:
+		return strdup("yes");
+	case JSON_FALSE:
+		return strdup("no");
+	case JSON_NULL:
+		return strdup("");
+	default:
+		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		return s ? s : strdup("");
+	}
+}
+
+char *ctl_cell(json_t *row, const char *path)
+{
+	json_t *v = at(row, path), *local, *tz;
+	char *s = NULL;
+
+	if (v == NULL)
+		return strdup("");
+	if (json_is_object(v) && (local = json_object_get(v, "local"))) {
+		tz = json_object_get(v, "tz");
+		if (json_is_string(tz) &&
+		    asprintf(&s, "%s %s", json_string_value(local),
+		             json_string_value(tz)) >= 0)
+			return s;
+		return scalar(local);
+	}
+	if (json_is_array(v)) {
+		size_t i, len = 0;
+		json_t *e;
+		char *out = strdup("");
+
+		json_array_foreach(v, i, e)
+		{
+			char *c = scalar(e), *n;
+			size_t cl = strlen(c);
+
+			n = realloc(out, len + cl + 2);
+			if (n == NULL) {
+				free(c);
+				break;
+			}
+			out = n;
+			if (i > 0)
+				out[len++] = ',';
+			memcpy(out + len, c, cl + 1);
+			len += cl;
+			free(c);
+		}
+		return out;
+	}
+	return scalar(v);
+}
+
+void ctl_table(json_t *rows, const struct ctl_col *cols)
+{
+	size_t ncol = 0, nrow = json_array_size(rows), w[MAX_COLS];
+	char **cells;
+
+	while (ncol < MAX_COLS && cols[ncol].head)
+		ncol++;
+	cells = calloc(nrow * ncol + 1, sizeof(char *));
+	if (cells == NULL)
+		return;
+	for (size_t j = 0; j < ncol; j++)
+		w[j] = width(cols[j].head);
+	for (size_t i = 0; i < nrow; i++)
+		for (size_t j = 0; j < ncol; j++) {
+			char *s =
+			        ctl_cell(json_array_get(rows, i), cols[j].path);
+			for (char *p = s; *p; p++)
+				if (*p == '\n' || *p == '\t' || *p == '\r')
+					*p = ' ';
+			clip(s, MAX_WIDTH);
+			cells[i * ncol + j] = s;
+			if (width(s) > w[j])
+				w[j] = width(s);
+		}
+	for (size_t j = 0; j < ncol; j++)
+		printf("%s%*s", cols[j].head,
+		       j + 1 < ncol ? (int)(w[j] - width(cols[j].head) + 2) : 0,
+		       "");
+	putchar('\n');
+	for (size_t i = 0; i < nrow; i++) {
+		for (size_t j = 0; j < ncol; j++) {
+			const char *s = cells[i * ncol + j];
+			printf("%s%*s", s,
+			       j + 1 < ncol ? (int)(w[j] - width(s) + 2) : 0,
+			       "");
+		}
+		putchar('\n');
+	}
+	for (size_t i = 0; i < nrow * ncol; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+static void show(json_t *obj, const char *prefix)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(obj, k, v)
+	{
+		char name[256];
+
+		snprintf(name, sizeof(name), "%s%s%s", prefix,
+		         *prefix ? "." : "", k);
+		if (json_is_object(v)) {
+			show(v, name);
+		} else {
+			char *s =
+			        json_is_array(v) ? ctl_cell(obj, k) : scalar(v);
+			printf("%s: %s\n", name, s);
+			free(s);
+		}
+	}
+}
+
+void ctl_show(json_t *obj)
+{
+	show(obj, "");
+}
+
+void ctl_print_json(json_t *v)
+{
+	char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY);
+
+	if (s) {
+		puts(s);
+		free(s);
+	}
+}
