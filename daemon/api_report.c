@@ -1,0 +1,216 @@
+/* api_report.c - GET /api/reports/attendance?project=slug: confirmed
+ * participants per event and per project, organisations, countries and
+ * the list, as JSON or CSV (?format=csv; &view=participants for the list).
+ */
+#include "api_report.h"
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api_reg.h"
+#include "app.h"
+#include "db.h"
+#include "http.h"
+#include "json_in.h"
+
+/* One statement: the whole report as one JSON document, no row when the
+ * project does not exist. */
+static const char report_sql[] =
+        "WITH p AS (SELECT id, slug, title FROM projects WHERE slug = $1), "
+        "ev AS (SELECT e.* FROM events e JOIN p ON e.project_id = p.id), "
+        "att AS (SELECT r.event_id, pe.id AS person_id, pe.name, pe.email, "
+        "  pe.role, o.id AS org_id, o.name AS org_name, o.country "
+        "  FROM registrations r JOIN ev ON ev.id = r.event_id "
+        "  JOIN people pe ON pe.id = r.person_id "
+        "  LEFT JOIN organisations o ON o.id = r.organisation_id "
+        "  WHERE r.state = 'confirmed') "
+        "SELECT json_build_object("
+        " 'project', json_build_object('slug', p.slug, 'title', p.title, "
+        "  'events', (SELECT count(*) FROM ev), "
+        "  'registrations', (SELECT count(*) FROM att), "
+        "  'participants', (SELECT count(DISTINCT person_id) FROM att), "
+        "  'organisations', (SELECT count(DISTINCT org_id) FROM att), "
+        "  'countries', (SELECT count(DISTINCT country) FROM att)), "
+        " 'events', coalesce((SELECT json_agg(json_build_object("
+        "  'id', ev.id, 'title', ev.title, 'kind', ev.kind, "
+        "  'status', ev.status, 'start', json_build_object("
+        "   'local', to_char(ev.start_local, 'YYYY-MM-DD\"T\"HH24:MI'), "
+        "   'tz', ev.tz, 'utc', to_char(ev.start_at AT TIME ZONE 'UTC', "
+        "   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')), "
+        "  'city', ev.city, 'country', ev.country, "
+        "  'confirmed', (SELECT count(*) FROM att WHERE event_id = ev.id), "
+        "  'organisations', (SELECT count(DISTINCT org_id) FROM att "
+        "   WHERE event_id = ev.id), "
+        "  'countries', (SELECT count(DISTINCT country) FROM att "
+        "   WHERE event_id = ev.id), "
+        "  'participants', coalesce((SELECT json_agg(json_build_object("
+        "   'name', a.name, 'email', a.email, 'organisation', a.org_name, "
+        "   'country', a.country, 'role', a.role) "
+        "   ORDER BY a.org_name, a.name, a.person_id) "
+        "   FROM att a WHERE a.event_id = ev.id), '[]'::json)) "
+        "  ORDER BY ev.start_at, ev.id) FROM ev), '[]'::json)) "
+        "FROM p";
+
+static const char *const summary_cols[] = {
+        "scope",     "event_id", "title",     "kind",
+        "status",    "start",    "tz",        "start_utc",
+        "city",      "country",  "confirmed", "organisations",
+        "countries", NULL,
+};
+
+static const char *const list_cols[] = {
+        "event_id", "event_title",  "start",   "tz",   "name",
+        "email",    "organisation", "country", "role", NULL,
+};
+
+static void header(struct evbuffer *b, const char *const *cols)
+{
+	for (int c = 0; cols[c]; c++)
+		reg_csv_cell(b, cols[c], c > 0);
+	evbuffer_add(b, "\r\n", 2);
+}
+
+static void csv_summary(struct evbuffer *b, json_t *doc)
+{
+	json_t *p = json_object_get(doc, "project"), *ev, *st;
+	size_t i;
+
+	header(b, summary_cols);
+	json_array_foreach(json_object_get(doc, "events"), i, ev)
+	{
+		st = json_object_get(ev, "start");
+		reg_csv_cell(b, "event", 0);
+		reg_csv_json(b, json_object_get(ev, "id"), 1);
+		reg_csv_json(b, json_object_get(ev, "title"), 1);
+		reg_csv_json(b, json_object_get(ev, "kind"), 1);
+		reg_csv_json(b, json_object_get(ev, "status"), 1);
+		reg_csv_json(b, json_object_get(st, "local"), 1);
+		reg_csv_json(b, json_object_get(st, "tz"), 1);
+		reg_csv_json(b, json_object_get(st, "utc"), 1);
+		reg_csv_json(b, json_object_get(ev, "city"), 1);
+		reg_csv_json(b, json_object_get(ev, "country"), 1);
+		reg_csv_json(b, json_object_get(ev, "confirmed"), 1);
+		reg_csv_json(b, json_object_get(ev, "organisations"), 1);
+		reg_csv_json(b, json_object_get(ev, "countries"), 1);
+		evbuffer_add(b, "\r\n", 2);
+	}
+	/* the project line counts distinct people across its events */
+	reg_csv_cell(b, "project", 0);
+	reg_csv_cell(b, NULL, 1);
+	reg_csv_json(b, json_object_get(p, "title"), 1);
+	for (int c = 0; c < 6; c++)
+		reg_csv_cell(b, NULL, 1);
+	reg_csv_json(b, json_object_get(p, "participants"), 1);
+	reg_csv_json(b, json_object_get(p, "organisations"), 1);
+	reg_csv_json(b, json_object_get(p, "countries"), 1);
+	evbuffer_add(b, "\r\n", 2);
+}
+
+static void csv_list(struct evbuffer *b, json_t *doc)
+{
+	json_t *ev, *pa;
+	size_t i, j;
+
+	header(b, list_cols);
+	json_array_foreach(json_object_get(doc, "events"), i, ev)
+	{
+		json_t *st = json_object_get(ev, "start");
+
+		json_array_foreach(json_object_get(ev, "participants"), j, pa)
+		{
+			reg_csv_json(b, json_object_get(ev, "id"), 0);
+			reg_csv_json(b, json_object_get(ev, "title"), 1);
+			reg_csv_json(b, json_object_get(st, "local"), 1);
+			reg_csv_json(b, json_object_get(st, "tz"), 1);
+			for (int c = 4; list_cols[c]; c++)
+				reg_csv_json(b,
+				             json_object_get(pa, list_cols[c]),
+				             1);
+			evbuffer_add(b, "\r\n", 2);
+		}
+	}
+}
+
+static void report_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+	const char *view = evhttp_find_header(&r->query, "view");
+	json_t *doc;
+	char name[120];
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		reg_reply_db_error(r, res, err);
+		return;
+	}
+	if (PQntuples(res) == 0) {
+		http_reply_error(r, 404, "not_found", "project",
+		                 "no project %.80s",
+		                 evhttp_find_header(&r->query, "project"));
+		return;
+	}
+	doc = reg_json_cell(res, 0, 0);
+	if (doc == NULL) {
+		http_reply_error(r, 500, "internal", NULL, "bad report");
+		return;
+	}
+	if (reg_wants_csv(r)) {
+		struct evbuffer *b = evbuffer_new();
+		int list = view && strcmp(view, "participants") == 0;
+
+		(list ? csv_list : csv_summary)(b, doc);
+		snprintf(name, sizeof(name), "attendance-%s%s.csv",
+		         evhttp_find_header(&r->query, "project"),
+		         list ? "-participants" : "");
+		json_decref(doc);
+		reg_reply_csv(r, b, name);
+		return;
+	}
+	http_reply_json(r, 200, doc);
+}
+
+static void attendance(struct http_req *r)
+{
+	static const char *const allowed[] = {"project", "format", "view",
+	                                      NULL};
+	const char *slug, *view, *why;
+
+	if (reg_check_query(r, allowed) < 0)
+		return;
+	slug = evhttp_find_header(&r->query, "project");
+	if (slug == NULL) {
+		http_reply_error(r, 400, "missing_field", "project",
+		                 "query parameter project: required (a "
+		                 "project's slug)");
+		return;
+	}
+	if ((why = json_in_slug(slug)) != NULL || strlen(slug) > 63) {
+		http_reply_error(r, 422, "invalid_value", "project",
+		                 "query parameter project: %s",
+		                 why ? why : "too long");
+		return;
+	}
+	view = evhttp_find_header(&r->query, "view");
+	if (view && strcmp(view, "participants") != 0 &&
+	    strcmp(view, "summary") != 0) {
+		http_reply_error(r, 422, "invalid_value", "view",
+		                 "query parameter view: summary or "
+		                 "participants");
+		return;
+	}
+	if (db_query(r->app->db, report_sql, 1, &slug, report_done, r) < 0)
+		http_reply_error(r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+}
+
+static const struct http_route routes[] = {
+        {EVHTTP_REQ_GET, "/api/reports/attendance", attendance, HTTP_ADMIN,
+         NULL},
+        {0, NULL, NULL, 0, NULL},
+};
+
+int api_report_init(void)
+{
+	return http_add_routes(routes);
+}
