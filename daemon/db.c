@@ -413,6 +413,13 @@ static void conn_send(struct conn *c, struct query *q)
 		conn_set_io(c, EV_READ | EV_WRITE);
 }
 
+/* 1 when C is connected or connecting: a query may wait for it. */
+static int conn_usable(const struct conn *c)
+{
+	return c->state == CONN_IDLE || c->state == CONN_BUSY ||
+	       c->state == CONN_CONNECTING;
+}
+
 /* Give queued queries to idle connections; fail them when none is up. */
 static void dispatch(struct db *db)
 {
@@ -430,9 +437,7 @@ static void dispatch(struct db *db)
 	if (TAILQ_EMPTY(&db->queue))
 		return;
 	for (int i = 0; i < db->size; i++)
-		if (db->conns[i].state == CONN_IDLE ||
-		    db->conns[i].state == CONN_BUSY)
-			up++;
+		up += conn_usable(&db->conns[i]);
 	if (up == 0) {
 		struct query *q;
 		while ((q = TAILQ_FIRST(&db->queue)) != NULL) {
@@ -574,9 +579,7 @@ int db_query(struct db *db, const char *sql, int nparams,
 			q->params[i] = strdup(params[i]);
 	gettimeofday(&q->queued, NULL);
 	for (int i = 0; i < db->size; i++)
-		if (db->conns[i].state == CONN_IDLE ||
-		    db->conns[i].state == CONN_BUSY)
-			up++;
+		up += conn_usable(&db->conns[i]);
 	if (up == 0) {
 		struct timeval tv = {0, 0};
 		db->errors++;
