@@ -123,7 +123,7 @@ static size_t take_batch(struct email *e, struct job **batch, size_t max)
 static void *worker(void *arg)
 {
 	struct email *e = arg;
-	size_t max = (size_t)e->conf.per_session, n, i, k;
+	size_t max = (size_t)e->conf.per_session, n, i, k, retry, first = 0;
 	struct job **batch = calloc(max, sizeof *batch);
 	struct email_item *items = calloc(max, sizeof *items);
 	struct job **sent = calloc(max, sizeof *sent);
@@ -154,11 +154,14 @@ static void *worker(void *arg)
 		}
 		if (k > 0)
 			email_smtp_send(&e->conf, items, k);
+		for (i = 0, retry = 0; i < k; i++)
+			if (items[i].result == CV_RETRY && retry++ == 0)
+				first = i;
+		if (retry > 0)
+			e->host->log(e->ctx, CV_LOG_WARN,
+			             "%zu of %zu message(s) deferred: %s",
+			             retry, k, items[first].reason);
 		for (i = 0; i < k; i++) {
-			if (items[i].result == CV_RETRY && i == 0)
-				e->host->log(e->ctx, CV_LOG_WARN,
-				             "%zu message(s) deferred: %s", k,
-				             items[i].reason);
 			e->host->done(
 			        e->ctx, sent[i]->token, items[i].result, 0,
 			        items[i].result == CV_OK ? NULL
