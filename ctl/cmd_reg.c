@@ -286,3 +286,33 @@ const struct ctl_cmd ctl_cmd_import = {
         .npos = 1,
         .exec = ctl_import,
 };
+
+/* ------------------------------------------------------------------ health */
+
+static int health(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                  json_t *f)
+{
+	struct ctl_resp r;
+	int ok;
+
+	if (ctl_http(c, "GET", "/healthz", NULL, NULL, &r) < 0)
+		return 1;
+	ok = r.status == 200;
+	if (c->json)
+		fwrite(r.body, 1, r.len, stdout), putchar('\n');
+	else if (ok)
+		printf("ok\n");
+	if (!ok)
+		ctl_print_error(&r);
+	ctl_resp_free(&r);
+	return ok ? 0 : 1;
+}
+
+const struct ctl_cmd ctl_cmd_health = {
+        .name = "health",
+        .usage = "",
+        .about = "check the daemon's /healthz (exit 0 when it and the "
+                 "database answer)",
+        .noauth = 1,
+        .exec = health,
+};

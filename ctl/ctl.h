@@ -24,6 +24,7 @@ struct ctl_cmd {
 	const char *about;          /* one line */
 	const struct ctl_opt *opts; /* options, terminated by .name NULL */
 	int npos;                   /* positional arguments required */
+	int noauth;                 /* runs without an admin token */
 	int (*exec)(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	            json_t *fields);
 };
@@ -136,7 +137,8 @@ extern const struct ctl_cmd ctl_cmd_project_add, ctl_cmd_project_list,
         ctl_cmd_event_list, ctl_cmd_event_show, ctl_cmd_event_update,
         ctl_cmd_event_cancel, ctl_cmd_deadline_add, ctl_cmd_deadline_list,
         ctl_cmd_deadline_show, ctl_cmd_deadline_update, ctl_cmd_registrations,
-        ctl_cmd_registration_cancel, ctl_cmd_report_attendance, ctl_cmd_outbox;
+        ctl_cmd_registration_cancel, ctl_cmd_report_attendance, ctl_cmd_outbox,
+        ctl_cmd_health;
 
 /* `import FILE.ics --project SLUG`: ctl/import.c (the calendar helper's)
  * defines a strong ctl_import; a weak "not implemented" stub lives in

@@ -14,6 +14,11 @@ BIN=${CONVENED_BIN:-build/convened}
 PGPORT_PRIVATE=${CONVENED_PG_PORT:-54329}
 
 mkdir -p var/mail
+# The admin API's bearer token (config: admin_token_file = var/admin_token).
+if [ ! -s var/admin_token ]; then
+	(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >var/admin_token &&
+		echo >>var/admin_token)
+fi
 
 say() { echo "run: $*" >&2; }
 
@@ -24,6 +29,8 @@ fi
 
 if [ -n "${CONVENED_DATABASE:-}" ]; then
 	say "using CONVENED_DATABASE"
+	# demo data on first start, once the daemon (this PID after exec) is up
+	(CONVENED_PID=$$ sh scripts/demo.sh || true) &
 	exec "$BIN" -f -c "$CONF"
 fi
 
@@ -128,6 +135,8 @@ say "starting $BIN -f -c $CONF (Ctrl-C stops it and PostgreSQL)"
 "$BIN" -f -c "$CONF" &
 cpid=$!
 trap 'kill -TERM "$cpid" 2>/dev/null || true' INT TERM
+# demo data on first start (scripts/demo.sh waits for /healthz)
+CONVENED_PID=$cpid sh scripts/demo.sh || say "demo data not loaded"
 rc=0
 while :; do
 	wait "$cpid" && rc=0 || rc=$?
