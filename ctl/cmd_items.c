@@ -15,6 +15,14 @@ static int print_item(struct ctl *c, json_t *v)
 		ctl_print_json(v);
 	else
 		ctl_show(v);
+	if (json_is_true(json_object_get(v, "ambiguous_time"))) {
+		char *w = ctl_cell(v, "warnings");
+		ctl_err("warning: %s",
+		        *w ? w
+		           : "an ambiguous local time took its first "
+		             "occurrence");
+		free(w);
+	}
 	json_decref(v);
 	return 0;
 }
@@ -416,6 +424,11 @@ const struct ctl_cmd ctl_cmd_event_cancel = {
 
 static const struct ctl_opt deadline_add_opts[] = {
         DEADLINE_OPTS(1),
+        {.name = "reminders",
+         .field = "reminders",
+         .type = CTL_LIST,
+         .meta = "P7D,P1D",
+         .help = "reminder offsets (default: the config's)"},
         {0},
 };
 
@@ -426,6 +439,10 @@ static const struct ctl_opt deadline_update_opts[] = {
          .type = CTL_LIST,
          .meta = "P7D,P1D",
          .help = "reminder offsets"},
+        {.name = "status",
+         .field = "status",
+         .meta = "S",
+         .help = "draft, published or cancelled"},
         {0},
 };
 

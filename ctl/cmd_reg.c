@@ -37,11 +37,28 @@ static int get_csv(struct ctl *c, const char *path)
 	return rc;
 }
 
-static const struct ctl_opt csv_opts[] = {
+static const struct ctl_opt reg_opts[] = {
         {.name = "csv",
          .field = "csv",
          .type = CTL_FLAG,
          .help = "CSV instead of a table"},
+        {.name = "state",
+         .field = "state",
+         .type = CTL_LOCAL,
+         .meta = "S",
+         .help = "only pending, confirmed, waitlisted or cancelled"},
+        {0},
+};
+
+static const struct ctl_opt report_opts[] = {
+        {.name = "csv",
+         .field = "csv",
+         .type = CTL_FLAG,
+         .help = "CSV instead of a table"},
+        {.name = "participants",
+         .field = "participants",
+         .type = CTL_FLAG,
+         .help = "the list of participants, not only the counts"},
         {0},
 };
 
@@ -53,20 +70,25 @@ static int registrations(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	static const struct ctl_col cols[] = {
 	        {"ID", "id"},
 	        {"STATE", "state"},
-	        {"WAIT", "waitlist_pos"},
+	        {"WAIT", "waitlist_position"},
 	        {"NAME", "name"},
 	        {"EMAIL", "email"},
 	        {"ORGANISATION", "organisation"},
 	        {"COUNTRY", "country"},
 	        {0},
 	};
-	char *e = ctl_escape(pos[0]), *path = NULL;
+	const char *state = json_string_value(json_object_get(f, "state"));
+	char *e = ctl_escape(pos[0]), *s = ctl_escape(state ? state : "");
+	char *path = NULL;
 	json_t *v, *rows;
 	int rc = 1;
 
-	if (e == NULL || asprintf(&path, "/api/events/%s/registrations", e) < 0)
+	if (e == NULL || s == NULL ||
+	    asprintf(&path, "/api/events/%s/registrations%s%s", e,
+	             state ? "?state=" : "", state ? s : "") < 0)
 		path = NULL;
 	free(e);
+	free(s);
 	if (path == NULL)
 		return 1;
 	if (json_is_true(json_object_get(f, "csv"))) {
@@ -86,9 +108,9 @@ static int registrations(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 
 const struct ctl_cmd ctl_cmd_registrations = {
         .name = "registrations",
-        .usage = "EVENT [--csv]",
+        .usage = "EVENT [--state S] [--csv]",
         .about = "list an event's registrations",
-        .opts = csv_opts,
+        .opts = reg_opts,
         .npos = 1,
         .exec = registrations,
 };
@@ -128,15 +150,20 @@ const struct ctl_cmd ctl_cmd_registration_cancel = {
 /* -------------------------------------------------------------- reports */
 
 /* The per-event table of an attendance report, then the totals. */
-static void print_report(json_t *v)
+static void print_report(json_t *v, int participants)
 {
 	static const struct ctl_col ev_cols[] = {
-	        {"EVENT", "id"},
-	        {"TITLE", "title"},
-	        {"START", "start"},
-	        {"PARTICIPANTS", "participants"},
-	        {"ORGANISATIONS", "organisations"},
-	        {"COUNTRIES", "countries"},
+	        {"EVENT", "id"},           {"START", "start"},
+	        {"CITY", "city"},          {"CONFIRMED", "confirmed"},
+	        {"ORGS", "organisations"}, {"COUNTRIES", "countries"},
+	        {"TITLE", "title"},        {0},
+	};
+	static const struct ctl_col p_cols[] = {
+	        {"NAME", "name"},
+	        {"EMAIL", "email"},
+	        {"ORGANISATION", "organisation"},
+	        {"COUNTRY", "country"},
+	        {"ROLE", "role"},
 	        {0},
 	};
 	json_t *events = json_object_get(v, "events");
@@ -148,6 +175,24 @@ static void print_report(json_t *v)
 		total = json_object_get(v, "totals");
 	if (json_is_array(events))
 		ctl_table(events, ev_cols);
+	if (participants && json_is_array(events)) {
+		size_t i;
+		json_t *ev;
+
+		json_array_foreach(events, i, ev)
+		{
+			json_t *list = json_object_get(ev, "participants");
+			char *t = ctl_cell(ev, "title");
+
+			printf("\nevent %lld: %s\n",
+			       (long long)json_integer_value(
+			               json_object_get(ev, "id")),
+			       t);
+			free(t);
+			if (json_is_array(list))
+				ctl_table(list, p_cols);
+		}
+	}
 	if (json_is_object(total)) {
 		printf("\n");
 		json_object_foreach(total, k, m)
@@ -171,7 +216,11 @@ static int report_attendance(struct ctl *c, const struct ctl_cmd *cmd,
 	int rc = 1;
 
 	if (e == NULL ||
-	    asprintf(&path, "/api/reports/attendance?project=%s", e) < 0)
+	    asprintf(&path, "/api/reports/attendance?project=%s%s", e,
+	             json_is_true(json_object_get(f, "participants")) &&
+	                             json_is_true(json_object_get(f, "csv"))
+	                     ? "&view=participants"
+	                     : "") < 0)
 		path = NULL;
 	free(e);
 	if (path == NULL)
@@ -182,7 +231,8 @@ static int report_attendance(struct ctl *c, const struct ctl_cmd *cmd,
 		if (c->json)
 			ctl_print_json(v);
 		else
-			print_report(v);
+			print_report(v, json_is_true(json_object_get(
+			                        f, "participants")));
 		json_decref(v);
 		rc = 0;
 	}
@@ -192,9 +242,9 @@ static int report_attendance(struct ctl *c, const struct ctl_cmd *cmd,
 
 const struct ctl_cmd ctl_cmd_report_attendance = {
         .name = "report attendance",
-        .usage = "PROJECT [--csv]",
+        .usage = "PROJECT [--participants] [--csv]",
         .about = "participants, organisations and countries per event",
-        .opts = csv_opts,
+        .opts = report_opts,
         .npos = 1,
         .exec = report_attendance,
 };
