@@ -464,3 +464,14 @@ int tmpl_offset_text(const char *lang, int days, long seconds, char *buf,
 		snprintf(buf, len, "%s%ld %s%s", w->pre, n, u->many, w->post);
 	return 0;
 }
+
+void tmpl_on_hup(void)
+{
+	char err[1024];
+
+	if (tmpl_reload(err, sizeof(err)) < 0)
+		log_warnx("templates not reloaded (keeping the old set): %s",
+		          err);
+	else
+		log_info("templates reloaded from %s", tmpl_dir);
+}

@@ -35,6 +35,9 @@ int tmpl_load(const char *dir, char *err, size_t errlen);
 /* Load again from the same directory (SIGHUP); same failure rules. */
 int tmpl_reload(char *err, size_t errlen);
 
+/* SIGHUP hook: tmpl_reload and log the outcome. */
+void tmpl_on_hup(void);
+
 /* Free every template. */
 void tmpl_free(void);
 

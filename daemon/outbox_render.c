@@ -1,0 +1,301 @@
+/* outbox_render.c - turn one claimed outbox row into a cv_message: template
+ * variables from the joined event/deadline/person, links, Message-ID and
+ * the iTIP invitation or cancellation. */
+#include "outbox_render.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cal.h"
+#include "config.h"
+#include "outbox.h"
+
+/* clang-format off */
+const char outbox_claim_sql[] =
+"WITH claimed AS ("
+"  UPDATE outbox o SET state = 'sending', claimed_by = $1,"
+"         lease_until = now() + make_interval(secs => $2::int),"
+"         attempts = o.attempts + 1, updated_at = now()"
+"   WHERE o.id IN (SELECT id FROM outbox"
+"                   WHERE state = 'pending' AND next_attempt_at <= now()"
+"                   ORDER BY next_attempt_at LIMIT $3::int"
+"                   FOR UPDATE SKIP LOCKED)"
+"  RETURNING o.*)"
+"SELECT c.id, c.kind, c.channel, c.attempts,"
+"       extract(epoch FROM c.due_at)::float8,"
+"       c.recipient, c.recipient_name, c.language, c.dedupe_key,"
+"       extract(epoch FROM c.created_at)::bigint, c.reminder_offset,"
+"       p.name, e.id, e.title,"
+"       CASE WHEN e.all_day THEN to_char(e.start_local, 'YYYY-MM-DD')"
+"            ELSE cv_format_local(e.start_at, e.tz) END,"
+"       CASE WHEN e.all_day THEN to_char(e.end_local - interval '1 day', 'YYYY-MM-DD')"
+"            ELSE cv_format_local(e.end_at, e.tz) END,"
+"       e.tz,"
+"       CASE WHEN p.tz IS NOT NULL AND p.tz <> COALESCE(d.tz, e.tz)"
+"                 AND NOT COALESCE(e.all_day, false)"
+"            THEN cv_format_local(COALESCE(d.due_at, e.start_at), p.tz)"
+"            WHEN d.id IS NOT NULL THEN cv_format_local(d.due_at, d.tz)"
+"            WHEN e.all_day THEN to_char(e.start_local, 'YYYY-MM-DD')"
+"            ELSE cv_format_local(e.start_at, e.tz) END,"
+"       e.venue, e.city, e.country, cv_place(e.venue, e.city, e.country),"
+"       r.token, p.feed_token, pr.title, d.title,"
+"       cv_format_local(d.due_at, d.tz), d.tz, d.url, f.token,"
+"       CASE WHEN r.state = 'waitlisted' THEN"
+"            (SELECT count(*) FROM registrations w"
+"              WHERE w.event_id = r.event_id AND w.state = 'waitlisted'"
+"                AND w.waitlist_pos <= r.waitlist_pos) END,"
+"       e.uid, e.sequence, e.kind, e.description, e.start_local, e.end_local,"
+"       extract(epoch FROM e.start_at)::bigint,"
+"       extract(epoch FROM e.end_at)::bigint, e.status,"
+"       extract(epoch FROM e.created_at)::bigint,"
+"       extract(epoch FROM e.updated_at)::bigint, e.all_day"
+"  FROM claimed c"
+"  LEFT JOIN people p ON p.id = c.person_id"
+"  LEFT JOIN events e ON e.id = c.event_id"
+"  LEFT JOIN registrations r ON r.id = c.registration_id"
+"  LEFT JOIN deadlines d ON d.id = c.deadline_id"
+"  LEFT JOIN projects pr ON pr.id = COALESCE(e.project_id, d.project_id)"
+"  LEFT JOIN deadline_followers f"
+"         ON f.project_id = d.project_id AND f.person_id = c.person_id"
+" ORDER BY c.next_attempt_at, c.id";
+/* clang-format on */
+
+enum {
+	C_RECIPIENT = 5,
+	C_RECIPIENT_NAME,
+	C_LANGUAGE,
+	C_DEDUPE,
+	C_CREATED,
+	C_OFFSET,
+	C_PERSON_NAME,
+	C_EVENT_ID,
+	C_EVENT_TITLE,
+	C_START_FMT,
+	C_END_FMT,
+	C_EVENT_TZ,
+	C_RECIPIENT_LOCAL,
+	C_VENUE,
+	C_CITY,
+	C_COUNTRY,
+	C_PLACE,
+	C_REG_TOKEN,
+	C_FEED_TOKEN,
+	C_PROJECT_TITLE,
+	C_DEADLINE_TITLE,
+	C_DEADLINE_FMT,
+	C_DEADLINE_TZ,
+	C_DEADLINE_URL,
+	C_FOLLOW_TOKEN,
+	C_WAITLIST_POS,
+	C_UID,
+	C_SEQUENCE,
+	C_EVENT_KIND,
+	C_DESCRIPTION,
+	C_START_LOCAL,
+	C_END_LOCAL,
+	C_START_EPOCH,
+	C_END_EPOCH,
+	C_STATUS,
+	C_EV_CREATED,
+	C_EV_UPDATED,
+	C_ALL_DAY,
+};
+
+/* The value of column COL, or NULL when SQL NULL. */
+static const char *val(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+int outbox_message_id(int64_t id, const char *dedupe, const char *base_url,
+                      char *buf, size_t len)
+{
+	unsigned char h[8];
+	char hex[sizeof(h) * 2 + 1];
+	const char *host = base_url ? strstr(base_url, "://") : NULL;
+	size_t n;
+	int r;
+
+	host = host ? host + 3 : "localhost";
+	n = strcspn(host, ":/");
+	if (n == 0) {
+		host = "localhost";
+		n = strlen(host);
+	}
+	crypto_generichash(h, sizeof(h), (const unsigned char *)dedupe,
+	                   strlen(dedupe), NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	r = snprintf(buf, len, "<outbox-%" PRId64 ".%s@%.*s>", id, hex, (int)n,
+	             host);
+	return r < 0 || (size_t)r >= len ? -1 : 0;
+}
+
+static const char *itip_method(const char *kind)
+{
+	static const struct {
+		const char *kind, *method;
+	} tab[] = {
+	        {"registration_confirmed", "REQUEST"},
+	        {"registration_promoted", "REQUEST"},
+	        {"event_updated", "REQUEST"},
+	        {"event_cancelled", "CANCEL"},
+	        {"registration_cancelled", "CANCEL"},
+	};
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcmp(tab[i].kind, kind) == 0)
+			return tab[i].method;
+	return NULL;
+}
+
+/* The invitation or cancellation for an event notification, or NULL. */
+static char *render_itip(const PGresult *res, int row, const struct config *cfg,
+                         const char *kind, const char *url, const char **method)
+{
+	struct cal_event ev = {0};
+	struct cal_itip it = {0};
+	const char *v;
+
+	*method = itip_method(kind);
+	if (!*method || !val(res, row, C_EVENT_ID) || !val(res, row, C_UID) ||
+	    !cfg->cal_organizer)
+		return NULL;
+	ev.id = strtoll(val(res, row, C_EVENT_ID), NULL, 10);
+	ev.uid = val(res, row, C_UID);
+	ev.sequence = atoi(val(res, row, C_SEQUENCE));
+	if (strcmp(kind, "registration_cancelled") == 0)
+		ev.sequence++; /* a withdrawal supersedes the invitation */
+	ev.kind = val(res, row, C_EVENT_KIND);
+	ev.title = val(res, row, C_EVENT_TITLE);
+	ev.description = val(res, row, C_DESCRIPTION);
+	ev.venue = val(res, row, C_VENUE);
+	ev.city = val(res, row, C_CITY);
+	ev.country = val(res, row, C_COUNTRY);
+	ev.tz = val(res, row, C_EVENT_TZ);
+	v = val(res, row, C_ALL_DAY);
+	ev.all_day = v && v[0] == 't';
+	ev.start_local = val(res, row, C_START_LOCAL);
+	ev.end_local = val(res, row, C_END_LOCAL);
+	ev.start_utc = strtoll(val(res, row, C_START_EPOCH), NULL, 10);
+	ev.end_utc = strtoll(val(res, row, C_END_EPOCH), NULL, 10);
+	ev.status = cal_status_from_string(val(res, row, C_STATUS));
+	ev.url = url;
+	ev.created = strtoll(val(res, row, C_EV_CREATED), NULL, 10);
+	ev.last_modified = strtoll(val(res, row, C_EV_UPDATED), NULL, 10);
+	it.method = *method;
+	it.prodid = cfg->cal_prodid;
+	it.organizer_email = cfg->cal_organizer;
+	it.organizer_name = cfg->cal_organizer_name;
+	it.attendee_email = val(res, row, C_RECIPIENT);
+	it.attendee_name = val(res, row, C_RECIPIENT_NAME);
+	return cal_render_itip(&it, &ev, NULL);
+}
+
+int outbox_render(const PGresult *res, int row, const struct config *cfg,
+                  struct outbox_msg *om, const char **why)
+{
+	const char *kind = val(res, row, OR_KIND);
+	const char *lang = val(res, row, C_LANGUAGE);
+	const char *base = cfg->base_url ? cfg->base_url : "";
+	const char *off = val(res, row, C_OFFSET);
+	const char *method = NULL;
+	char event_url[512] = "", token_url[512] = "", feed_url[512] = "";
+	char webcal_url[512] = "", offset_text[64] = "", id[32];
+	const char *name;
+
+	memset(om, 0, sizeof(*om));
+	if (val(res, row, C_EVENT_ID))
+		snprintf(event_url, sizeof(event_url), "%s/events/%s/register",
+		         base, val(res, row, C_EVENT_ID));
+	if (val(res, row, C_REG_TOKEN))
+		snprintf(token_url, sizeof(token_url), "%s/r/%s", base,
+		         val(res, row, C_REG_TOKEN));
+	if (val(res, row, C_FEED_TOKEN)) {
+		const char *s = strstr(base, "://");
+		snprintf(feed_url, sizeof(feed_url),
+		         "%s/calendars/personal/%s.ics", base,
+		         val(res, row, C_FEED_TOKEN));
+		snprintf(webcal_url, sizeof(webcal_url), "webcal://%s",
+		         s ? strstr(feed_url, "://") + 3 : feed_url);
+	}
+	if (val(res, row, C_FOLLOW_TOKEN))
+		snprintf(om->unsubscribe, sizeof(om->unsubscribe),
+		         "%s/unsubscribe/%s", base,
+		         val(res, row, C_FOLLOW_TOKEN));
+	if (off) {
+		int days;
+		long secs;
+		if (config_parse_duration(off, &days, &secs) == 0)
+			tmpl_offset_text(lang, days, secs, offset_text,
+			                 sizeof(offset_text));
+	}
+	name = val(res, row, C_PERSON_NAME);
+	if (!name)
+		name = val(res, row, C_RECIPIENT_NAME);
+	{
+		const struct tmpl_var vars[] = {
+		        {"person_name", name},
+		        {"event_title", val(res, row, C_EVENT_TITLE)},
+		        {"event_start_local", val(res, row, C_START_FMT)},
+		        {"event_end_local", val(res, row, C_END_FMT)},
+		        {"event_tz", val(res, row, C_EVENT_TZ)},
+		        {"recipient_local", val(res, row, C_RECIPIENT_LOCAL)},
+		        {"venue", val(res, row, C_VENUE)},
+		        {"city", val(res, row, C_CITY)},
+		        {"country", val(res, row, C_COUNTRY)},
+		        {"place", val(res, row, C_PLACE)},
+		        {"event_url", event_url},
+		        {"token_url", token_url},
+		        {"feed_url", feed_url},
+		        {"webcal_url", webcal_url},
+		        {"project_title", val(res, row, C_PROJECT_TITLE)},
+		        {"deadline_title", val(res, row, C_DEADLINE_TITLE)},
+		        {"deadline_due_local", val(res, row, C_DEADLINE_FMT)},
+		        {"deadline_tz", val(res, row, C_DEADLINE_TZ)},
+		        {"deadline_url", val(res, row, C_DEADLINE_URL)},
+		        {"unsubscribe_url", om->unsubscribe},
+		        {"waitlist_position", val(res, row, C_WAITLIST_POS)},
+		        {"offset_text", offset_text},
+		};
+		if (tmpl_render(lang, kind, vars,
+		                sizeof(vars) / sizeof(vars[0]), &om->t) < 0) {
+			*why = tmpl_kind_known(kind)
+			               ? "cannot render template"
+			               : "no template for this kind";
+			return -1;
+		}
+	}
+	snprintf(id, sizeof(id), "%s", val(res, row, OR_ID));
+	om->m.id = strtoll(id, NULL, 10);
+	if (outbox_message_id(om->m.id, val(res, row, C_DEDUPE), base,
+	                      om->message_id, sizeof(om->message_id)) < 0) {
+		*why = "base_url too long for a Message-ID";
+		outbox_msg_free(om);
+		return -1;
+	}
+	om->ical = render_itip(res, row, cfg, kind, event_url, &method);
+	om->m.size = sizeof(om->m);
+	om->m.kind = kind;
+	om->m.channel = val(res, row, OR_CHANNEL);
+	om->m.recipient = val(res, row, C_RECIPIENT);
+	om->m.recipient_name = val(res, row, C_RECIPIENT_NAME);
+	om->m.language = lang;
+	om->m.message_id = om->message_id;
+	om->m.subject = om->t.subject;
+	om->m.text = om->t.text;
+	om->m.html = om->t.html;
+	om->m.ical = om->ical;
+	om->m.ical_method = om->ical ? method : NULL;
+	om->m.unsubscribe_url = om->unsubscribe[0] ? om->unsubscribe : NULL;
+	om->m.created_at = strtoll(val(res, row, C_CREATED), NULL, 10);
+	return 0;
+}
+
+void outbox_msg_free(struct outbox_msg *om)
+{
+	tmpl_msg_free(&om->t);
+	free(om->ical);
+	om->ical = NULL;
+}

@@ -1,0 +1,45 @@
+/* outbox_render.h - one claimed outbox row to a ready struct cv_message:
+ * the claim query's columns, template variables, Message-ID and iTIP. */
+#ifndef CONVENED_OUTBOX_RENDER_H
+#define CONVENED_OUTBOX_RENDER_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "plugin.h"
+#include "tmpl.h"
+
+struct config;
+
+/* The claim statement: $1 instance, $2 lease seconds, $3 batch size.  It
+ * marks up to $3 due pending rows 'sending' and returns them joined with
+ * what rendering needs, in the column order outbox_render expects. */
+extern const char outbox_claim_sql[];
+
+/* Columns the scheduler reads itself. */
+enum {
+	OR_ID = 0,
+	OR_KIND,
+	OR_CHANNEL,
+	OR_ATTEMPTS,
+	OR_DUE_EPOCH,
+};
+
+/* A rendered message; strings point into the PGresult or into t/ical, so
+ * it is valid while the result lives.  Free with outbox_msg_free. */
+struct outbox_msg {
+	struct cv_message m;
+	struct tmpl_msg t;
+	char *ical;
+	char message_id[256];
+	char unsubscribe[512];
+};
+
+/* Render ROW of RES (from outbox_claim_sql) into OM.  Returns 0, or -1
+ * with *why set (unknown kind, out of memory): a permanent failure. */
+int outbox_render(const PGresult *res, int row, const struct config *cfg,
+                  struct outbox_msg *om, const char **why);
+
+void outbox_msg_free(struct outbox_msg *om);
+
+#endif
