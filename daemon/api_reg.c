@@ -151,7 +151,7 @@ static const char *str_or_null(const json_t *obj, const char *key)
 }
 
 int reg_submit(struct http_req *r, const char *event_id, const json_t *obj,
-               void (*cb)(void *, PGresult *, const char *))
+               void (*cb)(void *, PGresult *, const char *), void *arg)
 {
 	static const char sql[] =
 	        "SELECT registration_id, reg_state, created, resent FROM "
@@ -178,7 +178,7 @@ int reg_submit(struct http_req *r, const char *event_id, const json_t *obj,
 	params[7] = lang ? lang : "en";
 	params[8] = token;
 	params[9] = feed;
-	return db_query(r->app->db, sql, 10, params, cb, r);
+	return db_query(r->app->db, sql, 10, params, cb, arg);
 }
 
 int reg_db_error(PGresult *res, const char *err, const char **code,
@@ -383,7 +383,7 @@ static void public_register(struct http_req *r)
 		http_reply_error(r, e.status, e.code, e.field, "%s", e.message);
 		return;
 	}
-	if (reg_submit(r, r->params[0], obj, register_done) < 0)
+	if (reg_submit(r, r->params[0], obj, register_done, r) < 0)
 		http_reply_error(r, 503, "shutting_down", NULL,
 		                 "convened is shutting down");
 	json_decref(obj);
@@ -442,7 +442,7 @@ static void public_follow(struct http_req *r)
 
 #define UTC(col)                                                               \
 	"to_char(" col " AT TIME ZONE 'UTC', "                                 \
-	               "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 static const char list_sql[] =
         "SELECT e.id, coalesce((SELECT json_agg(json_build_object("

@@ -17,15 +17,17 @@ struct json_in_error;
 int api_reg_init(void);
 
 /* Check a registration object (JSON body or a converted form): email,
- * name, organisation, country, organisation_id, role, language, plus the organisation rule (organisation_id, or
- * organisation with country).  Returns 0, or -1 with *err filled. */
+ * name, organisation, country, organisation_id, role, language, plus the
+ * organisation rule (organisation_id, or organisation with country).  Returns
+ * 0, or -1 with *err filled. */
 int reg_input_check(const json_t *obj, struct json_in_error *err);
 
-/* Queue cv_register for EVENT_ID (decimal text) with the checked OBJ.
- * CB gets the result row (registration_id, reg_state, created, resent).
- * Returns 0, or -1 when the query cannot be queued (no callback). */
+/* Queue cv_register for EVENT_ID (decimal text) with the checked OBJ
+ * (copied).  CB(ARG, ...) gets the result row (registration_id,
+ * reg_state, created, resent).  Returns 0, or -1 when the query cannot be
+ * queued (then CB is never called). */
 int reg_submit(struct http_req *r, const char *event_id, const json_t *obj,
-               void (*cb)(void *, PGresult *, const char *));
+               void (*cb)(void *, PGresult *, const char *), void *arg);
 
 /* Fill BUF (REG_TOKEN_HEX + 1 bytes) with a fresh random hex token. */
 void reg_token(char *buf);

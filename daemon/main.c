@@ -13,11 +13,15 @@
 #include <unistd.h>
 
 #include "api_core.h"
+#include "api_reg.h"
+#include "api_report.h"
+#include "api_items.h"
 #include "app.h"
 #include "config.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "pages.h"
 
 #define DEFAULT_CONFIG   "/etc/convened/convened.conf"
 #define DRAIN_TIMEOUT_MS 10000
@@ -213,6 +217,10 @@ int main(int argc, char **argv)
 
 	/* Modules: each registers its routes, listeners and hooks. */
 	if (api_core_init() < 0)
+		fatalx("cannot register routes");
+	if (api_reg_init() < 0 || pages_init() < 0 || api_report_init() < 0)
+		fatalx("cannot register registration routes");
+	if (api_items_init() < 0)
 		fatalx("cannot register routes");
 
 	if (http_start(&app) < 0)

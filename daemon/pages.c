@@ -1,0 +1,702 @@
+/* pages.c - public HTML pages: the registration form, the token page with
+ * its confirm/cancel buttons (a GET never changes anything) and results. */
+#include "pages.h"
+
+#include <ctype.h>
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include "api_reg.h"
+#include "app.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "json_in.h"
+#include "pages_text.h"
+
+/* ------------------------------------------------------ HTML building */
+
+static void esc(struct evbuffer *b, const char *s)
+{
+	char *e = http_html_escape(s ? s : "");
+
+	if (e)
+		evbuffer_add(b, e, strlen(e));
+	free(e);
+}
+
+static void lit(struct evbuffer *b, const char *s)
+{
+	evbuffer_add(b, s, strlen(s));
+}
+
+static struct evbuffer *page_begin(const struct page_text *t, const char *title)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (b == NULL)
+		return NULL;
+	lit(b, "<!DOCTYPE html>\n<html lang=\"");
+	lit(b, t->lang);
+	lit(b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
+	       "<meta name=\"viewport\" content=\"width=device-width, "
+	       "initial-scale=1\">\n<title>");
+	esc(b, title);
+	lit(b, "</title>\n<style>"
+	       "body{font-family:system-ui,sans-serif;max-width:40em;"
+	       "margin:1em auto;padding:0 1em;line-height:1.5;color:#111}"
+	       "label{display:block;margin-top:.9em;font-weight:600}"
+	       "input,select,button{font-size:1em;width:100%;padding:.5em;"
+	       "box-sizing:border-box}"
+	       "button{margin-top:1.2em;cursor:pointer}"
+	       ".msg{padding:.7em;border:2px solid #2a6;background:#efe}"
+	       ".err{padding:.7em;border:2px solid #b22;background:#fee}"
+	       "</style>\n</head>\n<body>\n<main>\n");
+	return b;
+}
+
+static void page_end(struct http_req *r, struct evbuffer *b, int status)
+{
+	size_t len;
+	char *html;
+
+	if (b == NULL) {
+		http_reply_error(r, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	lit(b, "</main>\n</body>\n</html>\n");
+	len = evbuffer_get_length(b);
+	html = malloc(len + 1);
+	if (html == NULL) {
+		evbuffer_free(b);
+		http_reply_error(r, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	evbuffer_remove(b, html, len);
+	evbuffer_free(b);
+	http_reply_html(r, status, html, len);
+	free(html);
+}
+
+/* A page with a heading and one message (CLS "msg" or "err"). */
+static void page_message(struct http_req *r, int status,
+                         const struct page_text *t, const char *heading,
+                         const char *cls, const char *msg)
+{
+	struct evbuffer *b = page_begin(t, heading);
+
+	if (b) {
+		lit(b, "<h1>");
+		esc(b, heading);
+		lit(b, "</h1>\n<p class=\"");
+		lit(b, cls);
+		lit(b, "\" role=\"status\">");
+		esc(b, msg);
+		lit(b, "</p>\n");
+	}
+	page_end(r, b, status);
+}
+
+/* A failed query as a page: the database's message (it names the field). */
+static void page_db_error(struct http_req *r, const struct page_text *t,
+                          PGresult *res, const char *err)
+{
+	const char *code, *field, *msg;
+	int status = reg_db_error(res, err, &code, &field, &msg);
+
+	page_message(
+	        r, status, t, status == 404 ? t->not_found : t->error, "err",
+	        status == 404 && field && !strcmp(field, "token") ? t->bad_link
+	                                                          : msg);
+}
+
+/* "<p><strong>When</strong>: start – end (tz)</p>" and the place. */
+static void event_block(struct evbuffer *b, const struct page_text *t,
+                        const char *title, const char *start, const char *end,
+                        const char *tz, const char *venue, const char *city,
+                        const char *country)
+{
+	const char *where[3] = {venue, city, country};
+	int n = 0;
+
+	lit(b, "<h2>");
+	esc(b, title);
+	lit(b, "</h2>\n<p><strong>");
+	esc(b, t->when);
+	lit(b, ":</strong> ");
+	esc(b, start);
+	if (strcmp(start, end) != 0) {
+		lit(b, " – ");
+		esc(b, end);
+	}
+	lit(b, " (");
+	esc(b, tz);
+	lit(b, ")</p>\n");
+	for (int i = 0; i < 3; i++)
+		n += where[i][0] != '\0';
+	if (n == 0)
+		return;
+	lit(b, "<p><strong>");
+	esc(b, t->where);
+	lit(b, ":</strong> ");
+	for (int i = 0, k = 0; i < 3; i++) {
+		if (where[i][0] == '\0')
+			continue;
+		if (k++)
+			lit(b, ", ");
+		esc(b, where[i]);
+	}
+	lit(b, "</p>\n");
+}
+
+/* ------------------------------------------------------ the form */
+
+struct form_ctx {
+	struct http_req *r;
+	const struct page_text *t;
+	json_t *vals; /* submitted values, or NULL */
+	int status;   /* of the page: 200, or the error's */
+	char error[256];
+};
+
+static const char form_event_sql[] =
+        "SELECT e.title, e.status, "
+        "CASE WHEN e.all_day THEN to_char(e.start_local, 'YYYY-MM-DD') "
+        "ELSE to_char(e.start_local, 'YYYY-MM-DD HH24:MI') END, "
+        "CASE WHEN e.all_day THEN to_char(e.end_local - interval '1 day', "
+        "'YYYY-MM-DD') ELSE to_char(e.end_local, 'YYYY-MM-DD HH24:MI') END, "
+        "e.tz, e.venue, e.city, coalesce(e.country, ''), "
+        "CASE WHEN e.status = 'cancelled' THEN 'cancelled' "
+        "WHEN e.reg_opens_at IS NOT NULL AND now() < e.reg_opens_at "
+        "THEN 'opens' WHEN now() >= coalesce(e.reg_closes_at, e.start_at) "
+        "THEN 'closed' ELSE 'open' END, "
+        "CASE WHEN e.reg_opens_at IS NOT NULL AND now() < e.reg_opens_at "
+        "THEN cv_reg_local(e.reg_opens_at, e.tz) "
+        "ELSE cv_reg_local(coalesce(e.reg_closes_at, e.start_at), e.tz) END "
+        "FROM events e WHERE e.id = $1::bigint AND e.status <> 'draft'";
+
+static void ctx_free(struct form_ctx *c)
+{
+	json_decref(c->vals);
+	free(c);
+}
+
+static const char *val(struct form_ctx *c, const char *key)
+{
+	const char *v = json_string_value(json_object_get(c->vals, key));
+
+	return v ? v : "";
+}
+
+static void input(struct evbuffer *b, struct form_ctx *c, const char *key,
+                  const char *label, const char *attrs)
+{
+	lit(b, "<label for=\"");
+	lit(b, key);
+	lit(b, "\">");
+	esc(b, label);
+	lit(b, "</label>\n<input id=\"");
+	lit(b, key);
+	lit(b, "\" name=\"");
+	lit(b, key);
+	lit(b, "\" ");
+	lit(b, attrs);
+	lit(b, " value=\"");
+	esc(b, val(c, key));
+	lit(b, "\">\n");
+}
+
+static void option(struct evbuffer *b, const char *value, const char *label,
+                   const char *chosen)
+{
+	lit(b, "<option value=\"");
+	lit(b, value);
+	lit(b, strcmp(value, chosen) == 0 ? "\" selected>" : "\">");
+	esc(b, label);
+	lit(b, "</option>\n");
+}
+
+static void form_body(struct evbuffer *b, struct form_ctx *c)
+{
+	const struct page_text *t = c->t;
+	const char *role = val(c, "role");
+
+	if (c->error[0]) {
+		lit(b, "<p class=\"err\" role=\"alert\">");
+		esc(b, t->fix);
+		lit(b, " ");
+		esc(b, c->error);
+		lit(b, "</p>\n");
+	}
+	lit(b, "<form method=\"post\" action=\"register\" "
+	       "accept-charset=\"utf-8\">\n");
+	input(b, c, "name", t->name,
+	      "required maxlength=\"200\" autocomplete=\"name\"");
+	input(b, c, "email", t->email,
+	      "type=\"email\" required maxlength=\"254\" "
+	      "autocomplete=\"email\"");
+	input(b, c, "organisation", t->org,
+	      "required maxlength=\"200\" autocomplete=\"organization\"");
+	input(b, c, "country", t->country,
+	      "required maxlength=\"2\" pattern=\"[A-Za-z]{2}\" "
+	      "autocapitalize=\"characters\"");
+	lit(b, "<label for=\"role\">");
+	esc(b, t->role);
+	lit(b, "</label>\n<select id=\"role\" name=\"role\">\n");
+	option(b, "official", t->role_official, role);
+	option(b, "elected", t->role_elected, role);
+	option(b, "other", t->role_other, role[0] ? role : "other");
+	lit(b, "</select>\n<label for=\"language\">");
+	esc(b, t->language);
+	lit(b, "</label>\n<select id=\"language\" name=\"language\">\n");
+	for (int i = 0; page_texts[i]; i++)
+		option(b, page_texts[i]->lang, page_texts[i]->lang_name,
+		       c->vals ? val(c, "language") : t->lang);
+	lit(b, "</select>\n<button type=\"submit\">");
+	esc(b, t->submit);
+	lit(b, "</button>\n</form>\n");
+}
+
+static void form_event_done(void *arg, PGresult *res, const char *err)
+{
+	struct form_ctx *c = arg;
+	const struct page_text *t = c->t;
+	struct http_req *r = c->r;
+	struct evbuffer *b;
+	const char *window;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		page_db_error(r, t, res, err);
+		ctx_free(c);
+		return;
+	}
+	if (PQntuples(res) == 0) {
+		page_message(r, 404, t, t->not_found, "err", t->not_found);
+		ctx_free(c);
+		return;
+	}
+	b = page_begin(t, PQgetvalue(res, 0, 0));
+	if (b) {
+		lit(b, "<h1>");
+		esc(b, t->title);
+		lit(b, "</h1>\n");
+		event_block(b, t, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2),
+		            PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4),
+		            PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 6),
+		            PQgetvalue(res, 0, 7));
+		window = PQgetvalue(res, 0, 8);
+		if (strcmp(window, "open") == 0) {
+			form_body(b, c);
+		} else {
+			lit(b, "<p class=\"err\" role=\"status\">");
+			if (strcmp(window, "cancelled") == 0) {
+				esc(b, t->ev_cancelled);
+			} else {
+				esc(b, strcmp(window, "opens") == 0
+				               ? t->opens
+				               : t->closed);
+				lit(b, " ");
+				esc(b, PQgetvalue(res, 0, 9));
+			}
+			lit(b, "</p>\n");
+		}
+	}
+	page_end(r, b, c->status);
+	ctx_free(c);
+}
+
+static struct form_ctx *ctx_new(struct http_req *r)
+{
+	struct form_ctx *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		http_reply_error(r, 500, "internal", NULL, "out of memory");
+		return NULL;
+	}
+	c->r = r;
+	c->t = page_text_for(r);
+	c->status = 200;
+	return c;
+}
+
+static void form_show(struct form_ctx *c)
+{
+	const char *id = c->r->params[0];
+
+	if (db_query(c->r->app->db, form_event_sql, 1, &id, form_event_done,
+	             c) < 0) {
+		page_message(c->r, 503, c->t, c->t->error, "err",
+		             "convened is shutting down");
+		ctx_free(c);
+	}
+}
+
+static void form_get(struct http_req *r)
+{
+	struct form_ctx *c;
+
+	if (!reg_id_valid(r->params[0])) {
+		const struct page_text *t = page_text_for(r);
+
+		page_message(r, 404, t, t->not_found, "err", t->not_found);
+		return;
+	}
+	if ((c = ctx_new(r)) != NULL)
+		form_show(c);
+}
+
+static const char *const form_keys[] = {
+        "name", "email", "organisation", "country", "role", "language", NULL,
+};
+
+/* Trim white space in place. */
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Parse the form-encoded body into c->vals (strings; empty values left
+ * out).  Returns 0, or -1 with c->status and c->error set. */
+static int form_parse(struct form_ctx *c)
+{
+	struct http_req *r = c->r;
+	const char *ct = http_header(r, "Content-Type");
+	struct evkeyvalq q;
+	struct evkeyval *kv;
+	int rc = 0;
+
+	c->vals = json_object();
+	c->status = 400;
+	if (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
+		c->status = 415;
+		snprintf(c->error, sizeof(c->error),
+		         "the form must be sent as "
+		         "application/x-www-form-urlencoded");
+		return -1;
+	}
+	if (strlen(r->body) != r->body_len) {
+		snprintf(c->error, sizeof(c->error),
+		         "the form contains a NUL byte");
+		return -1;
+	}
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(r->body, &q) != 0) {
+		evhttp_clear_headers(&q);
+		snprintf(c->error, sizeof(c->error), "the form is malformed");
+		return -1;
+	}
+	TAILQ_FOREACH(kv, &q, next)
+	{
+		int known = 0;
+		char *v = trim(kv->value);
+		json_t *s;
+
+		for (int i = 0; form_keys[i] && !known; i++)
+			known = strcmp(form_keys[i], kv->key) == 0;
+		if (!known) {
+			snprintf(c->error, sizeof(c->error),
+			         "field %.60s: not known", kv->key);
+			rc = -1;
+			break;
+		}
+		if (evhttp_find_header(&q, kv->key) != kv->value) {
+			snprintf(c->error, sizeof(c->error),
+			         "field %s: given twice", kv->key);
+			rc = -1;
+			break;
+		}
+		if (strcmp(kv->key, "country") == 0)
+			for (char *p = v; *p; p++)
+				*p = (char)toupper((unsigned char)*p);
+		s = json_string(v);
+		if (s == NULL) {
+			snprintf(c->error, sizeof(c->error),
+			         "field %s: not valid UTF-8", kv->key);
+			rc = -1;
+			break;
+		}
+		if (*v)
+			json_object_set_new(c->vals, kv->key, s);
+		else
+			json_decref(s);
+	}
+	evhttp_clear_headers(&q);
+	if (rc == 0)
+		c->status = 200;
+	return rc;
+}
+
+static void form_done(void *arg, PGresult *res, const char *err)
+{
+	struct form_ctx *c = arg;
+	const struct page_text *t = c->t;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		const char *code, *field, *msg;
+		int status = reg_db_error(res, err, &code, &field, &msg);
+
+		if (status == 400 || status == 422) {
+			/* show the form again with the reason */
+			c->status = status;
+			snprintf(c->error, sizeof(c->error), "%s", msg);
+			form_show(c);
+			return;
+		}
+		page_db_error(c->r, t, res, err);
+		ctx_free(c);
+		return;
+	}
+	page_message(c->r, PQgetvalue(res, 0, 2)[0] == 't' ? 201 : 200, t,
+	             t->title, "msg",
+	             PQgetvalue(res, 0, 3)[0] == 't' ||
+	                             PQgetvalue(res, 0, 2)[0] == 't'
+	                     ? t->check_mail
+	                     : t->already);
+	ctx_free(c);
+}
+
+static void form_post(struct http_req *r)
+{
+	struct json_in_error e;
+	struct form_ctx *c;
+
+	if (!reg_id_valid(r->params[0])) {
+		const struct page_text *t = page_text_for(r);
+
+		page_message(r, 404, t, t->not_found, "err", t->not_found);
+		return;
+	}
+	if ((c = ctx_new(r)) == NULL)
+		return;
+	if (form_parse(c) < 0) {
+		form_show(c);
+		return;
+	}
+	if (page_text_get(val(c, "language")))
+		c->t = page_text_get(val(c, "language"));
+	if (reg_input_check(c->vals, &e) < 0) {
+		c->status = e.status;
+		snprintf(c->error, sizeof(c->error), "%s", e.message);
+		form_show(c);
+		return;
+	}
+	if (reg_submit(r, r->params[0], c->vals, form_done, c) < 0) {
+		page_message(r, 503, c->t, c->t->error, "err",
+		             "convened is shutting down");
+		ctx_free(c);
+	}
+}
+
+/* ------------------------------------------------------ the token page */
+
+/* base_url without a trailing '/' into BUF. */
+static const char *base(char *buf, size_t len)
+{
+	size_t n;
+
+	snprintf(buf, len, "%s", app_instance->cfg->base_url);
+	n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	return buf;
+}
+
+static void feed_links(struct evbuffer *b, const struct page_text *t,
+                       const char *feed_token)
+{
+	char url[600], web[620];
+	const char *rest;
+
+	snprintf(url, sizeof(url), "%s/calendars/personal/%s.ics",
+	         base(web, sizeof(web)), feed_token);
+	rest = strstr(url, "://");
+	snprintf(web, sizeof(web), "webcal://%s", rest ? rest + 3 : url);
+	lit(b, "<h3>");
+	esc(b, t->calendar);
+	lit(b, "</h3>\n<ul>\n<li><a href=\"");
+	esc(b, web);
+	lit(b, "\">");
+	esc(b, t->feed_webcal);
+	lit(b, "</a></li>\n<li><a href=\"");
+	esc(b, url);
+	lit(b, "\">");
+	esc(b, t->feed_https);
+	lit(b, "</a></li>\n</ul>\n");
+}
+
+static void button(struct evbuffer *b, const char *token, const char *action,
+                   const char *label)
+{
+	lit(b, "<form method=\"post\" action=\"");
+	lit(b, token); /* checked: hex only */
+	lit(b, "/");
+	lit(b, action);
+	lit(b, "\">\n<button type=\"submit\">");
+	esc(b, label);
+	lit(b, "</button>\n</form>\n");
+}
+
+static void token_view_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+	const struct page_text *t = page_text_for(r);
+	const char *state, *token = r->params[0];
+	struct evbuffer *b;
+	int ev_cancelled;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		page_db_error(r, t, res, err);
+		return;
+	}
+	if (PQntuples(res) == 0) {
+		page_message(r, 404, t, t->not_found, "err", t->bad_link);
+		return;
+	}
+	if (evhttp_find_header(&r->query, "lang") == NULL &&
+	    page_text_get(PQgetvalue(res, 0, 5)))
+		t = page_text_get(PQgetvalue(res, 0, 5));
+	state = PQgetvalue(res, 0, 1);
+	ev_cancelled = strcmp(PQgetvalue(res, 0, 9), "cancelled") == 0;
+	b = page_begin(t, t->your_reg);
+	if (b == NULL) {
+		page_end(r, b, 500);
+		return;
+	}
+	lit(b, "<h1>");
+	esc(b, t->your_reg);
+	lit(b, "</h1>\n");
+	if (evhttp_find_header(&r->query, "done")) {
+		lit(b, "<p class=\"msg\" role=\"status\">");
+		esc(b, t->saved);
+		lit(b, "</p>\n");
+	}
+	event_block(b, t, PQgetvalue(res, 0, 8), PQgetvalue(res, 0, 10),
+	            PQgetvalue(res, 0, 11), PQgetvalue(res, 0, 12),
+	            PQgetvalue(res, 0, 13), PQgetvalue(res, 0, 14),
+	            PQgetvalue(res, 0, 15));
+	lit(b, "<p>");
+	esc(b, PQgetvalue(res, 0, 3));
+	if (PQgetvalue(res, 0, 16)[0]) {
+		lit(b, " (");
+		esc(b, PQgetvalue(res, 0, 16));
+		lit(b, ")");
+	}
+	lit(b, " &lt;");
+	esc(b, PQgetvalue(res, 0, 4));
+	lit(b, "&gt;</p>\n<p id=\"state\" data-state=\"");
+	esc(b, state);
+	lit(b, "\"><strong>");
+	if (ev_cancelled)
+		esc(b, t->ev_cancelled);
+	else if (strcmp(state, "pending") == 0)
+		esc(b, t->st_pending);
+	else if (strcmp(state, "confirmed") == 0)
+		esc(b, t->st_confirmed);
+	else if (strcmp(state, "waitlisted") == 0) {
+		esc(b, t->st_waitlisted);
+		lit(b, " ");
+		esc(b, PQgetvalue(res, 0, 2));
+		lit(b, "</strong> ");
+		esc(b, t->waitlist_note);
+		lit(b, "<strong>");
+	} else
+		esc(b, t->st_cancelled);
+	lit(b, "</strong></p>\n");
+	if (!ev_cancelled && strcmp(state, "pending") == 0)
+		button(b, token, "confirm", t->btn_confirm);
+	if (!ev_cancelled && strcmp(state, "cancelled") != 0)
+		button(b, token, "cancel", t->btn_cancel);
+	if (!ev_cancelled && (strcmp(state, "confirmed") == 0 ||
+	                      strcmp(state, "waitlisted") == 0))
+		feed_links(b, t, PQgetvalue(res, 0, 6));
+	page_end(r, b, 200);
+}
+
+static int token_check(struct http_req *r)
+{
+	const struct page_text *t;
+
+	if (reg_token_valid(r->params[0]))
+		return 0;
+	t = page_text_for(r);
+	page_message(r, 404, t, t->not_found, "err", t->bad_link);
+	return -1;
+}
+
+static void token_get(struct http_req *r)
+{
+	static const char sql[] = "SELECT * FROM cv_registration_view($1)";
+	const char *token = r->params[0];
+
+	if (token_check(r) < 0)
+		return;
+	if (db_query(r->app->db, sql, 1, &token, token_view_done, r) < 0)
+		http_reply_error(r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+}
+
+/* After a successful POST: 303 to the token page (Post/Redirect/Get). */
+static void token_action_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+	char loc[700], b[600];
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		page_db_error(r, page_text_for(r), res, err);
+		return;
+	}
+	snprintf(loc, sizeof(loc), "%s/r/%s?done=1", base(b, sizeof(b)),
+	         r->params[0]);
+	http_add_header(r, "Location", loc);
+	http_add_header(r, "Cache-Control", "no-store");
+	http_reply_raw(r, 303, "text/plain; charset=utf-8", "See Other\n", 10);
+}
+
+static void token_action(struct http_req *r, const char *sql)
+{
+	const char *token = r->params[0];
+
+	if (token_check(r) < 0)
+		return;
+	if (db_query(r->app->db, sql, 1, &token, token_action_done, r) < 0)
+		http_reply_error(r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+}
+
+static void token_confirm(struct http_req *r)
+{
+	token_action(r,
+	             "SELECT registration_id, reg_state FROM cv_confirm($1)");
+}
+
+static void token_cancel(struct http_req *r)
+{
+	token_action(r, "SELECT registration_id, reg_state FROM "
+	                "cv_cancel_registration($1, NULL)");
+}
+
+static const struct http_route routes[] = {
+        {EVHTTP_REQ_GET, "/events/{id}/register", form_get, 0, NULL},
+        {EVHTTP_REQ_POST, "/events/{id}/register", form_post, 0, NULL},
+        {EVHTTP_REQ_GET, "/r/{token}", token_get, 0, NULL},
+        {EVHTTP_REQ_POST, "/r/{token}/confirm", token_confirm, 0, NULL},
+        {EVHTTP_REQ_POST, "/r/{token}/cancel", token_cancel, 0, NULL},
+        {0, NULL, NULL, 0, NULL},
+};
+
+int pages_init(void)
+{
+	return http_add_routes(routes);
+}

@@ -1,0 +1,304 @@
+/* pages_text.c - the public pages' words in en, sv, it, pl, es, fi. */
+#include "pages_text.h"
+
+#include <event2/keyvalq_struct.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+
+static const struct page_text en = {
+        .lang = "en",
+        .lang_name = "English",
+        .title = "Registration",
+        .name = "Your name",
+        .email = "Email address",
+        .org = "Organisation",
+        .country = "Country (two-letter code, e.g. SE)",
+        .role = "Role",
+        .role_official = "Official",
+        .role_elected = "Elected representative",
+        .role_other = "Other",
+        .language = "Language",
+        .submit = "Register",
+        .check_mail = "Thank you! We have sent you an email. Open the link "
+                      "in it to confirm your registration.",
+        .already = "You are already registered for this event.",
+        .when = "When",
+        .where = "Where",
+        .your_reg = "Your registration",
+        .st_pending = "Your registration is not confirmed yet. Press the "
+                      "button to confirm it.",
+        .st_confirmed = "You are registered and have a seat.",
+        .st_waitlisted = "The event is full: you are on the waiting list. "
+                         "Your position:",
+        .st_cancelled = "This registration is cancelled.",
+        .btn_confirm = "Confirm my registration",
+        .btn_cancel = "Cancel my registration",
+        .saved = "Thank you, your answer has been saved.",
+        .waitlist_note = "We will email you at once if a seat frees up.",
+        .calendar = "Your calendar",
+        .feed_https = "Calendar feed (https)",
+        .feed_webcal = "Subscribe in your calendar app (webcal)",
+        .bad_link = "This link is not valid. Please check that you copied "
+                    "the whole link from the email.",
+        .opens = "Registration opens on",
+        .closed = "Registration closed on",
+        .ev_cancelled = "This event has been cancelled.",
+        .error = "Something went wrong",
+        .fix = "Please correct the form:",
+        .not_found = "Not found",
+};
+
+static const struct page_text sv = {
+        .lang = "sv",
+        .lang_name = "Svenska",
+        .title = "Anmälan",
+        .name = "Ditt namn",
+        .email = "E-postadress",
+        .org = "Organisation",
+        .country = "Land (kod med två bokstäver, t.ex. SE)",
+        .role = "Roll",
+        .role_official = "Tjänsteperson",
+        .role_elected = "Förtroendevald",
+        .role_other = "Annat",
+        .language = "Språk",
+        .submit = "Anmäl mig",
+        .check_mail = "Tack! Vi har skickat ett mejl till dig. Öppna länken "
+                      "i det för att bekräfta din anmälan.",
+        .already = "Du är redan anmäld till det här evenemanget.",
+        .when = "När",
+        .where = "Var",
+        .your_reg = "Din anmälan",
+        .st_pending = "Din anmälan är inte bekräftad ännu. Tryck på knappen "
+                      "för att bekräfta den.",
+        .st_confirmed = "Du är anmäld och har en plats.",
+        .st_waitlisted = "Evenemanget är fullt: du står på väntelistan. Din "
+                         "plats i kön:",
+        .st_cancelled = "Den här anmälan är avbokad.",
+        .btn_confirm = "Bekräfta min anmälan",
+        .btn_cancel = "Avboka min anmälan",
+        .saved = "Tack, ditt svar är sparat.",
+        .waitlist_note = "Vi mejlar dig direkt om en plats blir ledig.",
+        .calendar = "Din kalender",
+        .feed_https = "Kalenderflöde (https)",
+        .feed_webcal = "Prenumerera i din kalenderapp (webcal)",
+        .bad_link = "Länken är inte giltig. Kontrollera att du kopierade "
+                    "hela länken från mejlet.",
+        .opens = "Anmälan öppnar",
+        .closed = "Anmälan stängde",
+        .ev_cancelled = "Evenemanget är inställt.",
+        .error = "Något gick fel",
+        .fix = "Rätta formuläret:",
+        .not_found = "Hittades inte",
+};
+
+static const struct page_text it = {
+        .lang = "it",
+        .lang_name = "Italiano",
+        .title = "Iscrizione",
+        .name = "Nome e cognome",
+        .email = "Indirizzo email",
+        .org = "Organizzazione",
+        .country = "Paese (codice di due lettere, es. IT)",
+        .role = "Ruolo",
+        .role_official = "Funzionario",
+        .role_elected = "Amministratore eletto",
+        .role_other = "Altro",
+        .language = "Lingua",
+        .submit = "Iscriviti",
+        .check_mail = "Grazie! Ti abbiamo inviato un'email. Apri il link "
+                      "che contiene per confermare l'iscrizione.",
+        .already = "Sei già iscritto a questo evento.",
+        .when = "Quando",
+        .where = "Dove",
+        .your_reg = "La tua iscrizione",
+        .st_pending = "La tua iscrizione non è ancora confermata. Premi il "
+                      "pulsante per confermarla.",
+        .st_confirmed = "Sei iscritto e hai un posto.",
+        .st_waitlisted = "L'evento è al completo: sei in lista d'attesa. La "
+                         "tua posizione:",
+        .st_cancelled = "Questa iscrizione è annullata.",
+        .btn_confirm = "Conferma la mia iscrizione",
+        .btn_cancel = "Annulla la mia iscrizione",
+        .saved = "Grazie, la tua risposta è stata registrata.",
+        .waitlist_note = "Ti scriveremo subito se si libera un posto.",
+        .calendar = "Il tuo calendario",
+        .feed_https = "Feed del calendario (https)",
+        .feed_webcal = "Abbonati nella tua app di calendario (webcal)",
+        .bad_link = "Questo link non è valido. Controlla di aver copiato "
+                    "l'intero link dall'email.",
+        .opens = "Le iscrizioni aprono il",
+        .closed = "Le iscrizioni si sono chiuse il",
+        .ev_cancelled = "Questo evento è stato annullato.",
+        .error = "Si è verificato un errore",
+        .fix = "Correggi il modulo:",
+        .not_found = "Non trovato",
+};
+
+static const struct page_text pl = {
+        .lang = "pl",
+        .lang_name = "Polski",
+        .title = "Rejestracja",
+        .name = "Imię i nazwisko",
+        .email = "Adres e-mail",
+        .org = "Organizacja",
+        .country = "Kraj (kod dwuliterowy, np. PL)",
+        .role = "Funkcja",
+        .role_official = "Urzędnik",
+        .role_elected = "Przedstawiciel z wyboru",
+        .role_other = "Inna",
+        .language = "Język",
+        .submit = "Zarejestruj się",
+        .check_mail = "Dziękujemy! Wysłaliśmy do Ciebie e-mail. Otwórz "
+                      "zawarty w nim link, aby potwierdzić rejestrację.",
+        .already = "Masz już rejestrację na to wydarzenie.",
+        .when = "Kiedy",
+        .where = "Gdzie",
+        .your_reg = "Twoja rejestracja",
+        .st_pending = "Twoja rejestracja nie jest jeszcze potwierdzona. "
+                      "Naciśnij przycisk, aby ją potwierdzić.",
+        .st_confirmed = "Rejestracja potwierdzona: masz miejsce.",
+        .st_waitlisted = "Brak wolnych miejsc: jesteś na liście "
+                         "oczekujących. Twoja pozycja:",
+        .st_cancelled = "Ta rejestracja została anulowana.",
+        .btn_confirm = "Potwierdzam rejestrację",
+        .btn_cancel = "Anuluj rejestrację",
+        .saved = "Dziękujemy, Twoja odpowiedź została zapisana.",
+        .waitlist_note = "Napiszemy od razu, gdy zwolni się miejsce.",
+        .calendar = "Twój kalendarz",
+        .feed_https = "Kanał kalendarza (https)",
+        .feed_webcal = "Subskrybuj w aplikacji kalendarza (webcal)",
+        .bad_link = "Ten link jest nieprawidłowy. Sprawdź, czy skopiowano "
+                    "cały link z wiadomości.",
+        .opens = "Rejestracja rozpocznie się",
+        .closed = "Rejestracja zakończyła się",
+        .ev_cancelled = "To wydarzenie zostało odwołane.",
+        .error = "Coś poszło nie tak",
+        .fix = "Popraw formularz:",
+        .not_found = "Nie znaleziono",
+};
+
+static const struct page_text es = {
+        .lang = "es",
+        .lang_name = "Español",
+        .title = "Inscripción",
+        .name = "Nombre y apellidos",
+        .email = "Correo electrónico",
+        .org = "Organización",
+        .country = "País (código de dos letras, p. ej. ES)",
+        .role = "Cargo",
+        .role_official = "Personal técnico",
+        .role_elected = "Cargo electo",
+        .role_other = "Otro",
+        .language = "Idioma",
+        .submit = "Inscribirme",
+        .check_mail = "¡Gracias! Te hemos enviado un correo. Abre el enlace "
+                      "que contiene para confirmar tu inscripción.",
+        .already = "Ya tienes una inscripción en este evento.",
+        .when = "Cuándo",
+        .where = "Dónde",
+        .your_reg = "Tu inscripción",
+        .st_pending = "Tu inscripción aún no está confirmada. Pulsa el botón "
+                      "para confirmarla.",
+        .st_confirmed = "Inscripción confirmada: tienes plaza.",
+        .st_waitlisted = "El evento está completo: estás en la lista de "
+                         "espera. Tu posición:",
+        .st_cancelled = "Esta inscripción está cancelada.",
+        .btn_confirm = "Confirmar mi inscripción",
+        .btn_cancel = "Cancelar mi inscripción",
+        .saved = "Gracias, tu respuesta se ha guardado.",
+        .waitlist_note = "Te escribiremos en cuanto quede una plaza libre.",
+        .calendar = "Tu calendario",
+        .feed_https = "Calendario (https)",
+        .feed_webcal = "Suscríbete en tu aplicación de calendario (webcal)",
+        .bad_link = "Este enlace no es válido. Comprueba que has copiado el "
+                    "enlace completo del correo.",
+        .opens = "La inscripción se abre el",
+        .closed = "La inscripción se cerró el",
+        .ev_cancelled = "Este evento se ha cancelado.",
+        .error = "Algo ha fallado",
+        .fix = "Corrige el formulario:",
+        .not_found = "No encontrado",
+};
+
+static const struct page_text fi = {
+        .lang = "fi",
+        .lang_name = "Suomi",
+        .title = "Ilmoittautuminen",
+        .name = "Nimesi",
+        .email = "Sähköpostiosoite",
+        .org = "Organisaatio",
+        .country = "Maa (kaksikirjaiminen koodi, esim. FI)",
+        .role = "Rooli",
+        .role_official = "Viranhaltija",
+        .role_elected = "Luottamushenkilö",
+        .role_other = "Muu",
+        .language = "Kieli",
+        .submit = "Ilmoittaudu",
+        .check_mail = "Kiitos! Lähetimme sinulle sähköpostin. Vahvista "
+                      "ilmoittautumisesi avaamalla siinä oleva linkki.",
+        .already = "Olet jo ilmoittautunut tähän tapahtumaan.",
+        .when = "Milloin",
+        .where = "Missä",
+        .your_reg = "Ilmoittautumisesi",
+        .st_pending = "Ilmoittautumistasi ei ole vielä vahvistettu. Vahvista "
+                      "se painamalla painiketta.",
+        .st_confirmed = "Olet ilmoittautunut ja sinulla on paikka.",
+        .st_waitlisted = "Tapahtuma on täynnä: olet jonotuslistalla. "
+                         "Sijaintisi jonossa:",
+        .st_cancelled = "Tämä ilmoittautuminen on peruttu.",
+        .btn_confirm = "Vahvista ilmoittautumiseni",
+        .btn_cancel = "Peru ilmoittautumiseni",
+        .saved = "Kiitos, vastauksesi on tallennettu.",
+        .waitlist_note = "Ilmoitamme sinulle heti, jos paikka vapautuu.",
+        .calendar = "Kalenterisi",
+        .feed_https = "Kalenterisyöte (https)",
+        .feed_webcal = "Tilaa kalenterisovellukseesi (webcal)",
+        .bad_link = "Linkki ei ole kelvollinen. Tarkista, että kopioit koko "
+                    "linkin sähköpostista.",
+        .opens = "Ilmoittautuminen alkaa",
+        .closed = "Ilmoittautuminen päättyi",
+        .ev_cancelled = "Tämä tapahtuma on peruttu.",
+        .error = "Jokin meni vikaan",
+        .fix = "Korjaa lomake:",
+        .not_found = "Ei löytynyt",
+};
+
+const struct page_text *const page_texts[] = {&en, &sv, &it, &pl,
+                                              &es, &fi, NULL};
+
+const struct page_text *page_text_get(const char *lang)
+{
+	for (int i = 0; lang && page_texts[i]; i++)
+		if (strcmp(page_texts[i]->lang, lang) == 0)
+			return page_texts[i];
+	return NULL;
+}
+
+const struct page_text *page_text_for(struct http_req *r)
+{
+	const struct page_text *t =
+	        page_text_get(evhttp_find_header(&r->query, "lang"));
+	const char *acc = http_header(r, "Accept-Language");
+
+	if (t)
+		return t;
+	/* "sv-SE,sv;q=0.9,en;q=0.8": entries are usually in order of
+	 * preference; take the first one we speak. */
+	while (acc && *acc) {
+		char code[3];
+
+		acc += strspn(acc, " ,");
+		if (strlen(acc) >= 2) {
+			code[0] = (char)(acc[0] | 0x20);
+			code[1] = (char)(acc[1] | 0x20);
+			code[2] = '\0';
+			if ((acc[2] == '\0' || strchr("-;, ", acc[2])) &&
+			    (t = page_text_get(code)) != NULL)
+				return t;
+		}
+		acc = strchr(acc, ',');
+	}
+	return &en;
+}

@@ -1,0 +1,33 @@
+/* pages_text.h - the public pages' words in en, sv, it, pl, es, fi. */
+#ifndef CONVENED_PAGES_TEXT_H
+#define CONVENED_PAGES_TEXT_H
+
+struct http_req;
+
+struct page_text {
+	const char *lang;      /* "en" */
+	const char *lang_name; /* "English", in the language itself */
+	const char *title;     /* "Registration" */
+	const char *name, *email, *org, *country, *role;
+	const char *role_official, *role_elected, *role_other;
+	const char *language, *submit;
+	const char *check_mail, *already;
+	const char *when, *where, *your_reg;
+	const char *st_pending, *st_confirmed, *st_waitlisted, *st_cancelled;
+	const char *btn_confirm, *btn_cancel, *saved, *waitlist_note;
+	const char *calendar, *feed_https, *feed_webcal;
+	const char *bad_link, *opens, *closed, *ev_cancelled;
+	const char *error, *fix, *not_found;
+};
+
+/* NULL-terminated: every language, English first. */
+extern const struct page_text *const page_texts[];
+
+/* The text for LANG, or NULL when it is not one of ours. */
+const struct page_text *page_text_get(const char *lang);
+
+/* The page language for a request: ?lang= when valid, else the first
+ * supported entry of Accept-Language, else English.  Never NULL. */
+const struct page_text *page_text_for(struct http_req *r);
+
+#endif
