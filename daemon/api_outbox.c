@@ -1,0 +1,122 @@
+/* api_outbox.c - GET /api/outbox?state=&kind=&event=&deadline=&limit=:
+ * outbox rows, newest first, with their state and last error. */
+#include "api_outbox.h"
+
+#include <sys/queue.h>
+#include <event2/keyvalq_struct.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "db.h"
+#include "http.h"
+
+static const char list_sql[] =
+        "SELECT COALESCE(json_agg(x ORDER BY x.id DESC), '[]')::text FROM ("
+        " SELECT id, kind, channel, recipient, language, state, attempts,"
+        "        due_at, next_attempt_at, sent_at, created_at, last_error,"
+        "        claimed_by, lease_until, reminder_offset, event_id,"
+        "        deadline_id, registration_id, person_id"
+        "   FROM outbox"
+        "  WHERE ($1::outbox_state IS NULL OR state = $1::outbox_state)"
+        "    AND ($2::text IS NULL OR kind = $2)"
+        "    AND ($3::bigint IS NULL OR event_id = $3::bigint)"
+        "    AND ($4::bigint IS NULL OR deadline_id = $4::bigint)"
+        "  ORDER BY id DESC LIMIT $5::int) x";
+
+static const char *const states[] = {"pending", "sending",   "sent",
+                                     "failed",  "cancelled", NULL};
+
+static int is_id(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 18)
+		return 0;
+	return strspn(s, "0123456789") == n;
+}
+
+static void list_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+	json_error_t je;
+	json_t *rows;
+
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		http_reply_error(r, 503, "database_unavailable", NULL, "%s",
+		                 res ? PQresultErrorMessage(res) : err);
+		return;
+	}
+	rows = json_loads(PQgetvalue(res, 0, 0), 0, &je);
+	if (!rows) {
+		http_reply_error(r, 500, "internal", NULL, "bad list: %s",
+		                 je.text);
+		return;
+	}
+	http_reply_json(r, 200,
+	                json_pack("{s:o,s:I}", "outbox", rows, "count",
+	                          (json_int_t)json_array_size(rows)));
+}
+
+static void list(struct http_req *r)
+{
+	static const char *const allowed[] = {"state",    "kind",  "event",
+	                                      "deadline", "limit", NULL};
+	const char *state = evhttp_find_header(&r->query, "state");
+	const char *limit = evhttp_find_header(&r->query, "limit");
+	const char *params[5];
+	struct evkeyval *kv;
+	int ok = 0;
+
+	TAILQ_FOREACH(kv, &r->query, next)
+	{
+		int known = 0;
+		for (int i = 0; allowed[i]; i++)
+			known |= strcmp(allowed[i], kv->key) == 0;
+		if (!known) {
+			http_reply_error(r, 400, "unknown_field", kv->key,
+			                 "query parameter %.100s: not known",
+			                 kv->key);
+			return;
+		}
+	}
+	for (int i = 0; state && states[i]; i++)
+		ok |= strcmp(states[i], state) == 0;
+	if (state && !ok) {
+		http_reply_error(r, 422, "invalid_value", "state",
+		                 "query parameter state: one of pending, "
+		                 "sending, sent, failed, cancelled");
+		return;
+	}
+	params[2] = evhttp_find_header(&r->query, "event");
+	params[3] = evhttp_find_header(&r->query, "deadline");
+	for (int i = 2; i < 4; i++)
+		if (params[i] && !is_id(params[i])) {
+			http_reply_error(r, 422, "invalid_value",
+			                 i == 2 ? "event" : "deadline",
+			                 "query parameter %s: an id",
+			                 i == 2 ? "event" : "deadline");
+			return;
+		}
+	if (limit && (!is_id(limit) || atol(limit) < 1 || atol(limit) > 1000)) {
+		http_reply_error(r, 422, "invalid_value", "limit",
+		                 "query parameter limit: 1 to 1000");
+		return;
+	}
+	params[0] = state;
+	params[1] = evhttp_find_header(&r->query, "kind");
+	params[4] = limit ? limit : "100";
+	if (db_query(r->app->db, list_sql, 5, params, list_done, r) < 0)
+		http_reply_error(r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+}
+
+static const struct http_route routes[] = {
+        {EVHTTP_REQ_GET, "/api/outbox", list, HTTP_ADMIN, NULL},
+        {0, NULL, NULL, 0, NULL},
+};
+
+int api_outbox_init(void)
+{
+	return http_add_routes(routes);
+}
