@@ -1,0 +1,158 @@
+/* api_events.c - admin API for events: create, list, show, change, cancel. */
+#include <event2/http.h>
+#include <string.h>
+
+#include "api_items.h"
+#include "app.h"
+#include "http.h"
+
+static const char *const event_kinds[] = {
+        "meeting", "seminar", "workshop", "study_visit", "conference", NULL};
+static const char *const event_states[] = {"draft", "published", NULL};
+
+/* The fields of POST; PATCH takes the same minus "project". */
+#define EVENT_FIELDS(REQ)                                                      \
+	{.name = "kind",                                                       \
+	 .type = JIN_STRING,                                                   \
+	 .flags = REQ,                                                         \
+	 .choices = event_kinds},                                              \
+	        {.name = "title",                                              \
+	         .type = JIN_STRING,                                           \
+	         .flags = REQ,                                                 \
+	         .max_len = 200,                                               \
+	         .check = json_in_nonblank},                                   \
+	        {.name = "description", .type = JIN_STRING, .max_len = 10000}, \
+	        {.name = "venue", .type = JIN_STRING, .max_len = 200},         \
+	        {.name = "city", .type = JIN_STRING, .max_len = 200},          \
+	        {.name = "country",                                            \
+	         .type = JIN_STRING,                                           \
+	         .flags = JIN_NULLABLE,                                        \
+	         .check = json_in_country},                                    \
+	        {.name = "tz",                                                 \
+	         .type = JIN_STRING,                                           \
+	         .flags = REQ,                                                 \
+	         .max_len = 64},                                               \
+	        {.name = "all_day", .type = JIN_BOOL},                         \
+	        {.name = "start",                                              \
+	         .type = JIN_STRING,                                           \
+	         .flags = REQ,                                                 \
+	         .check = json_in_date_or_datetime},                           \
+	        {.name = "end",                                                \
+	         .type = JIN_STRING,                                           \
+	         .flags = REQ,                                                 \
+	         .check = json_in_date_or_datetime},                           \
+	        {.name = "status",                                             \
+	         .type = JIN_STRING,                                           \
+	         .choices = event_states},                                     \
+	        {.name = "capacity",                                           \
+	         .type = JIN_INT,                                              \
+	         .flags = JIN_NULLABLE,                                        \
+	         .min = 0,                                                     \
+	         .max = 1000000},                                              \
+	        {.name = "org_cap",                                            \
+	         .type = JIN_INT,                                              \
+	         .flags = JIN_NULLABLE,                                        \
+	         .min = 1,                                                     \
+	         .max = 1000000},                                              \
+	        {.name = "reg_opens",                                          \
+	         .type = JIN_STRING,                                           \
+	         .flags = JIN_NULLABLE,                                        \
+	         .check = json_in_datetime},                                   \
+	        {.name = "reg_closes",                                         \
+	         .type = JIN_STRING,                                           \
+	         .flags = JIN_NULLABLE,                                        \
+	         .check = json_in_datetime},                                   \
+	{                                                                      \
+		.name = "reminders", .type = JIN_ARRAY, .flags = JIN_NULLABLE  \
+	}
+
+static const struct json_in_field create_fields[] = {
+        {.name = "project",
+         .type = JIN_STRING,
+         .flags = JIN_REQUIRED,
+         .max_len = 63,
+         .check = json_in_slug},
+        EVENT_FIELDS(JIN_REQUIRED),
+        {0},
+};
+
+static const struct json_in_field patch_fields[] = {
+        EVENT_FIELDS(0),
+        {0},
+};
+
+static const struct json_in_field cancel_fields[] = {{0}};
+
+static void event_create(struct http_req *r)
+{
+	const char *host = api_items_host(r->app);
+
+	api_items_write(r, create_fields, 0, 201, NULL,
+	                "SELECT cv_event_write(NULL, $1::jsonb, $2)", 1, &host);
+}
+
+static void event_list(struct http_req *r)
+{
+	const char *project = evhttp_find_header(&r->query, "project");
+
+	api_items_query(r, 200, NULL, "SELECT cv_event_list($1)", 1,
+	                (const char *const[]){project});
+}
+
+static void event_get(struct http_req *r)
+{
+	char id[24];
+
+	if (api_items_id(r, 0, "event", id, sizeof(id)) < 0)
+		return;
+	api_items_query(r, 200, "no such event",
+	                "SELECT cv_event_get($1::bigint)", 1,
+	                (const char *const[]){id});
+}
+
+static void event_patch(struct http_req *r)
+{
+	char id[24];
+	const char *extra[2];
+
+	if (api_items_id(r, 0, "event", id, sizeof(id)) < 0)
+		return;
+	extra[0] = id;
+	extra[1] = api_items_host(r->app);
+	api_items_write(r, patch_fields, 1, 200, NULL,
+	                "SELECT cv_event_write($2::bigint, $1::jsonb, $3)", 2,
+	                extra);
+}
+
+static void event_cancel(struct http_req *r)
+{
+	char id[24];
+	json_t *j;
+
+	if (api_items_id(r, 0, "event", id, sizeof(id)) < 0)
+		return;
+	/* The body is optional; when there is one it must be {}. */
+	if (r->body_len > strspn(r->body, " \t\r\n")) {
+		j = api_items_body(r, cancel_fields, 0);
+		if (j == NULL)
+			return;
+		json_decref(j);
+	}
+	api_items_query(r, 200, NULL, "SELECT cv_event_cancel($1::bigint)", 1,
+	                (const char *const[]){id});
+}
+
+static const struct http_route routes[] = {
+        {EVHTTP_REQ_POST, "/api/events", event_create, HTTP_ADMIN, NULL},
+        {EVHTTP_REQ_GET, "/api/events", event_list, HTTP_ADMIN, NULL},
+        {EVHTTP_REQ_GET, "/api/events/{id}", event_get, HTTP_ADMIN, NULL},
+        {EVHTTP_REQ_PATCH, "/api/events/{id}", event_patch, HTTP_ADMIN, NULL},
+        {EVHTTP_REQ_POST, "/api/events/{id}/cancel", event_cancel, HTTP_ADMIN,
+         NULL},
+        {0, NULL, NULL, 0, NULL},
+};
+
+int api_events_init(void)
+{
+	return http_add_routes(routes);
+}

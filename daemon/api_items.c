@@ -1,0 +1,287 @@
+/* api_items.c - admin API for projects and organisations, and the shared
+ * plumbing of the admin modules: validate, call one SQL function, map its
+ * errors to HTTP. */
+#include "api_items.h"
+
+#include <event2/http.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+
+struct call {
+	struct http_req *r;
+	int status;
+	const char *notfound;
+};
+
+static const char *status_code(int status)
+{
+	switch (status) {
+	case 400:
+		return "bad_request";
+	case 404:
+		return "not_found";
+	case 409:
+		return "conflict";
+	case 422:
+		return "invalid_value";
+	default:
+		return "error";
+	}
+}
+
+void api_items_pg_error(struct http_req *r, const PGresult *res,
+                        const char *err)
+{
+	const char *state, *msg, *col;
+	int status;
+
+	if (res == NULL) {
+		http_reply_error(r, 503, "database_unavailable", NULL,
+		                 "the database does not answer: %s",
+		                 err ? err : "unknown error");
+		return;
+	}
+	state = db_sqlstate(res);
+	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	col = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+	if (col != NULL && *col == '\0')
+		col = NULL;
+	if (msg == NULL)
+		msg = "the database refused the request";
+	if (state[0] == 'C' && state[1] == 'V') {
+		status = atoi(state + 2);
+		if (status < 400 || status > 499)
+			status = 400;
+		http_reply_error(r, status, status_code(status), col, "%s",
+		                 msg);
+		return;
+	}
+	if (strcmp(state, "23505") == 0 || strcmp(state, "23503") == 0 ||
+	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
+		http_reply_error(r, 409, "conflict", col, "%s", msg);
+		return;
+	}
+	if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0) {
+		http_reply_error(r, 422, "invalid_value", col, "%s", msg);
+		return;
+	}
+	log_warnx("api: %s: SQLSTATE %s: %s",
+	          r->route ? r->route->pattern : r->path, state, msg);
+	http_reply_error(r, 500, "internal", NULL,
+	                 "the database failed to answer the request");
+}
+
+static void query_done(void *arg, PGresult *res, const char *err)
+{
+	struct call *c = arg;
+	struct http_req *r = c->r;
+	int status = c->status;
+	const char *notfound = c->notfound;
+
+	free(c);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		api_items_pg_error(r, res, err);
+		return;
+	}
+	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0)) {
+		http_reply_error(r, 404, "not_found", NULL, "%s",
+		                 notfound ? notfound : "not found");
+		return;
+	}
+	http_add_header(r, "Cache-Control", "no-store");
+	http_reply_raw(r, status, "application/json", PQgetvalue(res, 0, 0),
+	               (size_t)PQgetlength(res, 0, 0));
+}
+
+void api_items_query(struct http_req *r, int status, const char *notfound,
+                     const char *sql, int nparams, const char *const *params)
+{
+	struct call *c = malloc(sizeof(*c));
+
+	if (c == NULL) {
+		http_reply_error(r, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	c->r = r;
+	c->status = status;
+	c->notfound = notfound;
+	if (r->app->db == NULL ||
+	    db_query(r->app->db, sql, nparams, params, query_done, c) < 0) {
+		free(c);
+		http_reply_error(r, 503, "database_unavailable", NULL,
+		                 "no database pool");
+	}
+}
+
+json_t *api_items_body(struct http_req *r, const struct json_in_field *fields,
+                       int partial)
+{
+	struct json_in_error e;
+	json_t *j = http_body_json(r);
+
+	if (j == NULL)
+		return NULL;
+	if (json_in_check(j, fields, partial, &e) < 0) {
+		http_reply_error(r, e.status, e.code, e.field, "%s", e.message);
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+int api_items_id(struct http_req *r, size_t i, const char *what, char *buf,
+                 size_t len)
+{
+	const char *s = i < r->nparams ? r->params[i] : "";
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 18 || n >= len || strspn(s, "0123456789") != n ||
+	    s[0] == '0') {
+		http_reply_error(r, 404, "not_found", NULL, "no %s %s", what,
+		                 s);
+		return -1;
+	}
+	memcpy(buf, s, n + 1);
+	return 0;
+}
+
+const char *api_items_host(const struct app *app)
+{
+	static char host[256];
+	struct evhttp_uri *u = NULL;
+	const char *h = NULL;
+
+	if (app->cfg && app->cfg->base_url)
+		u = evhttp_uri_parse(app->cfg->base_url);
+	if (u)
+		h = evhttp_uri_get_host(u);
+	if (h == NULL || *h == '\0' || strlen(h) >= sizeof(host))
+		h = "localhost";
+	memmove(host, h, strlen(h) + 1);
+	if (u)
+		evhttp_uri_free(u);
+	return host;
+}
+
+void api_items_write(struct http_req *r, const struct json_in_field *fields,
+                     int partial, int status, const char *notfound,
+                     const char *sql, int nextra, const char *const *extra)
+{
+	const char *params[8];
+	json_t *j;
+	char *s;
+
+	if (nextra < 0 || nextra > 7) {
+		http_reply_error(r, 500, "internal", NULL, "bad call");
+		return;
+	}
+	j = api_items_body(r, fields, partial);
+	if (j == NULL)
+		return;
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (s == NULL) {
+		http_reply_error(r, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	params[0] = s;
+	for (int i = 0; i < nextra; i++)
+		params[i + 1] = extra[i];
+	api_items_query(r, status, notfound, sql, nextra + 1, params);
+	free(s);
+}
+
+/* ------------------------------------------------------------ projects */
+
+static const struct json_in_field project_fields[] = {
+        {.name = "slug",
+         .type = JIN_STRING,
+         .flags = JIN_REQUIRED,
+         .max_len = 63,
+         .check = json_in_slug},
+        {.name = "title",
+         .type = JIN_STRING,
+         .flags = JIN_REQUIRED,
+         .max_len = 200,
+         .check = json_in_nonblank},
+        {.name = "programme", .type = JIN_STRING, .max_len = 200},
+        {.name = "description", .type = JIN_STRING, .max_len = 10000},
+        {0},
+};
+
+static void project_create(struct http_req *r)
+{
+	api_items_write(r, project_fields, 0, 201, NULL,
+	                "SELECT cv_project_create($1::jsonb)", 0, NULL);
+}
+
+static void project_list(struct http_req *r)
+{
+	api_items_query(r, 200, NULL,
+	                "SELECT coalesce(json_agg(cv_project_json(p) ORDER BY "
+	                "p.slug), '[]') FROM projects p",
+	                0, NULL);
+}
+
+static void project_get(struct http_req *r)
+{
+	api_items_query(r, 200, "no such project", "SELECT cv_project_get($1)",
+	                1, (const char *const[]){r->params[0]});
+}
+
+/* ------------------------------------------------------- organisations */
+
+static const struct json_in_field org_fields[] = {
+        {.name = "name",
+         .type = JIN_STRING,
+         .flags = JIN_REQUIRED,
+         .max_len = 200,
+         .check = json_in_nonblank},
+        {.name = "country",
+         .type = JIN_STRING,
+         .flags = JIN_REQUIRED,
+         .check = json_in_country},
+        {.name = "city", .type = JIN_STRING, .max_len = 200},
+        {0},
+};
+
+static void org_create(struct http_req *r)
+{
+	api_items_write(r, org_fields, 0, 201, NULL,
+	                "SELECT cv_organisation_create($1::jsonb)", 0, NULL);
+}
+
+static void org_list(struct http_req *r)
+{
+	const char *country = evhttp_find_header(&r->query, "country");
+
+	api_items_query(r, 200, NULL,
+	                "SELECT coalesce(json_agg(cv_organisation_json(o) "
+	                "ORDER BY lower(o.name), o.country), '[]') FROM "
+	                "organisations o WHERE $1::text IS NULL OR o.country "
+	                "= $1",
+	                1, (const char *const[]){country});
+}
+
+static const struct http_route routes[] = {
+        {EVHTTP_REQ_POST, "/api/projects", project_create, HTTP_ADMIN, NULL},
+        {EVHTTP_REQ_GET, "/api/projects", project_list, HTTP_ADMIN, NULL},
+        {EVHTTP_REQ_GET, "/api/projects/{slug}", project_get, HTTP_ADMIN, NULL},
+        {EVHTTP_REQ_POST, "/api/organisations", org_create, HTTP_ADMIN, NULL},
+        {EVHTTP_REQ_GET, "/api/organisations", org_list, HTTP_ADMIN, NULL},
+        {0, NULL, NULL, 0, NULL},
+};
+
+int api_items_init(void)
+{
+	if (http_add_routes(routes) < 0 || api_events_init() < 0 ||
+	    api_deadlines_init() < 0)
+		return -1;
+	return 0;
+}
