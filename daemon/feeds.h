@@ -1,0 +1,27 @@
+/* feeds.h - iCalendar feeds over HTTP (/calendars/...), cached in memory
+ * with strong ETags and gzip, invalidated by NOTIFY convened_changed. */
+#ifndef CONVENED_FEEDS_H
+#define CONVENED_FEEDS_H
+
+#include <stddef.h>
+
+/* Register the feed routes, LISTEN on convened_changed and offer the
+ * renderer to plugins (host->calendar).  Needs app_instance with cfg and
+ * db, and cal_init() done.  Returns 0 or -1. */
+int feeds_init(void);
+
+/* Render FEED ("public", "projects/<slug>", "personal/<token>") from the
+ * cache or the database; cb gets the bytes (valid during the call), or NULL
+ * and 0 when the feed does not exist or the database failed.  cb always
+ * runs later on the loop.  Returns 0, or -1 on a malformed name (no cb). */
+int feeds_calendar(const char *feed,
+                   void (*cb)(void *arg, const char *ics, size_t len),
+                   void *arg);
+
+/* Drop every cached feed (e.g. after the LISTEN connection reconnects). */
+void feeds_invalidate_all(void);
+
+/* Free the cache; call after db_free (queries in flight have ended). */
+void feeds_shutdown(void);
+
+#endif
