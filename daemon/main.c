@@ -17,8 +17,10 @@
 #include "api_report.h"
 #include "api_items.h"
 #include "app.h"
+#include "cal.h"
 #include "config.h"
 #include "db.h"
+#include "feeds.h"
 #include "http.h"
 #include "log.h"
 #include "pages.h"
@@ -222,6 +224,8 @@ int main(int argc, char **argv)
 		fatalx("cannot register registration routes");
 	if (api_items_init() < 0)
 		fatalx("cannot register routes");
+	if (cal_init() < 0 || feeds_init() < 0)
+		fatalx("cannot start the calendar feeds (zoneinfo?)");
 
 	if (http_start(&app) < 0)
 		return 1;
@@ -254,6 +258,8 @@ int main(int argc, char **argv)
 	event_free(ev_sigint);
 	event_free(ev_sighup);
 	db_free(app.db);
+	feeds_shutdown();
+	cal_shutdown();
 	event_base_free(app.base);
 	config_free(app.cfg);
 	return 0;
