@@ -16,6 +16,7 @@
 #include "api_reg.h"
 #include "api_report.h"
 #include "api_items.h"
+#include "api_outbox.h"
 #include "app.h"
 #include "cal.h"
 #include "config.h"
@@ -23,6 +24,9 @@
 #include "feeds.h"
 #include "http.h"
 #include "log.h"
+#include "outbox.h"
+#include "plugin_host.h"
+#include "tmpl.h"
 #include "pages.h"
 
 #define DEFAULT_CONFIG   "/etc/convened/convened.conf"
@@ -224,6 +228,15 @@ int main(int argc, char **argv)
 		fatalx("cannot register registration routes");
 	if (api_items_init() < 0)
 		fatalx("cannot register routes");
+	/* Notifications: templates, plugins, the outbox scheduler. */
+	if (tmpl_load(app.cfg->template_dir, err, sizeof(err)) < 0 ||
+	    plugin_host_start(&app, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	app_on_reload(tmpl_on_hup);
+	if (api_outbox_init() < 0 || outbox_start(&app) < 0)
+		fatalx("cannot start the outbox");
 	if (cal_init() < 0 || feeds_init() < 0)
 		fatalx("cannot start the calendar feeds (zoneinfo?)");
 
