@@ -98,6 +98,31 @@ static char *scalar(json_t *v)
 	}
 }
 
+/* "2027-03-01T09:00:00" -> "2027-03-01 09:00"; an instant with a zone
+ * ("...:00Z", "...:10.75+00:00") -> "2026-11-21 09:31 UTC".  Other
+ * strings are returned as they are (new string). */
+static char *tidy_time(const char *s)
+{
+	size_t n = strlen(s);
+	const char *rest;
+	char *out;
+
+	if (n < 16 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || strspn(s, "0123456789") != 4)
+		return strdup(s);
+	rest = s + 16;
+	if (*rest == ':')
+		rest += 3;
+	if (*rest == '.')
+		rest += 1 + strspn(rest + 1, "0123456789");
+	if (*rest != '\0' && strcmp(rest, "Z") != 0 &&
+	    strcmp(rest, "+00:00") != 0 && strcmp(rest, "+00") != 0)
+		return strdup(s);
+	if (asprintf(&out, "%.10s %.5s%s", s, s + 11, *rest ? " UTC" : "") < 0)
+		return strdup(s);
+	return out;
+}
+
 char *ctl_cell(json_t *row, const char *path)
 {
 	json_t *v = at(row, path), *local, *tz;
@@ -106,13 +131,18 @@ char *ctl_cell(json_t *row, const char *path)
 	if (v == NULL)
 		return strdup("");
 	if (json_is_object(v) && (local = json_object_get(v, "local"))) {
+		char *t = tidy_time(json_string_value(local) ?: "");
+
 		tz = json_object_get(v, "tz");
 		if (json_is_string(tz) &&
-		    asprintf(&s, "%s %s", json_string_value(local),
-		             json_string_value(tz)) >= 0)
+		    asprintf(&s, "%s %s", t, json_string_value(tz)) >= 0) {
+			free(t);
 			return s;
-		return scalar(local);
+		}
+		return t;
 	}
+	if (json_is_string(v))
+		return tidy_time(json_string_value(v));
 	if (json_is_array(v)) {
 		size_t i, len = 0;
 		json_t *e;
