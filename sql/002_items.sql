@@ -296,7 +296,7 @@ BEGIN
             PERFORM cv_fail(404, NULL, format('no event %s', p_id));
         END IF;
         IF o.status = 'cancelled' THEN
-            PERFORM cv_fail(409, 'status', format('event %s is cancelled and can no longer change', p_id));
+            PERFORM cv_fail(409, 'status', format('field status: event %s is cancelled and can no longer change', p_id));
         END IF;
         n := o;
         IF body ? 'all_day' AND (body->>'all_day')::boolean <> o.all_day
