@@ -379,8 +379,8 @@ static void public_register(struct http_req *r)
 	if (obj == NULL)
 		return;
 	if (reg_input_check(obj, &e) < 0) {
-		json_decref(obj);
 		http_reply_error(r, e.status, e.code, e.field, "%s", e.message);
+		json_decref(obj);
 		return;
 	}
 	if (reg_submit(r, r->params[0], obj, register_done, r) < 0)
@@ -419,8 +419,8 @@ static void public_follow(struct http_req *r)
 	if (obj == NULL)
 		return;
 	if (json_in_check(obj, follow_fields, 0, &e) < 0) {
-		json_decref(obj);
 		http_reply_error(r, e.status, e.code, e.field, "%s", e.message);
+		json_decref(obj);
 		return;
 	}
 	reg_token(token);
@@ -595,9 +595,9 @@ static void admin_cancel(struct http_req *r)
 		if (obj == NULL)
 			return;
 		if (json_in_check(obj, no_fields, 0, &e) < 0) {
-			json_decref(obj);
 			http_reply_error(r, e.status, e.code, e.field, "%s",
 			                 e.message);
+			json_decref(obj);
 			return;
 		}
 		json_decref(obj);

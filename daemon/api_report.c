@@ -100,7 +100,7 @@ static void csv_summary(struct evbuffer *b, json_t *doc)
 	reg_csv_cell(b, "project", 0);
 	reg_csv_cell(b, NULL, 1);
 	reg_csv_json(b, json_object_get(p, "title"), 1);
-	for (int c = 0; c < 6; c++)
+	for (int c = 0; c < 7; c++)
 		reg_csv_cell(b, NULL, 1);
 	reg_csv_json(b, json_object_get(p, "participants"), 1);
 	reg_csv_json(b, json_object_get(p, "organisations"), 1);
