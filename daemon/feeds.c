@@ -873,6 +873,16 @@ static void on_reconnect(void *arg)
 	feeds_invalidate_all(); /* notifications may have been lost */
 }
 
+/* Drain check: no query in flight (its callback may reach a plugin). */
+static int feeds_idle(void)
+{
+	for (int b = 0; b < FEED_BUCKETS; b++)
+		for (struct feed *f = buckets[b]; f; f = f->next)
+			if (f->loading)
+				return 0;
+	return 1;
+}
+
 static int calendar_hook(const char *feed,
                          void (*cb)(void *arg, const char *ics, size_t len),
                          void *arg)
@@ -899,5 +909,6 @@ int feeds_init(void)
 		return -1;
 	db_on_reconnect(app_instance->db, on_reconnect, NULL);
 	plugin_host_set_calendar(calendar_hook);
+	app_on_drain(feeds_idle);
 	return 0;
 }

@@ -307,3 +307,52 @@ def test_feed_survives_database_restart():
     assert r.body == before.body
     assert r.header("ETag") == before.header("ETag")
     assert d.running()
+
+
+def test_ics_plugin_publishes_feed_files_atomically():
+    import os
+    import tempfile
+
+    pg = harness.cluster()
+    db = pg.new_database()
+    pub = tempfile.mkdtemp(prefix="convened-ics-")
+    d = harness.Daemon(db, config={"plugin ics": {"dir": pub}})
+    d.start()
+    public = os.path.join(pub, "public.ics")
+    harness.wait_until(lambda: os.path.exists(public), timeout=10,
+                       msg="public.ics not written at start")
+    r = d.post("/api/projects", {"slug": "gamma", "title": "Gamma"})
+    assert r.status == 201, r
+    r = d.post("/api/events", dict(project="gamma", kind="seminar", title="Seminar in Poznan",
+                                   tz="Europe/Warsaw", start="2027-03-28T10:00",
+                                   end="2027-03-28T12:00", status="published"))
+    assert r.status == 201, r
+    uid = r.json()["uid"]
+    proj = os.path.join(pub, "projects", "gamma.ics")
+
+    def files_current():
+        if not os.path.exists(proj):
+            return False
+        served = _get_from(d, "/calendars/projects/gamma.ics")
+        with open(proj, "rb") as f:
+            on_disk = f.read()
+        with open(public, "rb") as f:
+            pub_disk = f.read()
+        return on_disk == served and pub_disk == _get_from(d, "/calendars/public.ics")
+
+    harness.wait_until(files_current, timeout=10, msg="published files differ from the feeds")
+    with open(proj, "rb") as f:
+        body = f.read()
+    assert uid.encode() in body
+    check_instants(body, {uid: (utc_of("Europe/Warsaw", "2027-03-28T10:00"),
+                                utc_of("Europe/Warsaw", "2027-03-28T12:00"))})
+    # no temporary files left behind
+    leftovers = [n for _, _, fs in os.walk(pub) for n in fs if n.startswith(".ics-")]
+    assert leftovers == [], leftovers
+    assert oct(os.stat(proj).st_mode & 0o777) == "0o644"
+
+
+def _get_from(d, path):
+    r = d.get(path, auth=False)
+    assert r.status == 200, r
+    return r.body
