@@ -228,6 +228,10 @@ int main(int argc, char **argv)
 		fatalx("cannot register registration routes");
 	if (api_items_init() < 0)
 		fatalx("cannot register routes");
+	/* Calendars before plugins: zones load before any thread starts,
+	 * and publishers can ask for feeds from their init. */
+	if (cal_init() < 0 || feeds_init() < 0)
+		fatalx("cannot start the calendar feeds (zoneinfo?)");
 	/* Notifications: templates, plugins, the outbox scheduler. */
 	if (tmpl_load(app.cfg->template_dir, err, sizeof(err)) < 0 ||
 	    plugin_host_start(&app, err, sizeof(err)) < 0) {
@@ -237,8 +241,6 @@ int main(int argc, char **argv)
 	app_on_reload(tmpl_on_hup);
 	if (api_outbox_init() < 0 || outbox_start(&app) < 0)
 		fatalx("cannot start the outbox");
-	if (cal_init() < 0 || feeds_init() < 0)
-		fatalx("cannot start the calendar feeds (zoneinfo?)");
 
 	if (http_start(&app) < 0)
 		return 1;
