@@ -67,15 +67,16 @@ static int put(const struct ctl_opt *o, const char *arg, json_t *fields)
 {
 	char *end;
 	long long n;
+	json_t *v;
 
 	switch (o->type) {
 	case CTL_STR:
 	case CTL_LOCAL:
-		if (!json_is_string(json_string(arg))) {
+		if ((v = json_string(arg)) == NULL) {
 			ctl_err("--%s: not valid UTF-8", o->name);
 			return -1;
 		}
-		json_object_set_new(fields, o->field, json_string(arg));
+		json_object_set_new(fields, o->field, v);
 		return 0;
 	case CTL_INT:
 		errno = 0;
