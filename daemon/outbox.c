@@ -40,7 +40,7 @@ static const char record_sql[] =
         "  last_error = CASE WHEN u.res = 0 THEN NULL ELSE u.reason END,"
         "  lease_until = NULL, updated_at = now()"
         " FROM json_to_recordset($1::json)"
-        "      AS u(id bigint, res int, delay int, reason text)"
+        "      AS u(id bigint, res int, delay float8, reason text)"
         " WHERE o.id = u.id AND o.claimed_by = $2"
         "   AND o.state IN ('sending', 'pending')";
 
@@ -112,7 +112,7 @@ static double now_epoch(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-unsigned outbox_backoff(int attempts, int base_s, int max_s, double rnd)
+double outbox_backoff(int attempts, int base_s, int max_s, double rnd)
 {
 	double d = base_s;
 
@@ -121,7 +121,7 @@ unsigned outbox_backoff(int attempts, int base_s, int max_s, double rnd)
 	if (d > max_s)
 		d = max_s;
 	d *= 0.75 + 0.5 * rnd;
-	return d < 1 ? 1 : (unsigned)d;
+	return d < 0.5 ? 0.5 : d;
 }
 
 static void arm(struct event *ev, double secs)
@@ -236,7 +236,8 @@ static void on_flush_timer(evutil_socket_t fd, short what, void *arg)
 static void record(int64_t id, int attempts, double due, enum cv_result r,
                    unsigned retry_after, const char *reason)
 {
-	int code, delay = 0;
+	int code;
+	double delay = 0;
 	char why[1024];
 	json_t *o;
 
@@ -256,8 +257,8 @@ static void record(int64_t id, int attempts, double due, enum cv_result r,
 	} else if (r == CV_RETRY && attempts < S.cfg->outbox_max_attempts) {
 		code = RES_PENDING;
 		delay = retry_after
-		                ? (int)retry_after
-		                : (int)outbox_backoff(
+		                ? (double)retry_after
+		                : outbox_backoff(
 		                          attempts, S.cfg->outbox_retry_base_s,
 		                          S.cfg->outbox_retry_max_s,
 		                          randombytes_uniform(1000001) / 1e6);
@@ -272,7 +273,7 @@ static void record(int64_t id, int attempts, double due, enum cv_result r,
 		if (!reason)
 			reason = "failed";
 	}
-	o = json_pack("{s:I,s:i,s:i,s:s?}", "id", (json_int_t)id, "res", code,
+	o = json_pack("{s:I,s:i,s:f,s:s?}", "id", (json_int_t)id, "res", code,
 	              "delay", delay, "reason", reason);
 	if (!o || json_array_append_new(S.outcomes, o) < 0) {
 		log_warnx("outbox: out of memory recording row %lld",
@@ -280,7 +281,7 @@ static void record(int64_t id, int attempts, double due, enum cv_result r,
 		return;
 	}
 	if (r != CV_OK)
-		log_debug("outbox: row %lld attempt %d: %s in %d s: %s",
+		log_debug("outbox: row %lld attempt %d: %s in %.1f s: %s",
 		          (long long)id, attempts,
 		          code == RES_PENDING ? "retry" : "failed", delay,
 		          reason ? reason : "");

@@ -26,9 +26,10 @@ int outbox_idle(void);
  * pending when their lease runs out). */
 void outbox_stop(void);
 
-/* Backoff before attempt ATTEMPTS+1 after a temporary failure: base * 2^(n-1)
- * capped at max, with +-25% jitter from RND (0..1).  Pure; for tests. */
-unsigned outbox_backoff(int attempts, int base_s, int max_s, double rnd);
+/* Seconds to wait before attempt ATTEMPTS+1 after a temporary failure:
+ * base * 2^(attempts-1) capped at max, with +-25% jitter from RND (0..1),
+ * at least 0.5.  Pure; for tests. */
+double outbox_backoff(int attempts, int base_s, int max_s, double rnd);
 
 /* The Message-ID of outbox row ID with DEDUPE key under base_url's host,
  * "<outbox-ID.HASH@host>", into buf.  Returns 0 or -1 (too small). */

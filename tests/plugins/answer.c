@@ -1,7 +1,8 @@
 /* answer.c - test plugin: answers every delivery with the configured result
  * (answer = ok | retry | fail, reason, retry_after), optionally failing
  * init (fail_init = text) or answering only after a delay (delay_ms), and
- * appends one line per delivery to log_file: "id kind recipient result". */
+ * appends one line per delivery to log_file:
+ * "id kind recipient result unix-time". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +63,12 @@ static int answer_deliver(void *state, const struct cv_message *m,
 	if (a->log_file) {
 		FILE *f = fopen(a->log_file, "a");
 		if (f) {
-			fprintf(f, "%lld %s %s %d\n", (long long)m->id, m->kind,
-			        m->recipient, (int)a->result);
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			fprintf(f, "%lld %s %s %d %lld.%06ld\n",
+			        (long long)m->id, m->kind, m->recipient,
+			        (int)a->result, (long long)ts.tv_sec,
+			        ts.tv_nsec / 1000);
 			fclose(f);
 		}
 	}
