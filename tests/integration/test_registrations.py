@@ -22,6 +22,16 @@ def test_double_opt_in_get_changes_nothing():
     assert [k for k, _, _ in F.outbox(pg, db)] == ["registration_confirm_request"]
     tok = F.token(pg, db, ev, "anna@kommun.se")
     assert len(tok) == 64 and all(c in "0123456789abcdef" for c in tok)
+    # the link travels by mail (spool plugin): the confirmation request carries it
+    def mail_with_link():
+        for m in d.maildir_messages():
+            body = m.get_body(("plain",))
+            if body is not None and f"{d.url}/r/{tok}" in body.get_content():
+                return m
+        return None
+
+    m = harness.wait_until(mail_with_link, timeout=15, msg="confirmation mail with the link")
+    assert m["To"].addresses[0].addr_spec == "anna@kommun.se"
 
     before = F.snapshot(pg, db)
     for _ in range(2):
