@@ -202,7 +202,7 @@ int outbox_render(const PGresult *res, int row, const struct config *cfg,
 	const char *off = val(res, row, C_OFFSET);
 	const char *method = NULL;
 	char event_url[512] = "", token_url[512] = "", feed_url[512] = "";
-	char webcal_url[512] = "", offset_text[64] = "", id[32];
+	char webcal_url[600] = "", offset_text[64] = "", id[32];
 	const char *name;
 
 	memset(om, 0, sizeof(*om));
