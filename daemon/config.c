@@ -513,7 +513,12 @@ static struct config *config_new(void)
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "convened");
 	host[sizeof(host) - 1] = '\0';
-	c->instance = strdup(host);
+	{
+		/* host:pid, so two daemons on one host never share leases */
+		char inst[160];
+		snprintf(inst, sizeof(inst), "%s:%ld", host, (long)getpid());
+		c->instance = strdup(inst);
+	}
 	c->migrate = 1;
 	c->watchdog = 1;
 	c->db_conninfo = strdup("dbname=convened");
