@@ -1,0 +1,32 @@
+#!/bin/sh
+# bench/run.sh - `make bench`: install the reference tools (bench/deps.sh),
+# run every benchmark (BENCH="registrations reminders feeds smtp" selects),
+# print one line per figure and write bench/RESULTS.md from this run.
+# Sizes: BENCH_SECONDS (wrk/pgbench, 10), BENCH_CONNECTIONS ("16 64"),
+# BENCH_PENDING (1000000), BENCH_DUE (10000), BENCH_FEED_EVENTS (10000),
+# BENCH_SMTP_MESSAGES (20000).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+PY=/usr/bin/python3
+sh bench/deps.sh || { echo "bench: could not install wrk/nginx/postfix"; exit 1; }
+[ -x build/convened ] || { echo "bench: build/convened missing (make all)"; exit 1; }
+mkdir -p build-bench
+: >build-bench/results.jsonl
+: >build-bench/output.txt
+status=0
+for b in ${BENCH:-registrations reminders feeds smtp}; do
+	echo "== $b"
+	start=$(date +%s)
+	if ! $PY "bench/$b.py" 2>&1 | tee -a build-bench/output.txt; then
+		status=1
+	fi
+	# a script that died without a figure says so in the results
+	if ! grep -q "\"bench\": \"$b\"" build-bench/results.jsonl; then
+		echo "{\"bench\": \"$b\", \"not_run\": \"failed: see build-bench/output.txt\", \"line\": \"$b: FAILED (no figure)\"}" \
+			>>build-bench/results.jsonl
+		status=1
+	fi
+	echo "   ($b took $(($(date +%s) - start)) s)"
+done
+$PY bench/results_md.py build-bench/results.jsonl >bench/RESULTS.md && echo "bench: wrote bench/RESULTS.md"
+exit $status
