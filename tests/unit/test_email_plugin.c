@@ -339,9 +339,10 @@ static void test_batch_500(void **unused)
 	sessions = count_lines(s.dir, "sessions.log");
 	fprintf(stderr, "500 messages over %d sessions\n", sessions);
 	/* ceil(500/50) = 10 full sessions, plus a few short ones while the
-	 * queue was filling (at most one per worker). */
+	 * queue was filling (usually at most one per worker; generous here for
+	 * a loaded machine).  One message per session would make 500. */
 	assert_true(sessions >= 10);
-	assert_true(sessions <= 14);
+	assert_true(sessions <= 25);
 	server_stop(&s);
 }
 
