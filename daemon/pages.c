@@ -687,12 +687,137 @@ static void token_cancel(struct http_req *r)
 	                "cv_cancel_registration($1, NULL)");
 }
 
+/* ------------------------------------------------- unsubscribe (deadlines) */
+
+/* The unsubscribe page's words; English first. */
+static const struct unsub_text {
+	const char *lang, *heading, *question, *button, *done;
+} unsub_texts[] = {
+        {"en", "Deadline reminders",
+         "Stop the deadline reminders for this project?", "Unsubscribe",
+         "You will no longer receive deadline reminders for this project."},
+        {"sv", "Påminnelser om tidsfrister",
+         "Sluta skicka påminnelser om tidsfrister för det här projektet?",
+         "Avsluta prenumerationen",
+         "Du får inte längre påminnelser om tidsfrister för det här "
+         "projektet."},
+        {"it", "Promemoria delle scadenze",
+         "Interrompere i promemoria delle scadenze per questo progetto?",
+         "Annulla l'iscrizione",
+         "Non riceverai più promemoria delle scadenze per questo progetto."},
+        {"pl", "Przypomnienia o terminach",
+         "Przestać wysyłać przypomnienia o terminach tego projektu?",
+         "Wypisz się",
+         "Nie będziesz już otrzymywać przypomnień o terminach tego projektu."},
+        {"es", "Recordatorios de plazos",
+         "¿Dejar de recibir recordatorios de plazos de este proyecto?",
+         "Darse de baja",
+         "Ya no recibirás recordatorios de plazos de este proyecto."},
+        {"fi", "Määräaikamuistutukset",
+         "Lopetetaanko tämän hankkeen määräaikamuistutukset?", "Peru tilaus",
+         "Et saa enää tämän hankkeen määräaikamuistutuksia."},
+};
+
+static const struct unsub_text *unsub_text(const char *lang)
+{
+	for (size_t i = 0; i < sizeof(unsub_texts) / sizeof(unsub_texts[0]);
+	     i++)
+		if (lang && strcmp(unsub_texts[i].lang, lang) == 0)
+			return &unsub_texts[i];
+	return &unsub_texts[0];
+}
+
+static void unsub_view_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+	const struct page_text *t;
+	const struct unsub_text *u;
+	struct evbuffer *b;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		page_db_error(r, page_text_for(r), res, err);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		t = page_text_for(r);
+		page_message(r, 404, t, t->not_found, "err", t->bad_link);
+		return;
+	}
+	t = page_text_get(PQgetvalue(res, 0, 1));
+	if (t == NULL)
+		t = page_text_for(r);
+	u = unsub_text(t->lang);
+	b = page_begin(t, u->heading);
+	if (b) {
+		lit(b, "<h1>");
+		esc(b, u->heading);
+		lit(b, "</h1>\n<p><strong>");
+		esc(b, PQgetvalue(res, 0, 0));
+		lit(b, "</strong></p>\n<p>");
+		esc(b, u->question);
+		lit(b, "</p>\n<form method=\"post\" action=\"/unsubscribe/");
+		esc(b, r->params[0]);
+		lit(b, "\"><button type=\"submit\">");
+		esc(b, u->button);
+		lit(b, "</button></form>\n");
+	}
+	page_end(r, b, 200);
+}
+
+/* GET shows the page; it never changes anything (mail scanners follow
+ * links). */
+static void unsub_get(struct http_req *r)
+{
+	static const char sql[] = "SELECT * FROM cv_follow_view($1)";
+	const char *token = r->params[0];
+
+	if (token_check(r) < 0)
+		return;
+	if (db_query(r->app->db, sql, 1, &token, unsub_view_done, r) < 0)
+		http_reply_error(r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+}
+
+static void unsub_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+	const struct page_text *t;
+	const struct unsub_text *u;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		page_db_error(r, page_text_for(r), res, err);
+		return;
+	}
+	t = page_text_get(PQgetvalue(res, 0, 1));
+	if (t == NULL)
+		t = page_text_for(r);
+	u = unsub_text(t->lang);
+	page_message(r, 200, t, u->heading, "msg", u->done);
+}
+
+/* POST from the page's button, or RFC 8058 one-click from a mail client
+ * (body "List-Unsubscribe=One-Click"): both unsubscribe. */
+static void unsub_post(struct http_req *r)
+{
+	static const char sql[] = "SELECT * FROM cv_unfollow($1)";
+	const char *token = r->params[0];
+
+	if (token_check(r) < 0)
+		return;
+	if (db_query(r->app->db, sql, 1, &token, unsub_done, r) < 0)
+		http_reply_error(r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+}
+
 static const struct http_route routes[] = {
         {EVHTTP_REQ_GET, "/events/{id}/register", form_get, 0, NULL},
         {EVHTTP_REQ_POST, "/events/{id}/register", form_post, 0, NULL},
         {EVHTTP_REQ_GET, "/r/{token}", token_get, 0, NULL},
         {EVHTTP_REQ_POST, "/r/{token}/confirm", token_confirm, 0, NULL},
         {EVHTTP_REQ_POST, "/r/{token}/cancel", token_cancel, 0, NULL},
+        {EVHTTP_REQ_GET, "/unsubscribe/{token}", unsub_get, 0, NULL},
+        {EVHTTP_REQ_POST, "/unsubscribe/{token}", unsub_post, 0, NULL},
         {0, NULL, NULL, 0, NULL},
 };
 

@@ -1,5 +1,6 @@
 /* pages.h - public HTML pages: GET/POST /events/{id}/register, GET
- * /r/{token} and its POST .../confirm and .../cancel buttons. */
+ * /r/{token} and its POST .../confirm and .../cancel buttons, and
+ * GET/POST /unsubscribe/{token} for deadline reminders. */
 #ifndef CONVENED_PAGES_H
 #define CONVENED_PAGES_H
 
