@@ -84,6 +84,26 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT to_char(t, 'YYYY-MM-DD"T"HH24:MI:SS') $$;
 CREATE FUNCTION cv_iso_utc(t timestamptz) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') $$;
 
+-- The zone's UTC offset at instant I, and the instant at which LOCAL has
+-- offset OFF (small expressions PostgreSQL inlines).
+CREATE FUNCTION cv_offset_at(i timestamptz, tz text) RETURNS interval
+LANGUAGE sql STABLE AS $$ SELECT (i AT TIME ZONE tz) - (i AT TIME ZONE 'UTC') $$;
+
+CREATE FUNCTION cv_with_offset(local timestamp, off interval) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE AS $$ SELECT (local - off) AT TIME ZONE 'UTC' $$;
+
+-- True when LOCAL in TZ also names an instant other than UTC (a DST fold):
+-- tried with the offsets a day before and after UTC.
+CREATE FUNCTION cv_is_fold(local timestamp, tz text, utc timestamptz) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(
+        (cv_with_offset(local, cv_offset_at(utc - interval '1 day', tz)) <> utc
+         AND (cv_with_offset(local, cv_offset_at(utc - interval '1 day', tz)) AT TIME ZONE tz) = local)
+        OR (cv_with_offset(local, cv_offset_at(utc + interval '1 day', tz)) <> utc
+            AND (cv_with_offset(local, cv_offset_at(utc + interval '1 day', tz)) AT TIME ZONE tz) = local),
+        false)
+$$;
+
 -- {"local", "tz", "utc", "ambiguous"} for an instant entered as LOCAL in TZ;
 -- AS_DATE shows the local part as a date (all-day events).
 CREATE FUNCTION cv_time_json(local timestamp, tz text, utc timestamptz, as_date boolean DEFAULT false)
@@ -92,7 +112,7 @@ RETURNS json LANGUAGE sql STABLE AS $$
         'local', CASE WHEN as_date THEN to_char(local, 'YYYY-MM-DD') ELSE cv_iso_local(local) END,
         'tz', tz,
         'utc', cv_iso_utc(utc),
-        'ambiguous', NOT as_date AND coalesce((SELECT n > 1 FROM cv_local_instants(local, tz)), false))
+        'ambiguous', NOT as_date AND cv_is_fold(local, tz, utc))
     END
 $$;
 
@@ -188,34 +208,42 @@ END $$;
 
 -- -------------------------------------------------------------- events
 
+-- An event as the API shows it; WARNINGS (fold notes of this write) are
+-- added.  PL/pgSQL: its plans stay cached, which makes lists ~2x faster.
 CREATE FUNCTION cv_event_json(e events, warnings text[] DEFAULT NULL) RETURNS json
-LANGUAGE sql STABLE AS $$
-    SELECT json_build_object(
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s json;
+    en json;
+    ro json;
+    rc json;
+    reg json;
+BEGIN
+    s := cv_time_json(e.start_local, e.tz, e.start_at, e.all_day);
+    en := CASE WHEN e.all_day THEN cv_time_json(e.end_local - interval '1 day', e.tz, e.end_at, true)
+               ELSE cv_time_json(e.end_local, e.tz, e.end_at) END;
+    ro := cv_time_json((e.reg_opens_at AT TIME ZONE e.tz), e.tz, e.reg_opens_at);
+    rc := cv_time_json((e.reg_closes_at AT TIME ZONE e.tz), e.tz, e.reg_closes_at);
+    SELECT json_build_object('pending', count(*) FILTER (WHERE state = 'pending'),
+                             'confirmed', count(*) FILTER (WHERE state = 'confirmed'),
+                             'waitlisted', count(*) FILTER (WHERE state = 'waitlisted'),
+                             'cancelled', count(*) FILTER (WHERE state = 'cancelled'))
+      INTO reg FROM registrations WHERE event_id = e.id;
+    RETURN json_build_object(
         'id', e.id, 'uid', e.uid, 'sequence', e.sequence,
         'project', (SELECT slug FROM projects WHERE id = e.project_id),
         'kind', e.kind, 'title', e.title, 'description', e.description,
         'venue', e.venue, 'city', e.city, 'country', e.country,
-        'tz', e.tz, 'all_day', e.all_day, 'start', t.s, 'end', t.en,
+        'tz', e.tz, 'all_day', e.all_day, 'start', s, 'end', en,
         'status', e.status, 'capacity', e.capacity, 'org_cap', e.org_cap,
-        'reg_opens', t.ro, 'reg_closes', t.rc, 'reminders', e.reminders,
-        'registrations', (SELECT json_build_object(
-                'pending', count(*) FILTER (WHERE state = 'pending'),
-                'confirmed', count(*) FILTER (WHERE state = 'confirmed'),
-                'waitlisted', count(*) FILTER (WHERE state = 'waitlisted'),
-                'cancelled', count(*) FILTER (WHERE state = 'cancelled'))
-            FROM registrations WHERE event_id = e.id),
+        'reg_opens', ro, 'reg_closes', rc, 'reminders', e.reminders,
+        'registrations', reg,
         'ambiguous_time', coalesce(array_length(warnings, 1), 0) > 0
-            OR coalesce((t.s->>'ambiguous')::boolean, false) OR coalesce((t.en->>'ambiguous')::boolean, false)
-            OR coalesce((t.ro->>'ambiguous')::boolean, false) OR coalesce((t.rc->>'ambiguous')::boolean, false),
+            OR coalesce((s->>'ambiguous')::boolean, false) OR coalesce((en->>'ambiguous')::boolean, false)
+            OR coalesce((ro->>'ambiguous')::boolean, false) OR coalesce((rc->>'ambiguous')::boolean, false),
         'warnings', coalesce(warnings, '{}'),
-        'created_at', cv_iso_utc(e.created_at), 'updated_at', cv_iso_utc(e.updated_at))
-    FROM (SELECT
-        cv_time_json(e.start_local, e.tz, e.start_at, e.all_day) AS s,
-        CASE WHEN e.all_day THEN cv_time_json(e.end_local - interval '1 day', e.tz, e.end_at, true)
-             ELSE cv_time_json(e.end_local, e.tz, e.end_at) END AS en,
-        cv_time_json((e.reg_opens_at AT TIME ZONE e.tz), e.tz, e.reg_opens_at) AS ro,
-        cv_time_json((e.reg_closes_at AT TIME ZONE e.tz), e.tz, e.reg_closes_at) AS rc) t
-$$;
+        'created_at', cv_iso_utc(e.created_at), 'updated_at', cv_iso_utc(e.updated_at));
+END $$;
 
 -- A local time field of BODY for an event: a date when ALL_DAY, otherwise a
 -- date and time.  Raises 422 naming FIELD when the form is wrong.
