@@ -8,7 +8,7 @@ DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
 PKGS     := libevent libevent_pthreads libpq libesmtp-1.0 libical jansson inih \
-            libsodium libsystemd zlib
+            libsodium libsystemd zlib openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

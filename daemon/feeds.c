@@ -48,6 +48,8 @@ struct feed {
 	size_t len;
 	unsigned char *gz; /* gzip of body, made on first demand */
 	size_t gzlen;
+	/* once replied, body and gz are owned by these (zero-copy replies) */
+	struct http_shared *sbody, *sgz;
 	char etag[40];    /* "<hash>" with quotes */
 	char etag_gz[44]; /* "<hash>-gz" */
 	time_t last_modified;
@@ -79,8 +81,16 @@ static struct feed *feed_find(const char *key)
 
 static void feed_clear(struct feed *f)
 {
-	free(f->body);
-	free(f->gz);
+	/* bytes handed to replies live on in the shared buffers */
+	if (f->sbody)
+		http_shared_unref(f->sbody);
+	else
+		free(f->body);
+	if (f->sgz)
+		http_shared_unref(f->sgz);
+	else
+		free(f->gz);
+	f->sbody = f->sgz = NULL;
 	f->body = NULL;
 	f->gz = NULL;
 	f->len = f->gzlen = 0;
@@ -333,11 +343,23 @@ static void reply_feed(struct http_req *r, struct feed *f)
 		http_reply_raw(r, 304, NULL, NULL, 0);
 		return;
 	}
+	/* Send the cached bytes without copying them (a 10,000-event feed
+	 * is megabytes); the shared buffer owns them from now on. */
+	if (gz && !f->sgz)
+		f->sgz = http_shared_new(f->gz, f->gzlen);
+	if (!gz && !f->sbody)
+		f->sbody = http_shared_new(f->body, f->len);
 	if (gz) {
 		http_add_header(r, "Content-Encoding", "gzip");
-		http_reply_raw(r, 200, CTYPE, f->gz, f->gzlen);
+		if (f->sgz)
+			http_reply_shared(r, 200, CTYPE, f->sgz);
+		else
+			http_reply_raw(r, 200, CTYPE, f->gz, f->gzlen);
 	} else {
-		http_reply_raw(r, 200, CTYPE, f->body, f->len);
+		if (f->sbody)
+			http_reply_shared(r, 200, CTYPE, f->sbody);
+		else
+			http_reply_raw(r, 200, CTYPE, f->body, f->len);
 	}
 }
 

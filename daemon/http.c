@@ -186,6 +186,58 @@ void http_reply_json(struct http_req *r, int status, json_t *body)
 	free(s);
 }
 
+struct http_shared {
+	unsigned refs;
+	size_t len;
+	void *data;
+};
+
+struct http_shared *http_shared_new(void *data, size_t len)
+{
+	struct http_shared *s = malloc(sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->refs = 1;
+	s->len = len;
+	s->data = data;
+	return s;
+}
+
+void http_shared_unref(struct http_shared *s)
+{
+	if (s && --s->refs == 0) {
+		free(s->data);
+		free(s);
+	}
+}
+
+static void shared_cleanup(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	http_shared_unref(arg);
+}
+
+void http_reply_shared(struct http_req *r, int status, const char *ctype,
+                       struct http_shared *s)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	if (ctype)
+		http_add_header(r, "Content-Type", ctype);
+	if (s->len && r->method != EVHTTP_REQ_HEAD) {
+		s->refs++;
+		if (evbuffer_add_reference(buf, s->data, s->len, shared_cleanup,
+		                           s) != 0)
+			s->refs--;
+	}
+	metrics_http(route_label(r), status);
+	evhttp_send_reply(r->req, status, reason(status), buf);
+	evbuffer_free(buf);
+	req_free(r);
+}
+
 json_t *http_error_body(const char *code, const char *field,
                         const char *message)
 {

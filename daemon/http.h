@@ -71,6 +71,15 @@ void http_reply_error(struct http_req *r, int status, const char *code,
 /* Reply with raw bytes and a content type. */
 void http_reply_raw(struct http_req *r, int status, const char *ctype,
                     const void *data, size_t len);
+/* A reference-counted, immutable byte buffer that replies can send without
+ * copying (large calendar feeds).  http_shared_new takes DATA (malloc'd) and
+ * starts with one reference; the last unref frees DATA.  Loop thread only. */
+struct http_shared;
+struct http_shared *http_shared_new(void *data, size_t len);
+void http_shared_unref(struct http_shared *s);
+/* Reply with S's bytes (a reference is held until they are written). */
+void http_reply_shared(struct http_req *r, int status, const char *ctype,
+                       struct http_shared *s);
 /* Reply with an HTML page (body is already escaped HTML). */
 void http_reply_html(struct http_req *r, int status, const char *html,
                      size_t len);
