@@ -18,7 +18,8 @@ static int fail(struct json_in_error *err, int status, const char *code,
 
 	err->status = status;
 	err->code = code;
-	err->field = field;
+	snprintf(err->fieldbuf, sizeof err->fieldbuf, "%s", field ? field : "");
+	err->field = field ? err->fieldbuf : NULL;
 	n = snprintf(err->message, sizeof err->message, "field %s: ", field);
 	if (n < 0 || (size_t)n >= sizeof err->message)
 		return -1;

@@ -43,8 +43,9 @@ struct json_in_field {
 struct json_in_error {
 	int status;
 	const char *code;
-	const char *field;
+	const char *field; /* points at fieldbuf (a copy): outlives OBJ */
 	char message[200];
+	char fieldbuf[64];
 };
 
 /* Check OBJ against FIELDS.  In partial mode (PATCH) required fields may
