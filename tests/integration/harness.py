@@ -531,6 +531,10 @@ class Daemon:
                     cur.pop(k, None)
                 else:
                     cur[k] = v
+        # maildir_messages() reads the maildir the spool plugin really uses
+        spool_dir = self.sections.get("plugin spool", {}).get("maildir")
+        if spool_dir:
+            self.maildir = spool_dir
         tok = self.sections.get("convened", {}).get("admin_token")
         if tok is not None:
             self.token = str(tok)
