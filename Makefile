@@ -20,6 +20,7 @@ OPT      ?= -O2 -g
 SANFLAGS ?=
 CFLAGS   ?=
 override CFLAGS += $(OPT) $(SANFLAGS) -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE \
+            -DCONVENED_PREFIX='"$(PREFIX)"' \
             -Idaemon -Iplugins $(PKG_CFLAGS)
 LDFLAGS  ?=
 override LDFLAGS += $(SANFLAGS)

@@ -1,6 +1,10 @@
 /* config.c - convened.conf: a table of typed keys, parsed with inih. */
 #include "config.h"
 
+#ifndef CONVENED_PREFIX
+#define CONVENED_PREFIX "/usr/local"
+#endif
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -507,9 +511,9 @@ static struct config *config_new(void)
 	c->listen = strdup("127.0.0.1");
 	c->port = 8080;
 	c->base_url = strdup("http://127.0.0.1:8080");
-	c->plugin_dir = strdup("/usr/local/lib/convened/plugins");
-	c->template_dir = strdup("/usr/local/share/convened/templates");
-	c->sql_dir = strdup("/usr/local/share/convened/sql");
+	c->plugin_dir = strdup(CONVENED_PREFIX "/lib/convened/plugins");
+	c->template_dir = strdup(CONVENED_PREFIX "/share/convened/templates");
+	c->sql_dir = strdup(CONVENED_PREFIX "/share/convened/sql");
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "convened");
 	host[sizeof(host) - 1] = '\0';
