@@ -325,12 +325,22 @@ static const struct ctl_opt import_opts[] = {
          .required = 1,
          .meta = "SLUG",
          .help = "the project to import into"},
+        {.name = "kind",
+         .field = "kind",
+         .type = CTL_STR,
+         .meta = "K",
+         .help = "kind of the events (default meeting)"},
+        {.name = "status",
+         .field = "status",
+         .type = CTL_STR,
+         .meta = "S",
+         .help = "draft (default) or published"},
         {0},
 };
 
 const struct ctl_cmd ctl_cmd_import = {
         .name = "import",
-        .usage = "FILE.ics --project SLUG",
+        .usage = "FILE.ics --project SLUG [--kind K] [--status S]",
         .about = "import the events of an iCalendar file",
         .opts = import_opts,
         .npos = 1,

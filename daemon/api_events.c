@@ -66,6 +66,21 @@ static const char *const event_states[] = {"draft", "published", NULL};
 		.name = "reminders", .type = JIN_ARRAY, .flags = JIN_NULLABLE  \
 	}
 
+/* An iCalendar UID given on creation (import): printable, no control
+ * characters (C0, DEL or C1). */
+static const char *uid_check(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (*p == '\0')
+		return "must not be empty";
+	for (; *p; p++)
+		if (*p < 0x20 || *p == 0x7f ||
+		    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return "must not contain control characters";
+	return NULL;
+}
+
 static const struct json_in_field create_fields[] = {
         {.name = "project",
          .type = JIN_STRING,
@@ -73,6 +88,7 @@ static const struct json_in_field create_fields[] = {
          .max_len = 63,
          .check = json_in_slug},
         EVENT_FIELDS(JIN_REQUIRED),
+        {.name = "uid", .type = JIN_STRING, .max_len = 255, .check = uid_check},
         {0},
 };
 
@@ -83,12 +99,30 @@ static const struct json_in_field patch_fields[] = {
 
 static const struct json_in_field cancel_fields[] = {{0}};
 
+/* Does the body name a "uid"?  (A body that is not a JSON object says no:
+ * api_items_write then rejects it.) */
+static int body_has_uid(const struct http_req *r)
+{
+	json_t *j = json_loadb(r->body ? r->body : "", r->body_len,
+	                       JSON_DECODE_ANY, NULL);
+	int has = json_is_object(j) && json_object_get(j, "uid") != NULL;
+
+	json_decref(j);
+	return has;
+}
+
 static void event_create(struct http_req *r)
 {
 	const char *host = api_items_host(r->app);
 
-	api_items_write(r, create_fields, 0, 201, NULL,
-	                "SELECT cv_event_write(NULL, $1::jsonb, $2)", 1, &host);
+	/* The body is checked again by api_items_write; this only picks the
+	 * SQL function ("uid" given: keep it, 409 when it exists). */
+	api_items_write(
+	        r, create_fields, 0, 201, NULL,
+	        body_has_uid(r)
+	                ? "SELECT cv_event_create_with_uid($1::jsonb, $2)"
+	                : "SELECT cv_event_write(NULL, $1::jsonb, $2)",
+	        1, &host);
 }
 
 static void event_list(struct http_req *r)
