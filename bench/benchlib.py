@@ -2,7 +2,7 @@
 (the test harness's, made durable: fsync and synchronous_commit on), the
 real convened from build/, wrk runs, and the figure lines: each benchmark
 prints "figure: convened X, reference Y, ratio Z" and appends the figure to
-build-bench/results.jsonl, from which bench/run.sh writes bench/RESULTS.md.
+bench/out/results.jsonl, from which bench/run.sh writes bench/RESULTS.md.
 """
 
 import json
@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "faults"))
 import harness  # noqa: E402
 import faultlib  # noqa: E402
 
-OUT = os.path.join(REPO, "build-bench")
+OUT = os.path.join(HERE, "out")
 RESULTS = os.path.join(OUT, "results.jsonl")
 os.makedirs(OUT, exist_ok=True)
 

@@ -10,23 +10,23 @@ cd "$(dirname "$0")/.." || exit 1
 PY=/usr/bin/python3
 sh bench/deps.sh || { echo "bench: could not install wrk/nginx/postfix"; exit 1; }
 [ -x build/convened ] || { echo "bench: build/convened missing (make all)"; exit 1; }
-mkdir -p build-bench
-: >build-bench/results.jsonl
-: >build-bench/output.txt
+mkdir -p bench/out
+: >bench/out/results.jsonl
+: >bench/out/output.txt
 status=0
 for b in ${BENCH:-registrations reminders feeds smtp}; do
 	echo "== $b"
 	start=$(date +%s)
-	if ! $PY "bench/$b.py" 2>&1 | tee -a build-bench/output.txt; then
+	if ! $PY "bench/$b.py" 2>&1 | tee -a bench/out/output.txt; then
 		status=1
 	fi
 	# a script that died without a figure says so in the results
-	if ! grep -q "\"bench\": \"$b\"" build-bench/results.jsonl; then
-		echo "{\"bench\": \"$b\", \"not_run\": \"failed: see build-bench/output.txt\", \"line\": \"$b: FAILED (no figure)\"}" \
-			>>build-bench/results.jsonl
+	if ! grep -q "\"bench\": \"$b\"" bench/out/results.jsonl; then
+		echo "{\"bench\": \"$b\", \"not_run\": \"failed: see bench/out/output.txt\", \"line\": \"$b: FAILED (no figure)\"}" \
+			>>bench/out/results.jsonl
 		status=1
 	fi
 	echo "   ($b took $(($(date +%s) - start)) s)"
 done
-$PY bench/results_md.py build-bench/results.jsonl >bench/RESULTS.md && echo "bench: wrote bench/RESULTS.md"
+$PY bench/results_md.py bench/out/results.jsonl >bench/RESULTS.md && echo "bench: wrote bench/RESULTS.md"
 exit $status
