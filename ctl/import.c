@@ -297,14 +297,51 @@ static struct when prop_when(icalproperty *p)
 	return w;
 }
 
+static void fmt_time(char *buf, size_t len, struct icaltimetype t, int date)
+{
+	if (date)
+		snprintf(buf, len, "%04d-%02d-%02d", t.year, t.month, t.day);
+	else
+		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d", t.year,
+		         t.month, t.day, t.hour, t.minute, t.second);
+}
+
+/* Is INSTANT (UTC seconds) the first occurrence of its wall clock LOCAL in
+ * zone Z?  The API takes the first one of an hour that repeats when the
+ * clocks go back, so a second occurrence cannot be stored in Z. */
+static int first_occurrence(icaltimezone *z, struct icaltimetype local,
+                            time_t instant)
+{
+	icaltimezone *utc = icaltimezone_get_utc_timezone();
+	struct icaltimetype t;
+	time_t wall, c;
+	int off, dst;
+
+	local.zone = utc;
+	wall = icaltime_as_timet_with_zone(local, utc);
+	/* every offset Z has within a day of the wall clock */
+	for (long probe = -86400; probe <= 86400; probe += 1800) {
+		t = icaltime_from_timet_with_zone(wall + probe, 0, utc);
+		off = icaltimezone_get_utc_offset_of_utc_time(z, &t, &dst);
+		c = wall - off;
+		t = icaltime_from_timet_with_zone(c, 0, utc);
+		if (c < instant &&
+		    icaltimezone_get_utc_offset_of_utc_time(z, &t, &dst) == off)
+			return 0;
+	}
+	return 1;
+}
+
 /* W's wall clock in zone EVZONE (an IANA name) into OUT.  A UTC time or a
  * time in another zone is converted with libical; a floating time or one in
  * EVZONE itself is kept.  Returns 0, or -1 with REASON set. */
-static int to_local(struct when w, const char *evzone, icalcomponent *cal,
-                    struct icaltimetype *out, char *reason, size_t len)
+static int to_local(struct when w, const char *what, const char *evzone,
+                    icalcomponent *cal, struct icaltimetype *out, char *reason,
+                    size_t len)
 {
 	icaltimezone *dst = zone_get(evzone), *src = NULL;
 	const char *z;
+	char buf[32];
 
 	*out = w.t;
 	if (icaltime_is_utc(w.t)) {
@@ -330,6 +367,16 @@ static int to_local(struct when w, const char *evzone, icalcomponent *cal,
 	w.t.zone = src;
 	*out = icaltime_convert_to_zone(w.t, dst);
 	out->zone = NULL;
+	if (!first_occurrence(dst, *out,
+	                      icaltime_as_timet_with_zone(w.t, src))) {
+		fmt_time(buf, sizeof(buf), *out, 0);
+		snprintf(reason, len,
+		         "%s is the second occurrence of %s in %s (the hour "
+		         "repeats when the clocks go back); convened would "
+		         "take the first",
+		         what, buf, evzone);
+		return -1;
+	}
 	return 0;
 }
 
@@ -367,15 +414,6 @@ static struct when end_from_duration(struct when s, struct icaldurationtype d,
 	t.zone = icaltime_is_utc(s.t) ? s.t.zone : NULL;
 	s.t = t;
 	return s;
-}
-
-static void fmt_time(char *buf, size_t len, struct icaltimetype t, int date)
-{
-	if (date)
-		snprintf(buf, len, "%04d-%02d-%02d", t.year, t.month, t.day);
-	else
-		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d", t.year,
-		         t.month, t.day, t.hour, t.minute, t.second);
 }
 
 /* Fill tz, all_day, start and end of BODY from EV.  DEFZONE is the
@@ -454,8 +492,8 @@ static int event_times(icalcomponent *ev, icalcomponent *cal,
 			         "calendar names no X-WR-TIMEZONE");
 			return -1;
 		}
-		if (to_local(s, zone, cal, &ls, reason, len) < 0 ||
-		    to_local(e, zone, cal, &le, reason, len) < 0)
+		if (to_local(s, "DTSTART", zone, cal, &ls, reason, len) < 0 ||
+		    to_local(e, "DTEND", zone, cal, &le, reason, len) < 0)
 			return -1;
 		fmt_time(a, sizeof(a), ls, 0);
 		fmt_time(b, sizeof(b), le, 0);
