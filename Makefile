@@ -83,10 +83,12 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/run.sh
 
-# The whole test suite; ends with one line "N passed, N failed".
+# The whole test suite: builds, replays the fuzz corpora (regressions), runs
+# unit and integration tests; ends with one line "N passed, N failed".
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory asan
+	@FUZZ_SECONDS=0 sh tests/fuzz/run.sh
 	@sh tests/run.sh
 
 check-faults: deps

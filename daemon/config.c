@@ -232,15 +232,34 @@ static int set_key(struct parse *p, const struct ckey *k, const char *v)
 	case C_SIZE:
 		errno = 0;
 		n = strtol(v, &end, 10);
-		if (k->type == C_SIZE && end != v) {
+		if (errno || end == v)
+			return fail(p, "[%s] %s: '%s' is not a whole number",
+			            k->section, k->key, v);
+		if (k->type == C_SIZE && *end != '\0') {
+			long unit = 0;
+
 			if (strcasecmp(end, "k") == 0 ||
 			    strcasecmp(end, "kb") == 0)
-				n *= 1024, end += strlen(end);
+				unit = 1024;
 			else if (strcasecmp(end, "m") == 0 ||
 			         strcasecmp(end, "mb") == 0)
-				n *= 1024 * 1024, end += strlen(end);
+				unit = 1024 * 1024;
+			if (unit == 0)
+				return fail(p,
+				            "[%s] %s: '%s' is not a size (a "
+				            "number, optionally with k or m)",
+				            k->section, k->key, v);
+			/* check before multiplying: no signed overflow */
+			if (n > k->max / unit || n < k->min / unit - 1)
+				return fail(p,
+				            "[%s] %s: %s is out of range "
+				            "(%ld..%ld bytes)",
+				            k->section, k->key, v, k->min,
+				            k->max);
+			n *= unit;
+			end += strlen(end);
 		}
-		if (errno || end == v || *end != '\0')
+		if (*end != '\0')
 			return fail(p, "[%s] %s: '%s' is not a whole number",
 			            k->section, k->key, v);
 		if (n < k->min || n > k->max)
