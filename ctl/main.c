@@ -136,6 +136,15 @@ static int resolve(struct ctl *c, const char *config, int noauth)
 	return 0;
 }
 
+/* Free what main allocated and return RET (every exit path). */
+static int finish(struct ctl *c, json_t *fields, int ret)
+{
+	json_decref(fields);
+	free(c->url);
+	free(c->token);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -175,51 +184,46 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return finish(&c, fields, 0);
 		default:
 			usage(stderr);
-			return 1;
+			return finish(&c, fields, 1);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {
 		usage(stderr);
-		return 1;
+		return finish(&c, fields, 1);
 	}
 	if (strcmp(argv[0], "help") == 0) {
 		if (argc > 1 && (cmd = find_cmd(argc - 1, argv + 1, &used))) {
 			ctl_usage(cmd, 0);
-			return 0;
+			return finish(&c, fields, 0);
 		}
 		usage(stdout);
-		return 0;
+		return finish(&c, fields, 0);
 	}
 	cmd = find_cmd(argc, argv, &used);
 	if (cmd == NULL) {
 		if (family_help(argv[0], stderr))
-			return 1;
+			return finish(&c, fields, 1);
 		ctl_err("unknown command '%s' (try convenectl --help)",
 		        argv[0]);
-		return 1;
+		return finish(&c, fields, 1);
 	}
 	/* Let the command's parser see its name as argv[0]. */
 	argc -= used - 1;
 	argv += used - 1;
 	rc = ctl_args(&c, cmd, argc, argv, &fields, pos, 4);
 	if (rc == 2)
-		return 0;
+		return finish(&c, fields, 0);
 	if (rc < 0)
-		return 1;
-	if (resolve(&c, c.config, cmd->noauth) < 0) {
-		json_decref(fields);
-		return 1;
-	}
+		return finish(&c, fields, 1);
+	if (resolve(&c, c.config, cmd->noauth) < 0)
+		return finish(&c, fields, 1);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = cmd->exec(&c, cmd, pos, fields);
 	curl_global_cleanup();
-	json_decref(fields);
-	free(c.url);
-	free(c.token);
-	return rc == 0 ? 0 : 1;
+	return finish(&c, fields, rc == 0 ? 0 : 1);
 }
