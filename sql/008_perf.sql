@@ -19,6 +19,32 @@ CREATE INDEX IF NOT EXISTS outbox_event_person ON outbox (event_id, person_id)
 CREATE INDEX IF NOT EXISTS registrations_confirmed ON registrations (event_id, organisation_id)
     WHERE state = 'confirmed';
 
+-- The instant of a reminder (see sql/003) as one expression, so that the
+-- planner inlines it instead of planning a query on every call.
+CREATE OR REPLACE FUNCTION cv_reminder_instant(p_local timestamp, p_tz text, p_off text)
+RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT ((p_local - make_interval(days => extract(day FROM p_off::interval)::int))
+            AT TIME ZONE p_tz)
+           - (p_off::interval - make_interval(days => extract(day FROM p_off::interval)::int))
+$$;
+
+-- One notification about a registration (see sql/004) in PL/pgSQL, whose
+-- plan is kept for the session (an SQL function's INSERT is planned anew
+-- on every call from PL/pgSQL).
+CREATE OR REPLACE FUNCTION cv_reg_notify(p_kind text, p_reg bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO outbox (kind, recipient, recipient_name, language, person_id,
+                        event_id, registration_id, dedupe_key)
+    SELECT p_kind, p.email, p.name, p.language, p.id, r.event_id, r.id,
+           'reg:' || p_kind || ':' || r.id || ':' || txid_current()
+      FROM registrations r JOIN people p ON p.id = r.person_id
+     WHERE r.id = p_reg
+    ON CONFLICT (dedupe_key) DO NOTHING;
+END
+$$;
+
 -- The pending event reminders of PERSON for EVENT brought in line with the
 -- event and the person's registration, like cv_schedule_event_reminders
 -- for one person: one row per offset while the registration is confirmed
@@ -178,16 +204,20 @@ $$;
 
 -- Seat counts under the event lock: confirmed in the event, and confirmed
 -- from ORG (0 when org is NULL); each an index-only scan of
--- registrations_confirmed.
+-- registrations_confirmed.  PL/pgSQL: its plans are kept.
 CREATE OR REPLACE FUNCTION cv_reg_counts(p_event bigint, p_org bigint,
                                          OUT n_event bigint, OUT n_org bigint)
-LANGUAGE sql STABLE AS $$
-    SELECT (SELECT count(*) FROM registrations
-             WHERE event_id = p_event AND state = 'confirmed'),
-           CASE WHEN p_org IS NULL THEN 0
-                ELSE (SELECT count(*) FROM registrations
-                       WHERE event_id = p_event AND organisation_id = p_org
-                         AND state = 'confirmed') END
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    SELECT count(*) INTO n_event FROM registrations r
+     WHERE r.event_id = p_event AND r.state = 'confirmed';
+    n_org := 0;
+    IF p_org IS NOT NULL THEN
+        SELECT count(*) INTO n_org FROM registrations r
+         WHERE r.event_id = p_event AND r.organisation_id = p_org
+           AND r.state = 'confirmed';
+    END IF;
+END
 $$;
 
 -- Confirm the registration with TOKEN (see sql/004).  Seats are decided
