@@ -454,7 +454,7 @@ static void test_starttls_auth(void **unused)
 	                    "workers",
 	                    "2",
 	                    "timeout_ms",
-	                    "10000",
+	                    "30000",
 	                    NULL};
 	reset_results();
 	st = start_plugin(kv);
