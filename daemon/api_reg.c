@@ -13,6 +13,7 @@
 #include "db.h"
 #include "http.h"
 #include "json_in.h"
+#include "outbox.h"
 
 static const char *const roles[] = {"official", "elected", "other", NULL};
 static const char *const langs[] = {"en", "sv", "it", "pl", "es", "fi", NULL};
@@ -150,19 +151,42 @@ static const char *str_or_null(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+/* The caller's callback for a registration, behind reg_submitted. */
+struct reg_pending {
+	void (*cb)(void *, PGresult *, const char *);
+	void *arg;
+};
+
+/* cv_register_local committed without a NOTIFY: wake this daemon's outbox
+ * for the confirmation request, then answer. */
+static void reg_submitted(void *arg, PGresult *res, const char *err)
+{
+	struct reg_pending p = *(struct reg_pending *)arg;
+
+	free(arg);
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK)
+		outbox_kick();
+	p.cb(p.arg, res, err);
+}
+
 int reg_submit(struct http_req *r, const char *event_id, const json_t *obj,
                void (*cb)(void *, PGresult *, const char *), void *arg)
 {
 	static const char sql[] =
 	        "SELECT registration_id, reg_state, created, resent FROM "
-	        "cv_register($1::bigint, $2, $3, $4::bigint, $5, $6, $7, $8, "
-	        "$9, $10)";
+	        "cv_register_local($1::bigint, $2, $3, $4::bigint, $5, $6, $7, "
+	        "$8, $9, $10)";
 	char token[REG_TOKEN_HEX + 1], feed[REG_TOKEN_HEX + 1], orgid[24] = "";
 	const char *role = str_or_null(obj, "role");
 	const char *lang = str_or_null(obj, "language");
 	json_t *id = json_object_get(obj, "organisation_id");
 	const char *params[10];
+	struct reg_pending *p = malloc(sizeof(*p));
 
+	if (p == NULL)
+		return -1;
+	p->cb = cb;
+	p->arg = arg;
 	if (id)
 		snprintf(orgid, sizeof(orgid), "%lld",
 		         (long long)json_integer_value(id));
@@ -178,7 +202,11 @@ int reg_submit(struct http_req *r, const char *event_id, const json_t *obj,
 	params[7] = lang ? lang : "en";
 	params[8] = token;
 	params[9] = feed;
-	return db_query(r->app->db, sql, 10, params, cb, arg);
+	if (db_query(r->app->db, sql, 10, params, reg_submitted, p) < 0) {
+		free(p);
+		return -1;
+	}
+	return 0;
 }
 
 int reg_db_error(PGresult *res, const char *err, const char **code,

@@ -22,8 +22,9 @@ int api_reg_init(void);
  * 0, or -1 with *err filled. */
 int reg_input_check(const json_t *obj, struct json_in_error *err);
 
-/* Queue cv_register for EVENT_ID (decimal text) with the checked OBJ
- * (copied).  CB(ARG, ...) gets the result row (registration_id,
+/* Queue cv_register (as cv_register_local: no NOTIFY; this daemon's outbox
+ * is kicked once it committed) for EVENT_ID (decimal text) with the checked
+ * OBJ (copied).  CB(ARG, ...) gets the result row (registration_id,
  * reg_state, created, resent).  Returns 0, or -1 when the query cannot be
  * queued (then CB is never called). */
 int reg_submit(struct http_req *r, const char *event_id, const json_t *obj,

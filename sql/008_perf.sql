@@ -363,3 +363,42 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Wake the schedulers as sql/003 does, except in a transaction whose
+-- daemon wakes its own scheduler once it has committed (convened.wake_local
+-- set to on for the transaction): a NOTIFY takes a database-wide lock held
+-- through the commit, which would serialise every registration's commit.
+CREATE OR REPLACE FUNCTION cv_outbox_wake() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('convened.wake_local', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    IF EXISTS (SELECT 1 FROM changed c
+                WHERE c.state = 'pending'
+                  AND c.next_attempt_at <= now() + (SELECT notify_window
+                                                      FROM outbox_settings)) THEN
+        PERFORM pg_notify('convened_outbox', '');
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- cv_register for the daemon's own requests: no NOTIFY (the daemon kicks
+-- its scheduler after the commit).  Same results and errors.
+CREATE OR REPLACE FUNCTION cv_register_local(p_event bigint, p_email text, p_name text,
+                                             p_org_id bigint, p_org_name text,
+                                             p_org_country text, p_role text, p_lang text,
+                                             p_token text, p_feed_token text,
+                                             OUT registration_id bigint,
+                                             OUT reg_state registration_state,
+                                             OUT created boolean, OUT resent boolean)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('convened.wake_local', 'on', true);
+    SELECT r.registration_id, r.reg_state, r.created, r.resent
+      INTO registration_id, reg_state, created, resent
+      FROM cv_register(p_event, p_email, p_name, p_org_id, p_org_name, p_org_country,
+                       p_role, p_lang, p_token, p_feed_token) r;
+END
+$$;

@@ -5,6 +5,7 @@ registrations no longer serialise on the event row yet still meet on the
 (event, person) key when the same address registers twice at once."""
 
 import threading
+import time
 
 import harness
 import reg_fixtures as F
@@ -83,3 +84,38 @@ def test_same_address_twenty_times_at_once_is_one_registration():
     # every request (re)sent the confirmation: one row per transaction
     assert pg.psql(db, """SELECT count(*) FROM outbox
                           WHERE kind = 'registration_confirm_request'""") == [(str(n),)]
+
+
+def test_confirmation_request_goes_out_at_once_without_notify():
+    # The daemon's own registrations do not NOTIFY (cv_register_local): the
+    # daemon kicks its scheduler after the commit.  With the rescan an hour
+    # away, only that kick can deliver the request within the bound.
+    pg, db, d = F.start(config={"outbox": {"rescan_seconds": 3600}})
+    ev = F.event(pg, db, F.project(pg, db))
+    time.sleep(0.5)  # the start-up scan is over
+
+    def wait_for(addr):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            msgs = [m for m in d.maildir_messages() if addr in m["To"]]
+            if msgs:
+                return msgs
+            time.sleep(0.05)
+        return []
+
+    def sql_register(fn, addr, tok):
+        pg.psql(db, f"""SELECT {fn}($1, $2, 'S', NULL, 'Org', 'SE', 'other', 'en',
+                                   repeat($3, 64), repeat($3 || 'f', 32))""", ev, addr, tok)
+
+    # cv_register_local from outside the daemon: no NOTIFY, nothing kicks
+    sql_register("cv_register_local", "silent@x.se", "a")
+    time.sleep(2)
+    assert d.maildir_messages() == []
+    # through the daemon: its kick after the commit claims both
+    assert F.register(d, ev, "quick@x.se").status == 201
+    msgs = wait_for("quick@x.se")
+    assert len(msgs) == 1 and msgs[0]["X-Convened-Kind"] == "registration_confirm_request", msgs
+    assert len(wait_for("silent@x.se")) == 1
+    # SQL callers of cv_register still wake the daemon with NOTIFY
+    sql_register("cv_register", "sql@x.se", "c")
+    assert len(wait_for("sql@x.se")) == 1
