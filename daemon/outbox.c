@@ -1,6 +1,7 @@
 /* outbox.c - the scheduler: one timer for the earliest due row, claims with
- * FOR UPDATE SKIP LOCKED, hands rows to plugins, records outcomes in
- * batches, returns expired leases; wakes on NOTIFY, rescans and reconnects. */
+ * FOR UPDATE SKIP LOCKED (several batches in flight while a backlog lasts),
+ * hands rows to plugins, records outcomes in batches, returns expired
+ * leases; wakes on NOTIFY, rescans and reconnects. */
 #include "outbox.h"
 
 #include <event2/buffer.h>
@@ -86,7 +87,8 @@ static struct {
 	struct app *app;
 	const struct config *cfg;
 	struct event *timer, *rescan, *reaper, *flush_timer;
-	int claiming, again, started;
+	int again, started;
+	size_t claiming, max_claims; /* claim statements in flight, at most */
 	int settings_ok;
 	struct flight *fl;
 	size_t nfl;
@@ -365,17 +367,50 @@ static void deliver_row(const PGresult *res, int row)
 	outbox_msg_free(&om);
 }
 
+static void on_claim(void *arg, PGresult *res, const char *err);
+
+/* Send one claim statement.  Returns 0 or -1 (pool shutting down). */
+static int claim_one(void)
+{
+	char lease[16], batch[16];
+	const char *params[3];
+
+	snprintf(lease, sizeof(lease), "%d", S.cfg->outbox_lease_s);
+	snprintf(batch, sizeof(batch), "%d", S.cfg->outbox_batch);
+	params[0] = S.cfg->instance;
+	params[1] = lease;
+	params[2] = batch;
+	if (db_query(S.app->db, outbox_claim_sql, 3, params, on_claim, NULL) <
+	    0)
+		return -1;
+	S.claiming++;
+	return 0;
+}
+
+/* A full batch came back, so more rows are likely due: keep up to
+ * max_claims claims in flight (each on its own pool connection), as long
+ * as what they may return fits under max_inflight. */
+static void fill(void)
+{
+	while (S.claiming < S.max_claims &&
+	       S.inflight + (S.claiming + 1) * (size_t)S.cfg->outbox_batch <=
+	               S.max_inflight)
+		if (claim_one() < 0)
+			break;
+}
+
 static void on_claim(void *arg, PGresult *res, const char *err)
 {
 	int n;
 
-	S.claiming = 0;
+	S.claiming--;
 	if (!S.started)
 		return;
 	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_warnx("outbox: claim failed: %s",
 		          res ? PQresultErrorMessage(res) : err);
-		arm(S.timer, RETRY_DB_MS / 1000.0);
+		if (S.claiming == 0)
+			arm(S.timer, RETRY_DB_MS / 1000.0);
 		return;
 	}
 	n = PQntuples(res);
@@ -384,11 +419,15 @@ static void on_claim(void *arg, PGresult *res, const char *err)
 	for (int i = 0; i < n; i++)
 		deliver_row(res, i);
 	if (n == S.cfg->outbox_batch || S.again) {
-		S.again = 1;
-		if (S.inflight < S.max_inflight)
-			outbox_kick();
-		return; /* else resumed by on_done */
+		S.again = 0;
+		if (!S.app->draining)
+			fill();
+		if (S.claiming == 0)
+			S.again = 1; /* resumed by on_done */
+		return;
 	}
+	if (S.claiming > 0)
+		return; /* the last claim to come back decides */
 	if (db_query(S.app->db, next_sql, 0, NULL, on_next,
 	             (void *)(intptr_t)n) < 0)
 		arm(S.timer, RETRY_DB_MS / 1000.0);
@@ -396,9 +435,6 @@ static void on_claim(void *arg, PGresult *res, const char *err)
 
 void outbox_kick(void)
 {
-	char lease[16], batch[16];
-	const char *params[3];
-
 	if (!S.started || (S.app->draining))
 		return;
 	if (S.claiming || S.inflight >= S.max_inflight) {
@@ -407,15 +443,7 @@ void outbox_kick(void)
 	}
 	S.again = 0;
 	event_del(S.timer);
-	snprintf(lease, sizeof(lease), "%d", S.cfg->outbox_lease_s);
-	snprintf(batch, sizeof(batch), "%d", S.cfg->outbox_batch);
-	params[0] = S.cfg->instance;
-	params[1] = lease;
-	params[2] = batch;
-	if (db_query(S.app->db, outbox_claim_sql, 3, params, on_claim, NULL) <
-	    0)
-		return;
-	S.claiming = 1;
+	claim_one();
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -604,8 +632,13 @@ int outbox_start(struct app *app)
 
 	S.app = app;
 	S.cfg = cfg;
+	S.max_claims =
+	        cfg->db_pool_size > 2 ? (size_t)cfg->db_pool_size - 1 : 1;
+	if (S.max_claims > 4)
+		S.max_claims = 4;
 	S.max_inflight =
-	        (size_t)(cfg->outbox_batch > 0 ? cfg->outbox_batch : 100) * 4;
+	        (size_t)(cfg->outbox_batch > 0 ? cfg->outbox_batch : 100) *
+	        (S.max_claims + 4);
 	S.outcomes = json_array();
 	S.timer = evtimer_new(app->base, on_timer, NULL);
 	S.flush_timer = evtimer_new(app->base, on_flush_timer, NULL);

@@ -1,5 +1,6 @@
 /* spool.c - the spool plugin: every message becomes an RFC 5322 file in a
- * maildir (tmp/ then rename into new/), written by one worker thread. */
+ * maildir (tmp/ then rename into new/), written in durable batches by a
+ * few writer threads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -20,6 +21,8 @@ struct job {
 	int64_t id;
 	char *data;
 	size_t len;
+	int fd;
+	char name[512];
 };
 
 struct spool {
@@ -29,15 +32,17 @@ struct spool {
 	char *from;
 	char host_name[256];
 	int do_fsync;
-	unsigned long seq;
-	pthread_t thread;
+	unsigned long seq; /* under mu */
+	pthread_t *threads;
+	int nthreads;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct job *head, **tail;
 	int stop;
 };
 
-static const char *const spool_keys[] = {"maildir", "from", "fsync", NULL};
+static const char *const spool_keys[] = {"maildir", "from", "fsync", "writers",
+                                         NULL};
 
 static int mkdir_p(const char *path)
 {
@@ -61,27 +66,32 @@ fail:
 	return -1;
 }
 
-/* Write one job; returns 0 or an errno value. */
-static int write_job(struct spool *sp, struct job *j)
+/* Most files one writer thread writes (and makes durable) together. */
+#define SPOOL_BATCH 128
+
+/* Write job J into tmp/ (not yet durable): J->fd is the open file and
+ * J->name its name.  Returns 0 or an errno value (nothing left behind). */
+static int write_tmp(struct spool *sp, struct job *j)
 {
-	char name[512], tmp[1024], dst[1024];
+	char tmp[1024];
 	struct timespec ts;
 	unsigned long seq;
 	size_t off = 0;
-	int fd, e;
+	int e;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	seq = ++sp->seq; /* worker thread only */
-	snprintf(name, sizeof(name), "%lld.M%ldP%dQ%lu_%" PRId64 ".%s",
+	pthread_mutex_lock(&sp->mu);
+	seq = ++sp->seq;
+	pthread_mutex_unlock(&sp->mu);
+	snprintf(j->name, sizeof(j->name), "%lld.M%ldP%dQ%lu_%" PRId64 ".%s",
 	         (long long)ts.tv_sec, ts.tv_nsec / 1000, (int)getpid(), seq,
 	         j->id, sp->host_name);
-	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", sp->dir, name);
-	snprintf(dst, sizeof(dst), "%s/new/%s", sp->dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-	if (fd < 0)
+	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", sp->dir, j->name);
+	j->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (j->fd < 0)
 		return errno;
 	while (off < j->len) {
-		ssize_t w = write(fd, j->data + off, j->len - off);
+		ssize_t w = write(j->fd, j->data + off, j->len - off);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -89,56 +99,115 @@ static int write_job(struct spool *sp, struct job *j)
 		}
 		off += (size_t)w;
 	}
-	if (sp->do_fsync && fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, dst) < 0)
-		goto fail;
+	if (sp->do_fsync)
+		sync_file_range(j->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	return 0;
 fail:
 	e = errno;
-	if (fd >= 0)
-		close(fd);
+	close(j->fd);
+	j->fd = -1;
 	unlink(tmp);
 	return e;
 }
 
-static void *worker(void *arg)
+/* Make J's file durable and move it into new/.  Returns 0 or an errno
+ * value (the file is removed). */
+static int finish(struct spool *sp, struct job *j)
 {
-	struct spool *sp = arg;
+	char tmp[1024], dst[1024];
+	int e = 0;
 
-	for (;;) {
-		struct job *j;
-		int e;
+	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", sp->dir, j->name);
+	snprintf(dst, sizeof(dst), "%s/new/%s", sp->dir, j->name);
+	if (sp->do_fsync && fsync(j->fd) < 0)
+		e = errno;
+	if (close(j->fd) < 0 && !e)
+		e = errno;
+	j->fd = -1;
+	if (!e && rename(tmp, dst) < 0)
+		e = errno;
+	if (e)
+		unlink(tmp);
+	return e;
+}
 
-		pthread_mutex_lock(&sp->mu);
-		while (!sp->head && !sp->stop)
-			pthread_cond_wait(&sp->cv, &sp->mu);
-		j = sp->head;
-		if (j) {
-			sp->head = j->next;
-			if (!sp->head)
-				sp->tail = &sp->head;
-		}
-		pthread_mutex_unlock(&sp->mu);
-		if (!j)
-			return NULL; /* stop and queue empty */
-		e = write_job(sp, j);
+/* Write the N jobs of BATCH: all files first (writeback started), then
+ * each fsynced (the first journal commit covers most of them) and renamed
+ * into new/, then new/ itself fsynced once; only then is any of them
+ * reported sent, so a row is marked sent only once its file is durable. */
+static void write_batch(struct spool *sp, struct job **batch, size_t n)
+{
+	int errs[SPOOL_BATCH];
+	int dfd = -1, derr = 0;
+
+	for (size_t i = 0; i < n; i++)
+		errs[i] = write_tmp(sp, batch[i]);
+	for (size_t i = 0; i < n; i++)
+		if (!errs[i])
+			errs[i] = finish(sp, batch[i]);
+	if (sp->do_fsync) {
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/new", sp->dir);
+		dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || fsync(dfd) < 0)
+			derr = errno;
+		if (dfd >= 0)
+			close(dfd);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = batch[i];
+		int e = errs[i] ? errs[i] : derr;
 		if (e == 0) {
 			sp->host->done(sp->ctx, j->token, CV_OK, 0, NULL);
 		} else {
 			char why[256];
 			snprintf(why, sizeof(why), "spool %s: %s", sp->dir,
 			         strerror(e));
+			/* not durable: a retry may write it twice, never lose
+			 * it */
 			sp->host->done(sp->ctx, j->token, CV_RETRY, 0, why);
 		}
 		free(j->data);
 		free(j);
 	}
+}
+
+static void *worker(void *arg)
+{
+	struct spool *sp = arg;
+	struct job *batch[SPOOL_BATCH];
+
+	for (;;) {
+		size_t n = 0;
+
+		pthread_mutex_lock(&sp->mu);
+		while (!sp->head && !sp->stop)
+			pthread_cond_wait(&sp->cv, &sp->mu);
+		while (sp->head && n < SPOOL_BATCH) { /* the rest: the others */
+			batch[n++] = sp->head;
+			sp->head = sp->head->next;
+		}
+		if (!sp->head)
+			sp->tail = &sp->head;
+		else
+			pthread_cond_signal(&sp->cv); /* more for another */
+		pthread_mutex_unlock(&sp->mu);
+		if (n == 0)
+			return NULL; /* stop and queue empty */
+		write_batch(sp, batch, n);
+	}
+}
+
+/* Let the writers finish the queue, then join them. */
+static void stop_writers(struct spool *sp)
+{
+	pthread_mutex_lock(&sp->mu);
+	sp->stop = 1;
+	pthread_cond_broadcast(&sp->cv);
+	pthread_mutex_unlock(&sp->mu);
+	for (int i = 0; i < sp->nthreads; i++)
+		pthread_join(sp->threads[i], NULL);
+	sp->nthreads = 0;
 }
 
 static int spool_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
@@ -147,6 +216,8 @@ static int spool_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
 	const char *dir = host->conf(ctx, "maildir");
 	const char *fs = host->conf(ctx, "fsync");
 	const char *from = host->conf(ctx, "from");
+	const char *wr = host->conf(ctx, "writers");
+	long writers = 2;
 	static const char *const sub[] = {"tmp", "new", "cur"};
 	struct spool *sp;
 
@@ -157,6 +228,15 @@ static int spool_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
 	if (from && !mime_header_ok(from)) {
 		snprintf(err, errlen, "bad 'from': control characters");
 		return -1;
+	}
+	if (wr) {
+		char *end;
+		writers = strtol(wr, &end, 10);
+		if (*wr == '\0' || *end != '\0' || writers < 1 ||
+		    writers > 64) {
+			snprintf(err, errlen, "bad 'writers': 1 to 64");
+			return -1;
+		}
 	}
 	sp = calloc(1, sizeof(*sp));
 	if (!sp || !(sp->dir = strdup(dir))) {
@@ -201,14 +281,23 @@ static int spool_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
 	pthread_mutex_init(&sp->mu, NULL);
 	pthread_cond_init(&sp->cv, NULL);
 	sp->tail = &sp->head;
-	if (pthread_create(&sp->thread, NULL, worker, sp) != 0) {
-		snprintf(err, errlen, "cannot start the writer thread");
+	sp->threads = calloc((size_t)writers, sizeof(*sp->threads));
+	if (!sp->threads) {
+		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	for (; sp->nthreads < writers; sp->nthreads++)
+		if (pthread_create(&sp->threads[sp->nthreads], NULL, worker,
+		                   sp) != 0) {
+			snprintf(err, errlen, "cannot start a writer thread");
+			stop_writers(sp);
+			goto fail;
+		}
 	host->log(ctx, CV_LOG_INFO, "writing to %s/new", dir);
 	*state = sp;
 	return 0;
 fail:
+	free(sp->threads);
 	free(sp->from);
 	free(sp->dir);
 	free(sp);
@@ -332,13 +421,10 @@ static void spool_shutdown(void *state)
 	struct spool *sp = state;
 
 	/* the queue holds only local file writes: finish them */
-	pthread_mutex_lock(&sp->mu);
-	sp->stop = 1;
-	pthread_cond_signal(&sp->cv);
-	pthread_mutex_unlock(&sp->mu);
-	pthread_join(sp->thread, NULL);
+	stop_writers(sp);
 	pthread_mutex_destroy(&sp->mu);
 	pthread_cond_destroy(&sp->cv);
+	free(sp->threads);
 	free(sp->from);
 	free(sp->dir);
 	free(sp);
