@@ -1,7 +1,8 @@
 -- 008_perf.sql - the registration write path without event-wide work: a
 -- confirmation schedules the reminders of its own person (O(offsets), not
 -- O(confirmed)), registration does not queue behind the event row lock,
--- and the seat-count and per-person outbox lookups have their indexes.
+-- seats are a counter (event_seats), and the per-organisation count and
+-- per-person outbox lookups have their indexes.
 --
 -- Lock levels: the seat decision (cv_confirm, cv_promote_waitlist,
 -- cv_cancel_registration) keeps an exclusive lock on the event row, but
@@ -18,6 +19,44 @@ CREATE INDEX IF NOT EXISTS outbox_event_person ON outbox (event_id, person_id)
 -- lock on every confirmation (an index-only scan, not the event's rows).
 CREATE INDEX IF NOT EXISTS registrations_confirmed ON registrations (event_id, organisation_id)
     WHERE state = 'confirmed';
+
+-- Confirmed seats per event, kept by triggers on registrations, so that
+-- the seat decision under the event lock reads one row instead of counting
+-- every confirmed registration (O(1), not O(confirmed)).
+CREATE TABLE IF NOT EXISTS event_seats (
+    event_id  bigint PRIMARY KEY REFERENCES events(id),
+    confirmed integer NOT NULL DEFAULT 0 CHECK (confirmed >= 0)
+);
+INSERT INTO event_seats (event_id, confirmed)
+SELECT event_id, count(*) FROM registrations WHERE state = 'confirmed' GROUP BY event_id
+ON CONFLICT (event_id) DO UPDATE SET confirmed = EXCLUDED.confirmed;
+
+-- Add the change a registration row made to its event's confirmed seats.
+CREATE OR REPLACE FUNCTION cv_event_seats_track() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.state = 'confirmed' THEN
+        UPDATE event_seats SET confirmed = confirmed - 1 WHERE event_id = OLD.event_id;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.state = 'confirmed' THEN
+        INSERT INTO event_seats (event_id, confirmed) VALUES (NEW.event_id, 1)
+        ON CONFLICT (event_id) DO UPDATE SET confirmed = event_seats.confirmed + 1;
+    END IF;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS registrations_seats_insert ON registrations;
+DROP TRIGGER IF EXISTS registrations_seats_update ON registrations;
+DROP TRIGGER IF EXISTS registrations_seats_delete ON registrations;
+CREATE TRIGGER registrations_seats_insert AFTER INSERT ON registrations
+    FOR EACH ROW WHEN (NEW.state = 'confirmed') EXECUTE FUNCTION cv_event_seats_track();
+CREATE TRIGGER registrations_seats_update AFTER UPDATE OF state, event_id ON registrations
+    FOR EACH ROW WHEN ((OLD.state = 'confirmed' OR NEW.state = 'confirmed')
+                       AND (OLD.state IS DISTINCT FROM NEW.state
+                            OR OLD.event_id IS DISTINCT FROM NEW.event_id))
+    EXECUTE FUNCTION cv_event_seats_track();
+CREATE TRIGGER registrations_seats_delete AFTER DELETE ON registrations
+    FOR EACH ROW WHEN (OLD.state = 'confirmed') EXECUTE FUNCTION cv_event_seats_track();
 
 -- The instant of a reminder (see sql/003) as one expression, so that the
 -- planner inlines it instead of planning a query on every call.
@@ -202,15 +241,14 @@ BEGIN
 END
 $$;
 
--- Seat counts under the event lock: confirmed in the event, and confirmed
--- from ORG (0 when org is NULL); each an index-only scan of
--- registrations_confirmed.  PL/pgSQL: its plans are kept.
+-- Seat counts under the event lock: confirmed in the event (event_seats),
+-- and confirmed from ORG (0 when org is NULL; an index-only scan of
+-- registrations_confirmed).  PL/pgSQL: its plans are kept.
 CREATE OR REPLACE FUNCTION cv_reg_counts(p_event bigint, p_org bigint,
                                          OUT n_event bigint, OUT n_org bigint)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    SELECT count(*) INTO n_event FROM registrations r
-     WHERE r.event_id = p_event AND r.state = 'confirmed';
+    n_event := coalesce((SELECT s.confirmed FROM event_seats s WHERE s.event_id = p_event), 0);
     n_org := 0;
     IF p_org IS NOT NULL THEN
         SELECT count(*) INTO n_org FROM registrations r
