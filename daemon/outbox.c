@@ -43,7 +43,10 @@ static const char record_sql[] =
         " FROM json_to_recordset($1::json)"
         "      AS u(id bigint, res int, delay float8, reason text)"
         " WHERE o.id = u.id AND o.claimed_by = $2"
-        "   AND o.state IN ('sending', 'pending')";
+        "   AND o.state IN ('sending', 'pending')"
+        /* the primary key whatever the estimate of the JSON rows */
+        "   AND o.id = ANY (ARRAY(SELECT (x->>'id')::bigint"
+        "                           FROM json_array_elements($1::json) x))";
 
 /* Rows whose daemon did not report back in time go back to the queue. */
 static const char reap_sql[] =
