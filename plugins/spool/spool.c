@@ -66,8 +66,10 @@ fail:
 	return -1;
 }
 
-/* Most files one writer thread writes (and makes durable) together. */
-#define SPOOL_BATCH 128
+/* Most files one writer thread writes (and makes durable) together, and
+ * most writer threads: at most 8 * 64 files are open at once. */
+#define SPOOL_BATCH       64
+#define SPOOL_MAX_WRITERS 8
 
 /* Write job J into tmp/ (not yet durable): J->fd is the open file and
  * J->name its name.  Returns 0 or an errno value (nothing left behind). */
@@ -131,10 +133,10 @@ static int finish(struct spool *sp, struct job *j)
 	return e;
 }
 
-/* Write the N jobs of BATCH: all files first (writeback started), then
- * each fsynced (the first journal commit covers most of them) and renamed
- * into new/, then new/ itself fsynced once; only then is any of them
- * reported sent, so a row is marked sent only once its file is durable. */
+/* Write the N jobs of BATCH: all files first (their writeback started
+ * together), then each fsynced and renamed into new/, then new/ itself
+ * fsynced once; only then is any of them reported sent, so a row is marked
+ * sent only once its file and its name in new/ are durable. */
 static void write_batch(struct spool *sp, struct job **batch, size_t n)
 {
 	int errs[SPOOL_BATCH];
@@ -183,7 +185,7 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&sp->mu);
 		while (!sp->head && !sp->stop)
 			pthread_cond_wait(&sp->cv, &sp->mu);
-		while (sp->head && n < SPOOL_BATCH) { /* the rest: the others */
+		while (sp->head && n < SPOOL_BATCH) {
 			batch[n++] = sp->head;
 			sp->head = sp->head->next;
 		}
@@ -233,8 +235,9 @@ static int spool_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
 		char *end;
 		writers = strtol(wr, &end, 10);
 		if (*wr == '\0' || *end != '\0' || writers < 1 ||
-		    writers > 64) {
-			snprintf(err, errlen, "bad 'writers': 1 to 64");
+		    writers > SPOOL_MAX_WRITERS) {
+			snprintf(err, errlen, "bad 'writers': 1 to %d",
+			         SPOOL_MAX_WRITERS);
 			return -1;
 		}
 	}
