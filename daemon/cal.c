@@ -501,22 +501,68 @@ static char *finish(icalcomponent *cal, size_t *len)
 	return s;
 }
 
+/* A growing byte buffer for the serialised components. */
+struct outbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static int outbuf_add(struct outbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 65536;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if (!(p = realloc(b->p, cap)))
+			return -1;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/* Serialise C with libical, free it, and append its text to B. */
+static int outbuf_add_comp(struct outbuf *b, icalcomponent *c)
+{
+	char *s = icalcomponent_as_ical_string_r(c);
+	int rc = s ? outbuf_add(b, s, strlen(s)) : -1;
+
+	icalcomponent_free(c);
+	free(s);
+	return rc;
+}
+
+/*
+ * Every byte still comes from libical, but one component at a time: each
+ * VEVENT is serialised and freed as soon as it is built, instead of one
+ * tree of 10,000 components serialised at the end (which spent most of its
+ * time in the allocator).  The calendar itself (properties and VTIMEZONEs)
+ * is serialised last and the events are placed before its END line, where
+ * libical puts subcomponents.
+ */
 char *cal_render_feed(const struct cal_feed_opts *o, const struct cal_event *ev,
                       size_t nev, const struct cal_deadline *dl, size_t ndl,
                       size_t *len)
 {
+	static const char end[] = "END:VCALENDAR\r\n";
 	struct zone_set zs = {0};
-	icalcomponent *cal, **items;
-	size_t n = 0;
-	char *out = NULL;
+	struct outbuf items = {0}, out = {0};
+	icalcomponent *cal, *c;
+	char *shell = NULL;
+	size_t sl, el = sizeof(end) - 1;
 
-	if (!(items = calloc(nev + ndl + 1, sizeof *items)))
-		return NULL;
 	for (size_t i = 0; i < nev; i++)
-		if (!(items[n++] = event_comp(&ev[i], &zs)))
+		if (!(c = event_comp(&ev[i], &zs)) ||
+		    outbuf_add_comp(&items, c))
 			goto fail;
 	for (size_t i = 0; i < ndl; i++)
-		if (!(items[n++] = deadline_comp(&dl[i], &zs)))
+		if (!(c = deadline_comp(&dl[i], &zs)) ||
+		    outbuf_add_comp(&items, c))
 			goto fail;
 	cal = calendar_new(o ? o->prodid : NULL, ICAL_METHOD_PUBLISH);
 	feed_header(cal, o);
@@ -524,17 +570,24 @@ char *cal_render_feed(const struct cal_feed_opts *o, const struct cal_event *ev,
 		icalcomponent_free(cal);
 		goto fail;
 	}
-	for (size_t i = 0; i < n; i++)
-		icalcomponent_add_component(cal, items[i]);
-	n = 0;
-	out = finish(cal, len);
-fail:
-	for (size_t i = 0; i < n; i++)
-		if (items[i])
-			icalcomponent_free(items[i]);
-	free(items);
+	shell = finish(cal, &sl);
+	if (!shell || sl < el || strcmp(shell + sl - el, end) != 0 ||
+	    outbuf_add(&out, shell, sl - el) ||
+	    (items.len && outbuf_add(&out, items.p, items.len)) ||
+	    outbuf_add(&out, end, el))
+		goto fail;
+	free(shell);
+	free(items.p);
 	free(zs.v);
-	return out;
+	if (len)
+		*len = out.len;
+	return out.p;
+fail:
+	free(shell);
+	free(items.p);
+	free(out.p);
+	free(zs.v);
+	return NULL;
 }
 
 /* ORGANIZER or ATTENDEE with CN and a mailto: address. */
