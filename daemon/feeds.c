@@ -417,6 +417,29 @@ enum {
 	NCOLS
 };
 
+/* The rows every feed query ends with: its events ('e') and deadlines
+ * ('d') from the CTEs e and d, in the column order render_rows reads. */
+#define FEED_ROWS                                                              \
+	" UNION ALL SELECT 'e', id, uid, sequence, kind::text, title,"         \
+	" description, venue, city, coalesce(country, ''), tz, all_day::text," \
+	" to_char(start_local, 'YYYY-MM-DD\"T\"HH24:MI:SS'),"                  \
+	" to_char(end_local, 'YYYY-MM-DD\"T\"HH24:MI:SS'),"                    \
+	" floor(extract(epoch FROM start_at))::bigint,"                        \
+	" floor(extract(epoch FROM end_at))::bigint, status::text, NULL,"      \
+	" floor(extract(epoch FROM created_at))::bigint,"                      \
+	" floor(extract(epoch FROM updated_at))::bigint, NULL"                 \
+	" FROM e WHERE status <> 'draft'"                                      \
+	" UNION ALL SELECT 'd', id, uid, sequence, kind::text, title,"         \
+	" description, NULL, NULL, NULL, tz, 'false',"                         \
+	" to_char(due_local, 'YYYY-MM-DD\"T\"HH24:MI:SS'), NULL,"              \
+	" floor(extract(epoch FROM due_at))::bigint,"                          \
+	" floor(extract(epoch FROM due_at))::bigint, status::text, url,"       \
+	" floor(extract(epoch FROM created_at))::bigint,"                      \
+	" floor(extract(epoch FROM updated_at))::bigint,"                      \
+	" array_to_string(reminders, ',')"                                     \
+	" FROM d WHERE status <> 'draft') x"                                   \
+	" ORDER BY t DESC, s, id"
+
 /* One statement: a header row ('h': title and the newest change of
  * anything the feed covers, drafts included), then events ('e') and
  * deadlines ('d') by start.  $1: project slug, or NULL for all. */
@@ -432,26 +455,7 @@ static const char FEED_SQL[] =
         " NULL, NULL, NULL, floor(extract(epoch FROM greatest("
         "  (SELECT max(updated_at) FROM p), (SELECT max(updated_at) FROM e),"
         "  (SELECT max(updated_at) FROM d))))::bigint, NULL"
-        " WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM p)"
-        " UNION ALL SELECT 'e', id, uid, sequence, kind::text, title,"
-        " description, venue, city, coalesce(country, ''), tz, all_day::text,"
-        " to_char(start_local, 'YYYY-MM-DD\"T\"HH24:MI:SS'),"
-        " to_char(end_local, 'YYYY-MM-DD\"T\"HH24:MI:SS'),"
-        " floor(extract(epoch FROM start_at))::bigint,"
-        " floor(extract(epoch FROM end_at))::bigint, status::text, NULL,"
-        " floor(extract(epoch FROM created_at))::bigint,"
-        " floor(extract(epoch FROM updated_at))::bigint, NULL"
-        " FROM e WHERE status <> 'draft'"
-        " UNION ALL SELECT 'd', id, uid, sequence, kind::text, title,"
-        " description, NULL, NULL, NULL, tz, 'false',"
-        " to_char(due_local, 'YYYY-MM-DD\"T\"HH24:MI:SS'), NULL,"
-        " floor(extract(epoch FROM due_at))::bigint,"
-        " floor(extract(epoch FROM due_at))::bigint, status::text, url,"
-        " floor(extract(epoch FROM created_at))::bigint,"
-        " floor(extract(epoch FROM updated_at))::bigint,"
-        " array_to_string(reminders, ',')"
-        " FROM d WHERE status <> 'draft') x"
-        " ORDER BY t DESC, s, id";
+        " WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM p)" FEED_ROWS;
 
 /* The same for a person's feed: confirmed registrations' events and the
  * deadlines of followed projects.  $1: the feed token.  The header's id
@@ -471,26 +475,7 @@ static const char PERSONAL_SQL[] =
         "  (SELECT max(updated_at) FROM r), (SELECT max(updated_at) FROM e),"
         "  (SELECT max(updated_at) FROM d),"
         "  (SELECT max(f.created_at) FROM deadline_followers f"
-        "   WHERE f.person_id = me.id))))::bigint, NULL FROM me"
-        " UNION ALL SELECT 'e', id, uid, sequence, kind::text, title,"
-        " description, venue, city, coalesce(country, ''), tz, all_day::text,"
-        " to_char(start_local, 'YYYY-MM-DD\"T\"HH24:MI:SS'),"
-        " to_char(end_local, 'YYYY-MM-DD\"T\"HH24:MI:SS'),"
-        " floor(extract(epoch FROM start_at))::bigint,"
-        " floor(extract(epoch FROM end_at))::bigint, status::text, NULL,"
-        " floor(extract(epoch FROM created_at))::bigint,"
-        " floor(extract(epoch FROM updated_at))::bigint, NULL"
-        " FROM e WHERE status <> 'draft'"
-        " UNION ALL SELECT 'd', id, uid, sequence, kind::text, title,"
-        " description, NULL, NULL, NULL, tz, 'false',"
-        " to_char(due_local, 'YYYY-MM-DD\"T\"HH24:MI:SS'), NULL,"
-        " floor(extract(epoch FROM due_at))::bigint,"
-        " floor(extract(epoch FROM due_at))::bigint, status::text, url,"
-        " floor(extract(epoch FROM created_at))::bigint,"
-        " floor(extract(epoch FROM updated_at))::bigint,"
-        " array_to_string(reminders, ',')"
-        " FROM d WHERE status <> 'draft') x"
-        " ORDER BY t DESC, s, id";
+        "   WHERE f.person_id = me.id))))::bigint, NULL FROM me" FEED_ROWS;
 
 static const char *col(PGresult *res, int row, int c)
 {
