@@ -140,10 +140,8 @@ extern const struct ctl_cmd ctl_cmd_project_add, ctl_cmd_project_list,
         ctl_cmd_registration_cancel, ctl_cmd_report_attendance, ctl_cmd_outbox,
         ctl_cmd_health;
 
-/* `import FILE.ics --project SLUG`: ctl/import.c (the calendar helper's)
- * defines a strong ctl_import; a weak "not implemented" stub lives in
- * cmd_import_stub.c.  pos[0] is FILE; fields holds {"project": SLUG}.
- * Returns the exit code. */
+/* `import FILE.ics --project SLUG` (ctl/import.c): pos[0] is FILE; fields
+ * holds {"project": SLUG} and the optional kind and status. */
 int ctl_import(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
                json_t *fields);
 extern const struct ctl_cmd ctl_cmd_import;
