@@ -7,6 +7,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
+VERSION  := $(shell cat VERSION)
 PKGS     := libevent libevent_pthreads libpq libesmtp-1.0 libical jansson inih \
             libsodium libsystemd zlib openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -21,6 +22,7 @@ SANFLAGS ?=
 CFLAGS   ?=
 override CFLAGS += $(OPT) $(SANFLAGS) -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE \
             -DCONVENED_PREFIX='"$(PREFIX)"' \
+            -DCONVENED_VERSION='"$(VERSION)"' \
             -Idaemon -Iplugins $(PKG_CFLAGS)
 LDFLAGS  ?=
 override LDFLAGS += $(SANFLAGS)
@@ -37,7 +39,7 @@ PLUGIN_DIRS := $(patsubst plugins/%/,%,$(sort $(dir $(wildcard plugins/*/*.c))))
 PLUGINS    := $(PLUGIN_DIRS:%=$(BUILD)/plugins/%.so)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:%.c=$(BUILD)/%)
-HEADERS    := $(wildcard daemon/*.h plugins/*.h plugins/*/*.h ctl/*.h)
+HEADERS    := $(wildcard daemon/*.h plugins/*.h plugins/*/*.h ctl/*.h) VERSION
 
 BINS := $(BUILD)/convened $(if $(CTL_SRC),$(BUILD)/convenectl)
 

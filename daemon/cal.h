@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CAL_DEFAULT_PRODID  "-//convened//convened 1.0//EN"
+#define CAL_DEFAULT_PRODID  "-//convened//convened " CONVENED_VERSION "//EN"
 #define CAL_DEFAULT_REFRESH "PT1H"
 
 enum cal_status { CAL_DRAFT = 0, CAL_PUBLISHED, CAL_CANCELLED };

@@ -12,7 +12,7 @@ SECS=${FUZZ_SECONDS:-60}
 OUT=build-fuzz
 PKGS="libevent libevent_pthreads libpq libesmtp-1.0 libical jansson inih libsodium libsystemd zlib"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -Idaemon -Iplugins -Wall -Wextra -Wno-unused-parameter $(pkg-config --cflags $PKGS)"
+CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -DCONVENED_VERSION=\"$(cat VERSION)\" -Idaemon -Iplugins -Wall -Wextra -Wno-unused-parameter $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lpthread -ldl"
 
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clang)"; exit 1; }
