@@ -7,75 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_error.h"
 #include "app.h"
 #include "config.h"
 #include "db.h"
 #include "http.h"
-#include "log.h"
+#include "ident.h"
 
 struct call {
 	struct http_req *r;
 	int status;
 	const char *notfound;
 };
-
-static const char *status_code(int status)
-{
-	switch (status) {
-	case 400:
-		return "bad_request";
-	case 404:
-		return "not_found";
-	case 409:
-		return "conflict";
-	case 422:
-		return "invalid_value";
-	default:
-		return "error";
-	}
-}
-
-void api_items_pg_error(struct http_req *r, const PGresult *res,
-                        const char *err)
-{
-	const char *state, *msg, *col;
-	int status;
-
-	if (res == NULL) {
-		http_reply_error(r, 503, "database_unavailable", NULL,
-		                 "the database does not answer: %s",
-		                 err ? err : "unknown error");
-		return;
-	}
-	state = db_sqlstate(res);
-	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	col = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
-	if (col != NULL && *col == '\0')
-		col = NULL;
-	if (msg == NULL)
-		msg = "the database refused the request";
-	if (state[0] == 'C' && state[1] == 'V') {
-		status = atoi(state + 2);
-		if (status < 400 || status > 499)
-			status = 400;
-		http_reply_error(r, status, status_code(status), col, "%s",
-		                 msg);
-		return;
-	}
-	if (strcmp(state, "23505") == 0 || strcmp(state, "23503") == 0 ||
-	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
-		http_reply_error(r, 409, "conflict", col, "%s", msg);
-		return;
-	}
-	if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0) {
-		http_reply_error(r, 422, "invalid_value", col, "%s", msg);
-		return;
-	}
-	log_warnx("api: %s: SQLSTATE %s: %s",
-	          r->route ? r->route->pattern : r->path, state, msg);
-	http_reply_error(r, 500, "internal", NULL,
-	                 "the database failed to answer the request");
-}
 
 static void query_done(void *arg, PGresult *res, const char *err)
 {
@@ -86,7 +29,7 @@ static void query_done(void *arg, PGresult *res, const char *err)
 
 	free(c);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		api_items_pg_error(r, res, err);
+		api_error_reply(r, res, err);
 		return;
 	}
 	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0)) {
@@ -141,14 +84,21 @@ int api_items_id(struct http_req *r, size_t i, const char *what, char *buf,
 	const char *s = i < r->nparams ? r->params[i] : "";
 	size_t n = strlen(s);
 
-	if (n == 0 || n > 18 || n >= len || strspn(s, "0123456789") != n ||
-	    s[0] == '0') {
+	if (!ident_id_valid(s) || n >= len) {
 		http_reply_error(r, 404, "not_found", NULL, "no %s %s", what,
 		                 s);
 		return -1;
 	}
 	memcpy(buf, s, n + 1);
 	return 0;
+}
+
+json_t *api_items_json_cell(const PGresult *res, int row, int col)
+{
+	if (PQntuples(res) <= row || PQnfields(res) <= col ||
+	    PQgetisnull(res, row, col))
+		return NULL;
+	return json_loads(PQgetvalue(res, row, col), 0, NULL);
 }
 
 const char *api_items_host(const struct app *app)

@@ -25,11 +25,9 @@ int api_deadlines_init(void);
 void api_items_query(struct http_req *r, int status, const char *notfound,
                      const char *sql, int nparams, const char *const *params);
 
-/* Reply to a failed query: SQLSTATE CVnnn (raised by sql/ functions) ->
- * status nnn with the field from PG_DIAG_COLUMN_NAME; constraint and data
- * errors -> 409/422; a NULL res -> 503; anything else 500 (logged). */
-void api_items_pg_error(struct http_req *r, const PGresult *res,
-                        const char *err);
+/* Parse cell (ROW, COL) of a TUPLES_OK result as JSON: a new reference,
+ * or NULL when the cell is absent, SQL NULL or not JSON. */
+json_t *api_items_json_cell(const PGresult *res, int row, int col);
 
 /* Parse r's body and check it against FIELDS (partial for PATCH).  Returns
  * the object (caller decrefs) or NULL after replying 400/422. */
@@ -43,7 +41,7 @@ void api_items_write(struct http_req *r, const struct json_in_field *fields,
                      int partial, int status, const char *notfound,
                      const char *sql, int nextra, const char *const *extra);
 
-/* Path capture I as a positive decimal id in BUF (len >= 24).  Returns 0,
+/* Path capture I as an id (ident_id_valid) in BUF (len >= 24).  Returns 0,
  * or -1 after replying 404 with WHAT ("event") in the message. */
 int api_items_id(struct http_req *r, size_t i, const char *what, char *buf,
                  size_t len);

@@ -9,11 +9,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api_reg.h"
+#include "api_error.h"
+#include "api_items.h"
 #include "app.h"
+#include "csv.h"
 #include "db.h"
 #include "http.h"
-#include "json_in.h"
+#include "ident.h"
+#include "query_in.h"
 
 /* One statement: the whole report as one JSON document, no row when the
  * project does not exist. */
@@ -68,7 +71,7 @@ static const char *const list_cols[] = {
 static void header(struct evbuffer *b, const char *const *cols)
 {
 	for (int c = 0; cols[c]; c++)
-		reg_csv_cell(b, cols[c], c > 0);
+		csv_cell(b, cols[c], c > 0);
 	evbuffer_add(b, "\r\n", 2);
 }
 
@@ -81,30 +84,30 @@ static void csv_summary(struct evbuffer *b, json_t *doc)
 	json_array_foreach(json_object_get(doc, "events"), i, ev)
 	{
 		st = json_object_get(ev, "start");
-		reg_csv_cell(b, "event", 0);
-		reg_csv_json(b, json_object_get(ev, "id"), 1);
-		reg_csv_json(b, json_object_get(ev, "title"), 1);
-		reg_csv_json(b, json_object_get(ev, "kind"), 1);
-		reg_csv_json(b, json_object_get(ev, "status"), 1);
-		reg_csv_json(b, json_object_get(st, "local"), 1);
-		reg_csv_json(b, json_object_get(st, "tz"), 1);
-		reg_csv_json(b, json_object_get(st, "utc"), 1);
-		reg_csv_json(b, json_object_get(ev, "city"), 1);
-		reg_csv_json(b, json_object_get(ev, "country"), 1);
-		reg_csv_json(b, json_object_get(ev, "confirmed"), 1);
-		reg_csv_json(b, json_object_get(ev, "organisations"), 1);
-		reg_csv_json(b, json_object_get(ev, "countries"), 1);
+		csv_cell(b, "event", 0);
+		csv_json(b, json_object_get(ev, "id"), 1);
+		csv_json(b, json_object_get(ev, "title"), 1);
+		csv_json(b, json_object_get(ev, "kind"), 1);
+		csv_json(b, json_object_get(ev, "status"), 1);
+		csv_json(b, json_object_get(st, "local"), 1);
+		csv_json(b, json_object_get(st, "tz"), 1);
+		csv_json(b, json_object_get(st, "utc"), 1);
+		csv_json(b, json_object_get(ev, "city"), 1);
+		csv_json(b, json_object_get(ev, "country"), 1);
+		csv_json(b, json_object_get(ev, "confirmed"), 1);
+		csv_json(b, json_object_get(ev, "organisations"), 1);
+		csv_json(b, json_object_get(ev, "countries"), 1);
 		evbuffer_add(b, "\r\n", 2);
 	}
 	/* the project line counts distinct people across its events */
-	reg_csv_cell(b, "project", 0);
-	reg_csv_cell(b, NULL, 1);
-	reg_csv_json(b, json_object_get(p, "title"), 1);
+	csv_cell(b, "project", 0);
+	csv_cell(b, NULL, 1);
+	csv_json(b, json_object_get(p, "title"), 1);
 	for (int c = 0; c < 7; c++)
-		reg_csv_cell(b, NULL, 1);
-	reg_csv_json(b, json_object_get(p, "participants"), 1);
-	reg_csv_json(b, json_object_get(p, "organisations"), 1);
-	reg_csv_json(b, json_object_get(p, "countries"), 1);
+		csv_cell(b, NULL, 1);
+	csv_json(b, json_object_get(p, "participants"), 1);
+	csv_json(b, json_object_get(p, "organisations"), 1);
+	csv_json(b, json_object_get(p, "countries"), 1);
 	evbuffer_add(b, "\r\n", 2);
 }
 
@@ -120,14 +123,13 @@ static void csv_list(struct evbuffer *b, json_t *doc)
 
 		json_array_foreach(json_object_get(ev, "participants"), j, pa)
 		{
-			reg_csv_json(b, json_object_get(ev, "id"), 0);
-			reg_csv_json(b, json_object_get(ev, "title"), 1);
-			reg_csv_json(b, json_object_get(st, "local"), 1);
-			reg_csv_json(b, json_object_get(st, "tz"), 1);
+			csv_json(b, json_object_get(ev, "id"), 0);
+			csv_json(b, json_object_get(ev, "title"), 1);
+			csv_json(b, json_object_get(st, "local"), 1);
+			csv_json(b, json_object_get(st, "tz"), 1);
 			for (int c = 4; list_cols[c]; c++)
-				reg_csv_json(b,
-				             json_object_get(pa, list_cols[c]),
-				             1);
+				csv_json(b, json_object_get(pa, list_cols[c]),
+				         1);
 			evbuffer_add(b, "\r\n", 2);
 		}
 	}
@@ -141,7 +143,7 @@ static void report_done(void *arg, PGresult *res, const char *err)
 	char name[120];
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		reg_reply_db_error(r, res, err);
+		api_error_reply(r, res, err);
 		return;
 	}
 	if (PQntuples(res) == 0) {
@@ -150,12 +152,12 @@ static void report_done(void *arg, PGresult *res, const char *err)
 		                 evhttp_find_header(&r->query, "project"));
 		return;
 	}
-	doc = reg_json_cell(res, 0, 0);
+	doc = api_items_json_cell(res, 0, 0);
 	if (doc == NULL) {
 		http_reply_error(r, 500, "internal", NULL, "bad report");
 		return;
 	}
-	if (reg_wants_csv(r)) {
+	if (query_in_wants_csv(r)) {
 		struct evbuffer *b = evbuffer_new();
 		int list = view && strcmp(view, "participants") == 0;
 
@@ -164,7 +166,7 @@ static void report_done(void *arg, PGresult *res, const char *err)
 		         evhttp_find_header(&r->query, "project"),
 		         list ? "-participants" : "");
 		json_decref(doc);
-		reg_reply_csv(r, b, name);
+		csv_reply(r, b, name);
 		return;
 	}
 	http_reply_json(r, 200, doc);
@@ -176,7 +178,7 @@ static void attendance(struct http_req *r)
 	                                      NULL};
 	const char *slug, *view, *why;
 
-	if (reg_check_query(r, allowed) < 0)
+	if (query_in_check(r, allowed) < 0)
 		return;
 	slug = evhttp_find_header(&r->query, "project");
 	if (slug == NULL) {
@@ -185,10 +187,9 @@ static void attendance(struct http_req *r)
 		                 "project's slug)");
 		return;
 	}
-	if ((why = json_in_slug(slug)) != NULL || strlen(slug) > 63) {
+	if ((why = ident_slug_check(slug)) != NULL) {
 		http_reply_error(r, 422, "invalid_value", "project",
-		                 "query parameter project: %s",
-		                 why ? why : "too long");
+		                 "query parameter project: %s", why);
 		return;
 	}
 	view = evhttp_find_header(&r->query, "view");

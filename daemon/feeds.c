@@ -13,14 +13,15 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "api_reg.h"
 #include "app.h"
 #include "cal.h"
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "ident.h"
 #include "log.h"
 #include "plugin_host.h"
+#include "token.h"
 
 #define FEED_BUCKETS      1024
 #define FEED_MAX_PERSONAL 20000 /* cached personal feeds before a purge */
@@ -716,25 +717,15 @@ static void feed_request(struct feed *f, struct waiter *w)
 
 /* ---- entry points ---- */
 
-static int slug_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 1 || n > 63 ||
-	    !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
-		return 0;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
-}
-
 /* The feed named NAME (as in feeds_calendar), or NULL when malformed. */
 static struct feed *feed_by_name(const char *name, int *malformed)
 {
 	*malformed = 0;
 	if (strcmp(name, "public") == 0)
 		return feed_get(FEED_PUBLIC, "public", NULL);
-	if (strncmp(name, "projects/", 9) == 0 && slug_ok(name + 9))
+	if (strncmp(name, "projects/", 9) == 0 && ident_slug_valid(name + 9))
 		return feed_get(FEED_PROJECT, "projects/", name + 9);
-	if (strncmp(name, "personal/", 9) == 0 && reg_token_valid(name + 9))
+	if (strncmp(name, "personal/", 9) == 0 && token_valid(name + 9))
 		return feed_get(FEED_PERSONAL, "personal/", name + 9);
 	*malformed = 1;
 	return NULL;
@@ -784,7 +775,7 @@ static void h_personal(struct http_req *r)
 {
 	char name[80];
 
-	if (strlen(r->params[0]) > REG_TOKEN_HEX) {
+	if (strlen(r->params[0]) > TOKEN_HEX) {
 		http_reply_error(r, 404, "not_found", NULL, "no such calendar");
 		return;
 	}

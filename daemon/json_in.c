@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ident.h"
+
 static int fail(struct json_in_error *err, int status, const char *code,
                 const char *field, const char *fmt, ...)
         __attribute__((format(printf, 5, 6)));
@@ -291,16 +293,7 @@ const char *json_in_date_or_datetime(const char *s)
 
 const char *json_in_slug(const char *s)
 {
-	const char *p;
-
-	if (*s == '\0' || *s == '-' || s[strlen(s) - 1] == '-')
-		return "must be lower-case letters, digits and inner '-'";
-	for (p = s; *p; p++)
-		if (!(islower((unsigned char)*p) ||
-		      isdigit((unsigned char)*p) || *p == '-'))
-			return "must be lower-case letters, digits and "
-			       "inner '-'";
-	return NULL;
+	return ident_slug_check(s);
 }
 
 const char *json_in_country(const char *s)

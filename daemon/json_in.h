@@ -62,7 +62,7 @@ const char *json_in_email(const char *s);    /* local@domain.tld, no spaces */
 const char *json_in_datetime(const char *s); /* YYYY-MM-DDTHH:MM[:SS] */
 const char *json_in_date(const char *s);     /* YYYY-MM-DD */
 const char *json_in_date_or_datetime(const char *s);
-const char *json_in_slug(const char *s);     /* [a-z0-9-], no edge '-' */
+const char *json_in_slug(const char *s);     /* ident_slug_check */
 const char *json_in_country(const char *s);  /* two upper-case letters */
 const char *json_in_url(const char *s);      /* http:// or https:// */
 const char *json_in_nonblank(const char *s); /* not only white space */

@@ -9,13 +9,16 @@
 #include <string.h>
 #include <sys/queue.h>
 
-#include "api_reg.h"
+#include "api_error.h"
 #include "app.h"
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "ident.h"
 #include "json_in.h"
 #include "pages_text.h"
+#include "reg.h"
+#include "token.h"
 
 /* ------------------------------------------------------ HTML building */
 
@@ -104,13 +107,14 @@ static void page_message(struct http_req *r, int status,
 static void page_db_error(struct http_req *r, const struct page_text *t,
                           PGresult *res, const char *err)
 {
-	const char *code, *field, *msg;
-	int status = reg_db_error(res, err, &code, &field, &msg);
+	struct api_error e;
 
-	page_message(
-	        r, status, t, status == 404 ? t->not_found : t->error, "err",
-	        status == 404 && field && !strcmp(field, "token") ? t->bad_link
-	                                                          : msg);
+	api_error_from_pg(res, err, &e);
+	page_message(r, e.status, t, e.status == 404 ? t->not_found : t->error,
+	             "err",
+	             e.status == 404 && e.field && !strcmp(e.field, "token")
+	                     ? t->bad_link
+	                     : e.message);
 }
 
 /* "<p><strong>When</strong>: start – end (tz)</p>" and the place. */
@@ -338,7 +342,7 @@ static void form_get(struct http_req *r)
 {
 	struct form_ctx *c;
 
-	if (!reg_id_valid(r->params[0])) {
+	if (!ident_id_valid(r->params[0])) {
 		const struct page_text *t = page_text_for(r);
 
 		page_message(r, 404, t, t->not_found, "err", t->not_found);
@@ -443,13 +447,13 @@ static void form_done(void *arg, PGresult *res, const char *err)
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
 	    PQntuples(res) != 1) {
-		const char *code, *field, *msg;
-		int status = reg_db_error(res, err, &code, &field, &msg);
+		struct api_error e;
 
-		if (status == 400 || status == 422) {
+		api_error_from_pg(res, err, &e);
+		if (e.status == 400 || e.status == 422) {
 			/* show the form again with the reason */
-			c->status = status;
-			snprintf(c->error, sizeof(c->error), "%s", msg);
+			c->status = e.status;
+			snprintf(c->error, sizeof(c->error), "%s", e.message);
 			form_show(c);
 			return;
 		}
@@ -471,7 +475,7 @@ static void form_post(struct http_req *r)
 	struct json_in_error e;
 	struct form_ctx *c;
 
-	if (!reg_id_valid(r->params[0])) {
+	if (!ident_id_valid(r->params[0])) {
 		const struct page_text *t = page_text_for(r);
 
 		page_message(r, 404, t, t->not_found, "err", t->not_found);
@@ -627,7 +631,7 @@ static int token_check(struct http_req *r)
 {
 	const struct page_text *t;
 
-	if (reg_token_valid(r->params[0]))
+	if (token_valid(r->params[0]))
 		return 0;
 	t = page_text_for(r);
 	page_message(r, 404, t, t->not_found, "err", t->bad_link);

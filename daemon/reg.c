@@ -1,0 +1,147 @@
+/* reg.c - one registration: the input rule and the call that submits it,
+ * shared by the JSON API (api_reg.c) and the HTML form (pages.c). */
+#include "reg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "app.h"
+#include "db.h"
+#include "http.h"
+#include "json_in.h"
+#include "outbox.h"
+#include "token.h"
+
+static const char *const roles[] = {"official", "elected", "other", NULL};
+static const char *const langs[] = {"en", "sv", "it", "pl", "es", "fi", NULL};
+static const struct json_in_field reg_input_fields[] = {
+        {.name = "email",
+         .type = JIN_STRING,
+         .flags = JIN_REQUIRED,
+         .max_len = 254,
+         .check = json_in_email},
+        {.name = "name",
+         .type = JIN_STRING,
+         .flags = JIN_REQUIRED,
+         .max_len = 200,
+         .check = json_in_nonblank},
+        {.name = "organisation",
+         .type = JIN_STRING,
+         .max_len = 200,
+         .check = json_in_nonblank},
+        {.name = "country",
+         .type = JIN_STRING,
+         .max_len = 2,
+         .check = json_in_country},
+        {.name = "organisation_id",
+         .type = JIN_INT,
+         .min = 1,
+         .max = 9007199254740991LL},
+        {.name = "role", .type = JIN_STRING, .max_len = 20, .choices = roles},
+        {.name = "language",
+         .type = JIN_STRING,
+         .max_len = 2,
+         .choices = langs},
+        {.name = NULL},
+};
+
+static void set_err(struct json_in_error *err, int status, const char *code,
+                    const char *field, const char *msg)
+{
+	err->status = status;
+	err->code = code;
+	err->field = field;
+	snprintf(err->message, sizeof(err->message), "%s", msg);
+}
+
+int reg_input_check(const json_t *obj, struct json_in_error *err)
+{
+	int has_id, has_name, has_country;
+
+	if (json_in_check(obj, reg_input_fields, 0, err) < 0)
+		return -1;
+	has_id = json_object_get(obj, "organisation_id") != NULL;
+	has_name = json_object_get(obj, "organisation") != NULL;
+	has_country = json_object_get(obj, "country") != NULL;
+	if (has_id && (has_name || has_country)) {
+		set_err(err, 400, "bad_request", "organisation_id",
+		        "field organisation_id: give organisation_id, or "
+		        "organisation and country, not both");
+		return -1;
+	}
+	if (!has_id && !has_name) {
+		set_err(err, 400, "missing_field", "organisation",
+		        "field organisation: required (or organisation_id)");
+		return -1;
+	}
+	if (!has_id && !has_country) {
+		set_err(err, 400, "missing_field", "country",
+		        "field country: required with organisation (ISO 3166 "
+		        "code such as SE)");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *str_or_null(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* The caller's callback for a registration, behind reg_submitted. */
+struct reg_pending {
+	void (*cb)(void *, PGresult *, const char *);
+	void *arg;
+};
+
+/* cv_register_local committed without a NOTIFY: wake this daemon's outbox
+ * for the confirmation request, then answer. */
+static void reg_submitted(void *arg, PGresult *res, const char *err)
+{
+	struct reg_pending p = *(struct reg_pending *)arg;
+
+	free(arg);
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK)
+		outbox_kick();
+	p.cb(p.arg, res, err);
+}
+
+int reg_submit(struct http_req *r, const char *event_id, const json_t *obj,
+               void (*cb)(void *, PGresult *, const char *), void *arg)
+{
+	static const char sql[] =
+	        "SELECT registration_id, reg_state, created, resent FROM "
+	        "cv_register_local($1::bigint, $2, $3, $4::bigint, $5, $6, $7, "
+	        "$8, $9, $10)";
+	char token[TOKEN_HEX + 1], feed[TOKEN_HEX + 1], orgid[24] = "";
+	const char *role = str_or_null(obj, "role");
+	const char *lang = str_or_null(obj, "language");
+	json_t *id = json_object_get(obj, "organisation_id");
+	const char *params[10];
+	struct reg_pending *p = malloc(sizeof(*p));
+
+	if (p == NULL)
+		return -1;
+	p->cb = cb;
+	p->arg = arg;
+	if (id)
+		snprintf(orgid, sizeof(orgid), "%lld",
+		         (long long)json_integer_value(id));
+	token_new(token);
+	token_new(feed);
+	params[0] = event_id;
+	params[1] = str_or_null(obj, "email");
+	params[2] = str_or_null(obj, "name");
+	params[3] = id ? orgid : NULL;
+	params[4] = str_or_null(obj, "organisation");
+	params[5] = str_or_null(obj, "country");
+	params[6] = role ? role : "other";
+	params[7] = lang ? lang : "en";
+	params[8] = token;
+	params[9] = feed;
+	if (db_query(r->app->db, sql, 10, params, reg_submitted, p) < 0) {
+		free(p);
+		return -1;
+	}
+	return 0;
+}
