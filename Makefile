@@ -59,7 +59,10 @@ $(BUILD)/ctl/%.o: ctl/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CURL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/convenectl: $(CTL_OBJ)
+# convenectl shares the daemon's kinds table and id/slug rules.
+CTL_SHARED := $(BUILD)/daemon/kinds.o $(BUILD)/daemon/ident.o
+
+$(BUILD)/convenectl: $(CTL_OBJ) $(CTL_SHARED)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(LIBS)
 
 .SECONDEXPANSION:

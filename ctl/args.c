@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "kinds.h"
 
 #define MAX_OPTS 40
 
@@ -41,7 +42,12 @@ void ctl_usage(const struct ctl_cmd *cmd, int to_stderr)
 			         o->meta);
 		else
 			snprintf(left, sizeof(left), "--%s", o->name);
-		fprintf(f, "  %-26s %s%s\n", left, o->help ? o->help : "",
+		char list[256] = "";
+
+		if (o->choices)
+			kinds_join(o->choices, " or ", list, sizeof(list));
+		fprintf(f, "  %-26s %s%s%s%s\n", left, o->help ? o->help : "",
+		        o->help && *list ? ": " : "", list,
 		        o->required ? " (required)" : "");
 	}
 	fprintf(f, "  %-26s %s\n  %-26s %s\n", "--json",
@@ -69,6 +75,18 @@ static int put(const struct ctl_opt *o, const char *arg, json_t *fields)
 	long long n;
 	json_t *v;
 
+	char list[256];
+	const char *why;
+
+	if (o->choices && !kinds_has(o->choices, arg)) {
+		ctl_err("--%s %s: not one of %s", o->name, arg,
+		        kinds_join(o->choices, " or ", list, sizeof(list)));
+		return -1;
+	}
+	if (o->check && (why = o->check(arg)) != NULL) {
+		ctl_err("--%s %s: %s", o->name, arg, why);
+		return -1;
+	}
 	switch (o->type) {
 	case CTL_STR:
 	case CTL_LOCAL:

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "ident.h"
+#include "kinds.h"
 
 /* Print a created/changed item: JSON with --json, else key: value lines. */
 static int print_item(struct ctl *c, json_t *v)
@@ -94,7 +96,8 @@ static const struct ctl_opt project_opts[] = {
 const struct ctl_cmd ctl_cmd_project_add = {
         .name = "project add",
         .usage = "SLUG --title T [--programme P] [--description D]",
-        .about = "create a project (SLUG: a-z, 0-9 and -)",
+        .about = "create a project (SLUG: 1 to 63 of a-z, 0-9 and -, "
+                 "starting and ending with a letter or digit)",
         .opts = project_opts,
         .npos = 1,
         .exec = project_add,
@@ -177,13 +180,13 @@ const struct ctl_cmd ctl_cmd_org_list = {
 	 .field = "project",                                                   \
 	 .required = req,                                                      \
 	 .meta = "SLUG",                                                       \
+	 .check = ident_slug_check,                                            \
 	 .help = "the project"},                                               \
 	        {.name = "kind",                                               \
 	         .field = "kind",                                              \
 	         .required = req,                                              \
 	         .meta = "K",                                                  \
-	         .help = "meeting, seminar, workshop, study_visit or "         \
-	                 "conference"},                                        \
+	         .choices = kinds_event},                                      \
 	        {.name = "title",                                              \
 	         .field = "title",                                             \
 	         .required = req,                                              \
@@ -315,6 +318,7 @@ static const struct ctl_opt event_list_opts[] = {
          .field = "project",
          .type = CTL_LOCAL,
          .meta = "SLUG",
+         .check = ident_slug_check,
          .help = "only this project's events"},
         {0},
 };
@@ -392,12 +396,13 @@ const struct ctl_cmd ctl_cmd_event_cancel = {
 	 .field = "project",                                                   \
 	 .required = req,                                                      \
 	 .meta = "SLUG",                                                       \
+	 .check = ident_slug_check,                                            \
 	 .help = "the project"},                                               \
 	        {.name = "kind",                                               \
 	         .field = "kind",                                              \
 	         .required = req,                                              \
 	         .meta = "K",                                                  \
-	         .help = "grant_submission, report, registration or other"},   \
+	         .choices = kinds_deadline},                                   \
 	        {.name = "title",                                              \
 	         .field = "title",                                             \
 	         .required = req,                                              \

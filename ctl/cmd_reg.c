@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "kinds.h"
 
 /* GET PATH as CSV and copy the body to stdout.  Asks with Accept:
  * text/csv; when the answer is not CSV, again with ?format=csv. */
@@ -329,6 +330,7 @@ static const struct ctl_opt import_opts[] = {
          .field = "kind",
          .type = CTL_STR,
          .meta = "K",
+         .choices = kinds_event,
          .help = "kind of the events (default meeting)"},
         {.name = "status",
          .field = "status",

@@ -46,9 +46,13 @@ struct ctl_opt {
 	const char *field; /* JSON field (or local key) */
 	enum ctl_opt_type type;
 	int required;
-	const char *konst; /* CTL_CONST value */
-	const char *help;  /* one line for --help */
-	const char *meta;  /* value placeholder, e.g. "SLUG" */
+	const char *konst;          /* CTL_CONST value */
+	const char *help;           /* one line for --help */
+	const char *meta;           /* value placeholder, e.g. "SLUG" */
+	const char *const *choices; /* allowed values (kinds.h), checked
+	                               before sending and listed in --help */
+	const char *(*check)(const char *s); /* NULL or why S is refused
+	                                        (ident_slug_check) */
 };
 
 /* ---- main.c */

@@ -10,6 +10,7 @@
 
 #include "ctl.h"
 #include "import.h"
+#include "kinds.h"
 
 #define MAX_FILE        (64L << 20)
 #define MAX_TITLE       200
@@ -17,8 +18,6 @@
 #define MAX_DESCRIPTION 10000
 #define MAX_UID         255
 
-static const char *const event_kinds[] = {
-        "meeting", "seminar", "workshop", "study_visit", "conference", NULL};
 static const char *const event_states[] = {"draft", "published", NULL};
 
 /* One run: the request template and the counters. */
@@ -454,10 +453,11 @@ int ctl_import(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 
 	(void)cmd;
 	icaltimezone_set_builtin_tzdata(0); /* the system's zoneinfo */
-	if (kind && !in_list(kind, event_kinds)) {
-		ctl_err("import: --kind %s: meeting, seminar, workshop, "
-		        "study_visit or conference",
-		        kind);
+	if (kind && !kinds_has(kinds_event, kind)) {
+		char list[256];
+
+		ctl_err("import: --kind %s: %s", kind,
+		        kinds_join(kinds_event, " or ", list, sizeof(list)));
 		return 1;
 	}
 	if (status && !in_list(status, event_states)) {

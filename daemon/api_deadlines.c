@@ -4,9 +4,8 @@
 #include "api_items.h"
 #include "app.h"
 #include "http.h"
+#include "kinds.h"
 
-static const char *const deadline_kinds[] = {"grant_submission", "report",
-                                             "registration", "other", NULL};
 static const char *const deadline_states[] = {"draft", "published", "cancelled",
                                               NULL};
 
@@ -20,7 +19,7 @@ static const char *url_or_empty(const char *s)
 	{.name = "kind",                                                       \
 	 .type = JIN_STRING,                                                   \
 	 .flags = REQ,                                                         \
-	 .choices = deadline_kinds},                                           \
+	 .choices = kinds_deadline},                                           \
 	        {.name = "title",                                              \
 	         .type = JIN_STRING,                                           \
 	         .flags = REQ,                                                 \

@@ -5,9 +5,8 @@
 #include "api_items.h"
 #include "app.h"
 #include "http.h"
+#include "kinds.h"
 
-static const char *const event_kinds[] = {
-        "meeting", "seminar", "workshop", "study_visit", "conference", NULL};
 static const char *const event_states[] = {"draft", "published", NULL};
 
 /* The fields of POST; PATCH takes the same minus "project". */
@@ -15,7 +14,7 @@ static const char *const event_states[] = {"draft", "published", NULL};
 	{.name = "kind",                                                       \
 	 .type = JIN_STRING,                                                   \
 	 .flags = REQ,                                                         \
-	 .choices = event_kinds},                                              \
+	 .choices = kinds_event},                                              \
 	        {.name = "title",                                              \
 	         .type = JIN_STRING,                                           \
 	         .flags = REQ,                                                 \

@@ -2,14 +2,17 @@
  * outbox rows, newest first, with their state and last error. */
 #include "api_outbox.h"
 
-#include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_error.h"
 #include "app.h"
 #include "db.h"
 #include "http.h"
+#include "ident.h"
+#include "kinds.h"
+#include "query_in.h"
 
 static const char list_sql[] =
         "SELECT COALESCE(json_agg(x ORDER BY x.id DESC), '[]')::text FROM ("
@@ -27,15 +30,6 @@ static const char list_sql[] =
 static const char *const states[] = {"pending", "sending",   "sent",
                                      "failed",  "cancelled", NULL};
 
-static int is_id(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > 18)
-		return 0;
-	return strspn(s, "0123456789") == n;
-}
-
 static void list_done(void *arg, PGresult *res, const char *err)
 {
 	struct http_req *r = arg;
@@ -43,8 +37,7 @@ static void list_done(void *arg, PGresult *res, const char *err)
 	json_t *rows;
 
 	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		http_reply_error(r, 503, "database_unavailable", NULL, "%s",
-		                 res ? PQresultErrorMessage(res) : err);
+		api_error_reply(r, res, err);
 		return;
 	}
 	rows = json_loads(PQgetvalue(res, 0, 0), 0, &je);
@@ -65,21 +58,10 @@ static void list(struct http_req *r)
 	const char *state = evhttp_find_header(&r->query, "state");
 	const char *limit = evhttp_find_header(&r->query, "limit");
 	const char *params[5];
-	struct evkeyval *kv;
 	int ok = 0;
 
-	TAILQ_FOREACH(kv, &r->query, next)
-	{
-		int known = 0;
-		for (int i = 0; allowed[i]; i++)
-			known |= strcmp(allowed[i], kv->key) == 0;
-		if (!known) {
-			http_reply_error(r, 400, "unknown_field", kv->key,
-			                 "query parameter %.100s: not known",
-			                 kv->key);
-			return;
-		}
-	}
+	if (query_in_check(r, allowed) < 0)
+		return;
 	for (int i = 0; state && states[i]; i++)
 		ok |= strcmp(states[i], state) == 0;
 	if (state && !ok) {
@@ -91,20 +73,30 @@ static void list(struct http_req *r)
 	params[2] = evhttp_find_header(&r->query, "event");
 	params[3] = evhttp_find_header(&r->query, "deadline");
 	for (int i = 2; i < 4; i++)
-		if (params[i] && !is_id(params[i])) {
+		if (params[i] && !ident_id_valid(params[i])) {
 			http_reply_error(r, 422, "invalid_value",
 			                 i == 2 ? "event" : "deadline",
 			                 "query parameter %s: an id",
 			                 i == 2 ? "event" : "deadline");
 			return;
 		}
-	if (limit && (!is_id(limit) || atol(limit) < 1 || atol(limit) > 1000)) {
+	if (limit && (!ident_id_valid(limit) || strlen(limit) > 4 ||
+	              atol(limit) > 1000)) {
 		http_reply_error(r, 422, "invalid_value", "limit",
 		                 "query parameter limit: 1 to 1000");
 		return;
 	}
-	params[0] = state;
 	params[1] = evhttp_find_header(&r->query, "kind");
+	if (params[1] && !kinds_has(kinds_notification, params[1])) {
+		char list[400];
+
+		http_reply_error(r, 422, "invalid_value", "kind",
+		                 "query parameter kind: one of %s",
+		                 kinds_join(kinds_notification, ", ", list,
+		                            sizeof(list)));
+		return;
+	}
+	params[0] = state;
 	params[4] = limit ? limit : "100";
 	if (db_query(r->app->db, list_sql, 5, params, list_done, r) < 0)
 		http_reply_error(r, 503, "shutting_down", NULL,

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kinds.h"
+
 enum ctype {
 	C_STR,      /* any non-empty string */
 	C_INT,      /* integer in [min, max] */
@@ -80,13 +82,6 @@ static const struct ckey keys[] = {
         {"calendar", "refresh_interval", C_DURATION, O(cal_refresh), 0, 0},
         {"calendar", "prodid", C_STR, O(cal_prodid), 0, 0},
 };
-
-/* Kinds that may have default reminder offsets in [reminders]. */
-static const char *const reminder_kinds[] = {"meeting",    "seminar",
-                                             "workshop",   "study_visit",
-                                             "conference", "grant_submission",
-                                             "report",     "registration",
-                                             "other",      NULL};
 
 static const char *const sections[] = {"convened", "database",  "http",
                                        "outbox",   "reminders", "calendar",
@@ -404,17 +399,12 @@ static int handle_reminders(struct parse *p, const char *key, const char *value)
 	struct config *c = p->c;
 	struct config_reminders *r = NULL;
 	char *copy, *tok, *save = NULL;
-	int known = 0;
+	char evk[128], dlk[128];
 
-	for (int i = 0; reminder_kinds[i]; i++)
-		if (strcmp(key, reminder_kinds[i]) == 0)
-			known = 1;
-	if (!known)
-		return fail(p,
-		            "[reminders] unknown kind '%s' (meeting, seminar, "
-		            "workshop, study_visit, conference, "
-		            "grant_submission, report, registration, other)",
-		            key);
+	if (!kinds_is_item(key))
+		return fail(p, "[reminders] unknown kind '%s' (%s, %s)", key,
+		            kinds_join(kinds_event, ", ", evk, sizeof(evk)),
+		            kinds_join(kinds_deadline, ", ", dlk, sizeof(dlk)));
 	for (size_t i = 0; i < c->nreminders; i++)
 		if (strcmp(c->reminders[i].kind, key) == 0)
 			r = &c->reminders[i];

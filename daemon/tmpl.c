@@ -7,20 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kinds.h"
 #include "log.h"
 
 const char *const tmpl_langs[] = {"en", "sv", "it", "pl", "es", "fi", NULL};
-
-const char *const tmpl_kinds[] = {"registration_confirm_request",
-                                  "registration_confirmed",
-                                  "registration_waitlisted",
-                                  "registration_promoted",
-                                  "registration_cancelled",
-                                  "event_reminder",
-                                  "event_updated",
-                                  "event_cancelled",
-                                  "deadline_reminder",
-                                  NULL};
 
 const char *const tmpl_keys[] = {"person_name",
                                  "event_title",
@@ -69,7 +59,7 @@ static int index_of(const char *const *tab, const char *s)
 
 int tmpl_kind_known(const char *kind)
 {
-	return index_of(tmpl_kinds, kind) >= 0;
+	return index_of(kinds_notification, kind) >= 0;
 }
 
 static void clear(struct tmpl (*t)[NKINDS])
@@ -169,7 +159,7 @@ static int load_one(const char *dir, int l, int k, struct tmpl *t, char *err,
 	char *txt, *nl, *body;
 
 	snprintf(path, sizeof(path), "%s/%s/%s.txt", dir, tmpl_langs[l],
-	         tmpl_kinds[k]);
+	         kinds_notification[k]);
 	txt = slurp(path);
 	if (!txt) {
 		if (errno == ENOENT && l != 0)
@@ -198,7 +188,7 @@ static int load_one(const char *dir, int l, int k, struct tmpl *t, char *err,
 	}
 	free(txt);
 	snprintf(path, sizeof(path), "%s/%s/%s.html", dir, tmpl_langs[l],
-	         tmpl_kinds[k]);
+	         kinds_notification[k]);
 	t->html = slurp(path);
 	if (!t->html && errno != ENOENT) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -328,7 +318,7 @@ static char *fill(const char *src, const struct tmpl_var *vars, size_t n,
 int tmpl_render(const char *lang, const char *kind, const struct tmpl_var *vars,
                 size_t n, struct tmpl_msg *out)
 {
-	int k = index_of(tmpl_kinds, kind);
+	int k = index_of(kinds_notification, kind);
 	int l = index_of(tmpl_langs, lang);
 	struct tmpl *t;
 

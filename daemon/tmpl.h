@@ -20,10 +20,10 @@ struct tmpl_msg {
 	char *html;
 };
 
-/* NULL-terminated tables: languages (tmpl_langs[0] is the fallback "en"),
- * notification kinds, and placeholder names a template may use. */
+/* NULL-terminated tables: languages (tmpl_langs[0] is the fallback "en")
+ * and placeholder names a template may use.  The notification kinds, one
+ * template each, are kinds_notification (kinds.h). */
 extern const char *const tmpl_langs[];
-extern const char *const tmpl_kinds[];
 extern const char *const tmpl_keys[];
 
 /* Load every template under DIR, replacing any set loaded before.  Fails
@@ -41,7 +41,7 @@ void tmpl_on_hup(void);
 /* Free every template. */
 void tmpl_free(void);
 
-/* 1 when KIND is one of tmpl_kinds, else 0. */
+/* 1 when KIND is one of kinds_notification, else 0. */
 int tmpl_kind_known(const char *kind);
 
 /* Render KIND in LANG (falling back to English; the first fallback per

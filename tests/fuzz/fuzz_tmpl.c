@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fuzz_util.h"
+#include "kinds.h"
 #include "tmpl.h"
 
 static char dir[64];
@@ -91,14 +92,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	while (tmpl_kinds[nkinds])
+	while (kinds_notification[nkinds])
 		nkinds++;
 	k = data[0] % nkinds;
 	html = (data[0] >> 4) & 1;
 	l = (data[0] >> 5) % 7; /* 6 = an unknown language */
 	nf = fuzz_split(data + 1, size - 1, '\0', f, FUZZ_MAX_FIELDS);
 
-	snprintf(path, sizeof(path), "%s/en/%s.%s", dir, tmpl_kinds[k],
+	snprintf(path, sizeof(path), "%s/en/%s.%s", dir, kinds_notification[k],
 	         html ? "html" : "txt");
 	orig = slurp(path, &olen);
 	/* field 0 is written with its full length (NUL cut by split) */
@@ -109,8 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			vars[nv].value = f[i];
 			nv++;
 		}
-		if (tmpl_render(l < 6 ? tmpl_langs[l] : "xx", tmpl_kinds[k],
-		                vars, nv, &m) == 0) {
+		if (tmpl_render(l < 6 ? tmpl_langs[l] : "xx",
+		                kinds_notification[k], vars, nv, &m) == 0) {
 			if (strpbrk(m.subject, "\r\n") != NULL)
 				abort(); /* subject stays one line */
 			/* every '<' in the HTML comes from the template */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kinds.h"
 #include "tmpl.h"
 
 static const char *shipped_dir(void)
@@ -42,8 +43,8 @@ static char *scratch(void)
 	char rel[256];
 
 	assert_non_null(mkdtemp(dir));
-	for (int k = 0; tmpl_kinds[k]; k++) {
-		snprintf(rel, sizeof(rel), "en/%s.txt", tmpl_kinds[k]);
+	for (int k = 0; kinds_notification[k]; k++) {
+		snprintf(rel, sizeof(rel), "en/%s.txt", kinds_notification[k]);
 		put(dir, rel,
 		    "Subject: EN {{event_title}}\n\nHello {{person_name}}\n");
 	}
@@ -65,9 +66,10 @@ static void test_shipped_set_complete(void **st)
 
 	assert_int_equal(tmpl_load(shipped_dir(), err, sizeof(err)), 0);
 	for (int l = 0; tmpl_langs[l]; l++)
-		for (int k = 0; tmpl_kinds[k]; k++) {
+		for (int k = 0; kinds_notification[k]; k++) {
 			snprintf(path, sizeof(path), "%s/%s/%s.txt",
-			         shipped_dir(), tmpl_langs[l], tmpl_kinds[k]);
+			         shipped_dir(), tmpl_langs[l],
+			         kinds_notification[k]);
 			if (stat(path, &sb) != 0)
 				fail_msg("missing template %s", path);
 		}
@@ -87,15 +89,16 @@ static void test_render_all(void **st)
 		vars[n].value = "VAL";
 	}
 	assert_int_equal(tmpl_load(shipped_dir(), err, sizeof(err)), 0);
-	for (int k = 0; tmpl_kinds[k]; k++) {
+	for (int k = 0; kinds_notification[k]; k++) {
 		struct tmpl_msg en;
-		assert_int_equal(tmpl_render("en", tmpl_kinds[k], vars, n, &en),
-		                 0);
+		assert_int_equal(
+		        tmpl_render("en", kinds_notification[k], vars, n, &en),
+		        0);
 		for (int l = 0; tmpl_langs[l]; l++) {
 			struct tmpl_msg m;
 			assert_int_equal(tmpl_render(tmpl_langs[l],
-			                             tmpl_kinds[k], vars, n,
-			                             &m),
+			                             kinds_notification[k],
+			                             vars, n, &m),
 			                 0);
 			assert_null(strstr(m.subject, "{{"));
 			assert_null(strstr(m.text, "{{"));
@@ -103,7 +106,7 @@ static void test_render_all(void **st)
 			assert_non_null(strstr(m.text, "VAL"));
 			if (l > 0 && strcmp(m.subject, en.subject) == 0)
 				fail_msg("%s/%s subject is the English one",
-				         tmpl_langs[l], tmpl_kinds[k]);
+				         tmpl_langs[l], kinds_notification[k]);
 			tmpl_msg_free(&m);
 		}
 		tmpl_msg_free(&en);
