@@ -158,7 +158,7 @@ static struct icaltimetype utc_time(int64_t secs)
 struct zone_use {
 	const char *tz;
 	icaltimezone *zone;
-	int64_t lo, hi; /* UTC range of the times rendered in it */
+	int64_t lo; /* earliest time rendered in it (UTC) */
 };
 
 struct zone_set {
@@ -185,7 +185,7 @@ static struct zone_use *zone_use_of(struct zone_set *zs, const char *tz)
 		zs->v = v;
 		zs->cap = cap;
 	}
-	zs->v[zs->n] = (struct zone_use){tz, z, INT64_MAX, INT64_MIN};
+	zs->v[zs->n] = (struct zone_use){tz, z, INT64_MAX};
 	return &zs->v[zs->n++];
 }
 
@@ -210,8 +210,145 @@ static struct icaltimetype year_start_utc(int64_t secs, int add_years)
 	return r;
 }
 
+/* The RRULE of observance C without its UNTIL, as text (malloc'd), and
+ * its UNTIL in *until; NULL when C has no RRULE. */
+static char *rule_sans_until(icalcomponent *c, struct icaltimetype *until)
+{
+	icalproperty *p =
+	        icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY);
+	struct icalrecurrencetype r;
+
+	if (!p)
+		return NULL;
+	r = icalproperty_get_rrule(p);
+	*until = r.until;
+	r.until = icaltime_null_time();
+	return icalrecurrencetype_as_string_r(&r);
+}
+
+/* 1 when observances A and B say the same but for their start. */
+static int same_observance(icalcomponent *a, icalcomponent *b)
+{
+	icalproperty *pa, *pb;
+	const char *na, *nb;
+
+	if (icalcomponent_isa(a) != icalcomponent_isa(b))
+		return 0;
+	pa = icalcomponent_get_first_property(a, ICAL_TZOFFSETFROM_PROPERTY);
+	pb = icalcomponent_get_first_property(b, ICAL_TZOFFSETFROM_PROPERTY);
+	if (!pa || !pb ||
+	    icalproperty_get_tzoffsetfrom(pa) !=
+	            icalproperty_get_tzoffsetfrom(pb))
+		return 0;
+	pa = icalcomponent_get_first_property(a, ICAL_TZOFFSETTO_PROPERTY);
+	pb = icalcomponent_get_first_property(b, ICAL_TZOFFSETTO_PROPERTY);
+	if (!pa || !pb ||
+	    icalproperty_get_tzoffsetto(pa) != icalproperty_get_tzoffsetto(pb))
+		return 0;
+	pa = icalcomponent_get_first_property(a, ICAL_TZNAME_PROPERTY);
+	pb = icalcomponent_get_first_property(b, ICAL_TZNAME_PROPERTY);
+	na = pa ? icalproperty_get_tzname(pa) : "";
+	nb = pb ? icalproperty_get_tzname(pb) : "";
+	return strcmp(na, nb) == 0;
+}
+
+/* The first occurrence of A's rule (without UNTIL) after UNTIL_LOCAL. */
+static struct icaltimetype next_after(icalcomponent *a, const char *rule,
+                                      struct icaltimetype until_local)
+{
+	struct icalrecurrencetype r = icalrecurrencetype_from_string(rule);
+	struct icaltimetype t = icaltime_null_time(),
+	                    st = icalcomponent_get_dtstart(a);
+	icalrecur_iterator *it = icalrecur_iterator_new(r, st);
+
+	if (!it)
+		return t;
+	for (int i = 0; i < 1000; i++) {
+		t = icalrecur_iterator_next(it);
+		if (icaltime_is_null_time(t) ||
+		    icaltime_compare(t, until_local) > 0)
+			break;
+	}
+	icalrecur_iterator_free(it);
+	return t;
+}
+
+/*
+ * libical writes a zone read from the system zoneinfo as rules that end
+ * where the file's list of changes ends (UNTIL in 2037) followed by the
+ * same rules open-ended from the next change on.  Join each such pair
+ * into one rule: the rule in force then carries no UNTIL, the form every
+ * client reads alike (dateutil reads an UNTIL ...Z as local time and
+ * drops that year's change).
+ */
+static void join_continued_rules(icalcomponent *vtz)
+{
+	/* libical's component iterator is one per parent: list them first */
+	size_t n =
+	        (size_t)icalcomponent_count_components(vtz, ICAL_ANY_COMPONENT);
+	icalcomponent **v = calloc(n + 1, sizeof *v), *c;
+	size_t k = 0;
+
+	if (!v)
+		return;
+	for (c = icalcomponent_get_first_component(vtz, ICAL_ANY_COMPONENT);
+	     c && k < n;
+	     c = icalcomponent_get_next_component(vtz, ICAL_ANY_COMPONENT))
+		v[k++] = c;
+	for (size_t i = 0; i < k; i++) {
+		struct icaltimetype ua, ub, nx;
+		icalproperty *p;
+		char *ra;
+
+		if (!v[i] || !(ra = rule_sans_until(v[i], &ua)))
+			continue;
+		if (icaltime_is_null_time(ua)) {
+			free(ra);
+			continue;
+		}
+		/* UNTIL is UTC; the rule runs in local time before the change
+		 */
+		p = icalcomponent_get_first_property(
+		        v[i], ICAL_TZOFFSETFROM_PROPERTY);
+		if (p)
+			icaltime_adjust(&ua, 0, 0, 0,
+			                icalproperty_get_tzoffsetfrom(p));
+		ua.zone = NULL;
+		nx = next_after(v[i], ra, ua);
+		for (size_t j = 0; j < k && !icaltime_is_null_time(nx); j++) {
+			char *rb;
+			int join;
+
+			if (j == i || !v[j] || !same_observance(v[i], v[j]))
+				continue;
+			rb = rule_sans_until(v[j], &ub);
+			join = rb && strcmp(ra, rb) == 0 &&
+			       icaltime_compare(icalcomponent_get_dtstart(v[j]),
+			                        nx) == 0;
+			free(rb);
+			if (!join)
+				continue;
+			p = icalcomponent_get_first_property(
+			        v[i], ICAL_RRULE_PROPERTY);
+			{
+				struct icalrecurrencetype r =
+				        icalproperty_get_rrule(p);
+				r.until = ub;
+				icalproperty_set_rrule(p, r);
+			}
+			icalcomponent_remove_component(vtz, v[j]);
+			icalcomponent_free(v[j]);
+			v[j] = NULL;
+			break;
+		}
+		free(ra);
+	}
+	free(v);
+}
+
 /* A VTIMEZONE for U: the system zone with TZID set to the short name,
- * truncated to the years used (RFC 7809), Outlook-compatible rules. */
+ * without the years before the first time used (RFC 7809), with
+ * Outlook-compatible rules. */
 static icalcomponent *vtimezone_for(const struct zone_use *u)
 {
 	icalcomponent *vtz;
@@ -225,8 +362,13 @@ static icalcomponent *vtimezone_for(const struct zone_use *u)
 		icalproperty_set_tzid(p, u->tz);
 	else
 		icalcomponent_add_property(vtz, icalproperty_new_tzid(u->tz));
+	join_continued_rules(vtz);
+	/* Cut only the past: with no end, the rules still in force keep no
+	 * UNTIL.  An UNTIL at the window's close (RRULE ...;UNTIL=...Z) is read
+	 * as local time by dateutil (vobject, Radicale), which then drops that
+	 * year's last change and puts a summer-time invitation an hour off. */
 	icaltimezone_truncate_vtimezone(vtz, year_start_utc(u->lo, 0),
-	                                year_start_utc(u->hi, 1), 1);
+	                                icaltime_null_time(), 1);
 	return vtz;
 }
 
@@ -257,28 +399,75 @@ static icalproperty *dt_prop(icalproperty_kind k, struct icaltimetype t,
 	return p;
 }
 
-/* DTSTART and DTEND: local times with TZID when the zone is known and the
- * times parse (the zone is then recorded for its VTIMEZONE), else UTC. */
+/* The wall-clock fields of T read as if they were UTC, in seconds. */
+static int64_t wall_secs(struct icaltimetype t)
+{
+	t.zone = NULL;
+	t.is_date = 0;
+	return (int64_t)icaltime_as_timet(t);
+}
+
+/* The wall-clock time of instant SECS in Z (as wall_secs).  Zone lock held. */
+static int64_t wall_at(icaltimezone *z, int64_t secs)
+{
+	return wall_secs(icaltime_from_timet_with_zone((time_t)secs, 0, z));
+}
+
+/* 1 when WALL is the wall-clock time in Z of instant SECS and of no other
+ * instant (so every client reads it back as SECS); 0 in a repeated hour.
+ * The other candidates use Z's offsets a day before, at and a day after
+ * SECS, which covers every real transition.  Zone lock held. */
+static int wall_is_only(icaltimezone *z, int64_t wall, int64_t secs)
+{
+	if (wall_at(z, secs) != wall)
+		return 0;
+	for (int64_t d = -86400; d <= 86400; d += 86400) {
+		int64_t off = wall_at(z, secs + d) - (secs + d);
+		if (wall - off != secs && wall_at(z, wall - off) == wall)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * DTSTART and DTEND (none when LE is NULL: a point in time): local times
+ * with TZID when the zone is known, the times parse and each names exactly
+ * its instant (the zone is then recorded for its VTIMEZONE).  Otherwise,
+ * and in particular when either falls in the hour repeated when summer
+ * time ends, both are written in UTC: RFC 5545 lets a client take either
+ * occurrence of a repeated local time, and libical, ical.js and
+ * python-icalendar take the second while convened means the first.
+ */
 static void add_times(icalcomponent *c, struct zone_set *zs, const char *tz,
                       const char *ls, const char *le, int64_t us, int64_t ue)
 {
 	struct icaltimetype s, e;
-	struct zone_use *u = tz && *tz ? zone_use_of(zs, tz) : NULL;
+	icaltimezone *z = tz && *tz ? zone_get(tz) : NULL;
+	struct zone_use *u = NULL;
+	int local = z && parse_local(ls, 0, &s) == 0 &&
+	            (!le || parse_local(le, 0, &e) == 0);
 
-	if (u && parse_local(ls, 0, &s) == 0 && parse_local(le, 0, &e) == 0) {
+	if (local) {
+		pthread_mutex_lock(&zone_lock);
+		local = wall_is_only(z, wall_secs(s), us) &&
+		        (!le || wall_is_only(z, wall_secs(e), ue));
+		pthread_mutex_unlock(&zone_lock);
+	}
+	if (local && (u = zone_use_of(zs, tz)) != NULL) {
 		if (us < u->lo)
 			u->lo = us;
-		if (ue > u->hi)
-			u->hi = ue;
 		icalcomponent_add_property(
 		        c, dt_prop(ICAL_DTSTART_PROPERTY, s, tz));
-		icalcomponent_add_property(c,
-		                           dt_prop(ICAL_DTEND_PROPERTY, e, tz));
+		if (le)
+			icalcomponent_add_property(
+			        c, dt_prop(ICAL_DTEND_PROPERTY, e, tz));
 	} else {
 		icalcomponent_add_property(
 		        c, dt_prop(ICAL_DTSTART_PROPERTY, utc_time(us), NULL));
-		icalcomponent_add_property(
-		        c, dt_prop(ICAL_DTEND_PROPERTY, utc_time(ue), NULL));
+		if (le)
+			icalcomponent_add_property(c,
+			                           dt_prop(ICAL_DTEND_PROPERTY,
+			                                   utc_time(ue), NULL));
 	}
 }
 
@@ -410,9 +599,11 @@ static icalcomponent *alarm_comp(const char *offset, const char *title)
 	return a;
 }
 
-/* A deadline is a zero-length VEVENT: DTEND = DTSTART (explicit, so no
- * client falls back to a default length), TRANSP:TRANSPARENT (it does not
- * make anyone busy), one VALARM per reminder offset. */
+/* A deadline is a point in time: a VEVENT with DTSTART and no DTEND (RFC
+ * 5545 3.6.1: it ends when it starts; DTEND must be later than DTSTART),
+ * TRANSP:TRANSPARENT (it does not make anyone busy), one VALARM per
+ * reminder offset.  A VEVENT rather than a VTODO with DUE: subscribed
+ * calendars in Google and Outlook show events only. */
 static icalcomponent *deadline_comp(const struct cal_deadline *d,
                                     struct zone_set *zs)
 {
@@ -423,8 +614,7 @@ static icalcomponent *deadline_comp(const struct cal_deadline *d,
 		return NULL;
 	c = icalcomponent_new_vevent();
 	add_identity(c, d->uid, d->sequence, d->created, d->last_modified);
-	add_times(c, zs, d->tz, d->due_local, d->due_local, d->due_utc,
-	          d->due_utc);
+	add_times(c, zs, d->tz, d->due_local, NULL, d->due_utc, d->due_utc);
 	add_text(c, icalproperty_new_summary, d->title);
 	if (!(desc = describe(d->description, "Details:", d->url))) {
 		icalcomponent_free(c);

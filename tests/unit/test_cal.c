@@ -1,6 +1,7 @@
 /* test_cal.c - cal.c's iCalendar output: determinism, VTIMEZONEs, all-day
- * dates, DST days, deadlines with alarms, iTIP; with --render, renders a
- * JSON description from stdin to stdout for the cross-parser tests. */
+ * dates, DST days, the repeated hour, deadlines with alarms, iTIP, zone
+ * names; with --render, renders a JSON description from stdin to stdout
+ * for the cross-parser tests. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,11 +17,15 @@
 #include "cal.h"
 
 /* UTC instants computed independently (Python's zoneinfo). */
-#define ROME_0301_0900  1803888000 /* 2027-03-01 09:00 Europe/Rome */
-#define ROME_0301_1730  1803918600
-#define ROME_0328_0130  1806193800 /* EU DST starts 2027-03-28 01:00 UTC */
-#define ROME_0328_0330  1806197400
-#define STHLM_0610_0900 1812610800
+#define ROME_0301_0900   1803888000 /* 2027-03-01 09:00 Europe/Rome */
+#define ROME_0301_1730   1803918600
+#define ROME_0328_0130   1806193800 /* EU DST starts 2027-03-28 01:00 UTC */
+#define ROME_0328_0330   1806197400
+#define STHLM_0610_0900  1812610800
+#define ROME_261025_0230 1792888200 /* the first 02:30: 00:30Z */
+#define ROME_261025_0330 1792895400
+#define ROME_261025_1000 1792918800
+#define ROME_300701_0900 1909119600
 
 static const struct cal_event base_event = {
         .id = 1,
@@ -272,6 +277,92 @@ static void test_unknown_zone_falls_back_to_utc(void **st)
 	free(s);
 }
 
+/* A time in the hour repeated when summer time ends is the first one
+ * (00:30Z for 02:30 in Rome on 2026-10-25); as TZID=Europe/Rome:...T023000
+ * libical, ical.js and python-icalendar read the second, so the whole
+ * component is written in UTC; other components keep their zone. */
+static void test_repeated_hour_is_written_in_utc(void **st)
+{
+	struct cal_event ev[2] = {base_event, base_event};
+	struct cal_deadline d = {
+	        .uid = "due-fold@convened.test",
+	        .tz = "Europe/Rome",
+	        .due_local = "2026-10-25T02:30:00",
+	        .due_utc = ROME_261025_0230,
+	        .status = CAL_PUBLISHED,
+	};
+	char *s;
+
+	ev[0].start_local = "2026-10-25T02:30:00";
+	ev[0].end_local = "2026-10-25T03:30:00";
+	ev[0].start_utc = ROME_261025_0230;
+	ev[0].end_utc = ROME_261025_0330;
+	s = feed(ev, 1, &d, 1);
+	assert_non_null(strstr(s, "DTSTART:20261025T003000Z\r\n"));
+	assert_non_null(strstr(s, "DTEND:20261025T023000Z\r\n"));
+	assert_int_equal(count(s, "DTSTART:20261025T003000Z\r\n"), 2);
+	assert_null(strstr(s, "TZID"));
+	free(s);
+
+	/* the same day after the fold stays in local time */
+	ev[1].uid = "event-2@convened.test";
+	ev[1].start_local = "2026-10-25T10:00:00";
+	ev[1].end_local = "2026-10-25T11:00:00";
+	ev[1].start_utc = ROME_261025_1000;
+	ev[1].end_utc = ROME_261025_1000 + 3600;
+	s = feed(ev, 2, NULL, 0);
+	assert_non_null(
+	        strstr(s, "DTSTART;TZID=Europe/Rome:20261025T100000\r\n"));
+	assert_non_null(strstr(s, "DTSTART:20261025T003000Z\r\n"));
+	assert_int_equal(count(s, "BEGIN:VTIMEZONE"), 1);
+	free(s);
+
+	/* an end in the repeated hour is enough; so is an itip */
+	ev[0].start_local = "2026-10-25T01:00:00";
+	ev[0].start_utc = ROME_261025_0230 - 5400;
+	ev[0].end_local = "2026-10-25T02:30:00";
+	ev[0].end_utc = ROME_261025_0230;
+	struct cal_itip it = {.method = "REQUEST",
+	                      .organizer_email = "o@example.org",
+	                      .attendee_email = "a@example.org"};
+	s = cal_render_itip(&it, &ev[0], NULL);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "DTSTART:20261024T230000Z\r\n"));
+	assert_non_null(strstr(s, "DTEND:20261025T003000Z\r\n"));
+	assert_null(strstr(s, "VTIMEZONE"));
+	free(s);
+}
+
+/* The rules in force are open-ended: no UNTIL at the block's end, which
+ * dateutil (vobject, Radicale) reads as local time, dropping the year's
+ * last change; and no stale TZUNTIL. */
+static void test_vtimezone_rules_in_force_are_open_ended(void **st)
+{
+	static const char *const zones[] = {
+	        "Europe/Rome",   "Europe/Stockholm", "Europe/Warsaw",
+	        "Europe/Madrid", "Europe/Helsinki",  "Europe/Dublin",
+	        "Europe/Lisbon", "Europe/London",
+	};
+	for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
+		struct cal_event e = base_event;
+		char *s;
+
+		e.tz = zones[i];
+		e.start_local = "2030-07-01T09:00:00";
+		e.end_local = "2030-07-01T10:00:00";
+		assert_int_equal(
+		        cal_local_to_utc(e.tz, e.start_local, &e.start_utc), 0);
+		e.end_utc = e.start_utc + 3600;
+		s = feed(&e, 1, NULL, 0);
+		assert_int_equal(count(s, "BEGIN:VTIMEZONE"), 1);
+		assert_null(strstr(s, "UNTIL="));
+		assert_null(strstr(s, "TZUNTIL"));
+		assert_int_equal(count(s, "RRULE:FREQ=YEARLY"), 2);
+		assert_true(count(s, "\r\n") < 50);
+		free(s);
+	}
+}
+
 static void test_deadline_with_alarms(void **st)
 {
 	static const char *const alarms[] = {"P7D", "P1D", "PT2H", "junk"};
@@ -297,8 +388,9 @@ static void test_deadline_with_alarms(void **st)
 	assert_non_null(strstr(s, "SEQUENCE:2\r\n"));
 	assert_non_null(
 	        strstr(s, "DTSTART;TZID=Europe/Helsinki:20270328T020000\r\n"));
-	assert_non_null(
-	        strstr(s, "DTEND;TZID=Europe/Helsinki:20270328T020000\r\n"));
+	/* a point in time: no DTEND (it would have to be later) */
+	assert_null(strstr(s, "DTEND"));
+	assert_null(strstr(s, "\r\nDURATION"));
 	assert_non_null(strstr(s, "CATEGORIES:grant_submission\r\n"));
 	assert_non_null(strstr(s, "TRANSP:TRANSPARENT\r\n"));
 	assert_int_equal(count(s, "BEGIN:VALARM"), 3); /* "junk" skipped */
@@ -540,6 +632,8 @@ int main(int argc, char **argv)
 	        cmocka_unit_test(test_dst_day_instants),
 	        cmocka_unit_test(test_unknown_zone_falls_back_to_utc),
 	        cmocka_unit_test(test_deadline_with_alarms),
+	        cmocka_unit_test(test_repeated_hour_is_written_in_utc),
+	        cmocka_unit_test(test_vtimezone_rules_in_force_are_open_ended),
 	        cmocka_unit_test(test_missing_uid_fails),
 	        cmocka_unit_test(test_one_change_changes_only_its_lines),
 	        cmocka_unit_test(test_itip_request_and_cancel),
