@@ -3,6 +3,7 @@
 
 #include "api_items.h"
 #include "app.h"
+#include "cal.h"
 #include "http.h"
 #include "kinds.h"
 
@@ -33,7 +34,8 @@ static const char *url_or_empty(const char *s)
 	        {.name = "tz",                                                 \
 	         .type = JIN_STRING,                                           \
 	         .flags = REQ,                                                 \
-	         .max_len = 64},                                               \
+	         .max_len = 64,                                                \
+	         .check = cal_zone_refusal},                                   \
 	        {.name = "due",                                                \
 	         .type = JIN_STRING,                                           \
 	         .flags = REQ,                                                 \

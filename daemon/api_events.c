@@ -4,6 +4,7 @@
 
 #include "api_items.h"
 #include "app.h"
+#include "cal.h"
 #include "http.h"
 #include "kinds.h"
 
@@ -30,7 +31,8 @@ static const char *const event_states[] = {"draft", "published", NULL};
 	        {.name = "tz",                                                 \
 	         .type = JIN_STRING,                                           \
 	         .flags = REQ,                                                 \
-	         .max_len = 64},                                               \
+	         .max_len = 64,                                                \
+	         .check = cal_zone_refusal},                                   \
 	        {.name = "all_day", .type = JIN_BOOL},                         \
 	        {.name = "start",                                              \
 	         .type = JIN_STRING,                                           \

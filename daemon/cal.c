@@ -78,6 +78,109 @@ int cal_zone_known(const char *tz)
 	return tz && (is_utc_name(tz) || zone_get(tz) != NULL);
 }
 
+/* Areas of the tz database whose zones are places. */
+static const char *const place_areas[] = {
+        "Africa",   "America",   "Antarctica", "Arctic", "Asia",
+        "Atlantic", "Australia", "Europe",     "Indian", "Pacific",
+};
+
+#define CENTRAL                                                                \
+	" is an abbreviation, not a place: use a city zone such as "           \
+	"Europe/Warsaw, Europe/Rome"
+#define UNIVERSAL                                                              \
+	": write UTC for universal time, or a city zone such as "              \
+	"Europe/London, Europe/Dublin (summer time in summer)"
+
+/* Names people type that are not places, with the place they likely mean. */
+static const struct {
+	const char *name, *reason;
+} not_places[] = {
+        {"CET", "CET" CENTRAL},
+        {"CEST", "CEST" CENTRAL},
+        {"MET", "MET" CENTRAL},
+        {"MEST", "MEST" CENTRAL},
+        {"EET", "EET is an abbreviation, not a place: use a city zone such "
+                "as Europe/Helsinki, Europe/Athens"},
+        {"EEST", "EEST is an abbreviation, not a place: use a city zone such "
+                 "as Europe/Helsinki, Europe/Athens"},
+        {"WET", "WET is an abbreviation, not a place: use a city zone such "
+                "as Europe/Lisbon, Atlantic/Canary"},
+        {"WEST", "WEST is an abbreviation, not a place: use a city zone such "
+                 "as Europe/Lisbon, Atlantic/Canary"},
+        {"BST", "BST is an abbreviation, not a place: use Europe/London"},
+        {"IST", "IST is an abbreviation, not a place: use a city zone such "
+                "as Europe/Dublin, Asia/Kolkata"},
+        {"MSK", "MSK is an abbreviation, not a place: use Europe/Moscow"},
+        {"EST5EDT", "EST5EDT is a rule, not a place: use a city zone such "
+                    "as America/New_York"},
+        {"EST", "EST is an abbreviation, not a place: use a city zone such "
+                "as America/New_York"},
+        {"EDT", "EDT is an abbreviation, not a place: use a city zone such "
+                "as America/New_York"},
+        {"CST6CDT", "CST6CDT is a rule, not a place: use a city zone such "
+                    "as America/Chicago"},
+        {"MST7MDT", "MST7MDT is a rule, not a place: use a city zone such "
+                    "as America/Denver"},
+        {"MST", "MST is an abbreviation, not a place: use a city zone such "
+                "as America/Phoenix, America/Denver"},
+        {"PST8PDT", "PST8PDT is a rule, not a place: use a city zone such "
+                    "as America/Los_Angeles"},
+        {"HST", "HST is an abbreviation, not a place: use Pacific/Honolulu"},
+        {"GMT", "GMT" UNIVERSAL},
+        {"Etc/GMT", "Etc/GMT" UNIVERSAL},
+        {"GMT0", "GMT0" UNIVERSAL},
+        {"Etc/UTC", "Etc/UTC" UNIVERSAL},
+        {"UCT", "UCT" UNIVERSAL},
+        {"Etc/UCT", "Etc/UCT" UNIVERSAL},
+        {"Universal", "Universal" UNIVERSAL},
+        {"Etc/Universal", "Etc/Universal" UNIVERSAL},
+        {"Zulu", "Zulu" UNIVERSAL},
+        {"Etc/Zulu", "Etc/Zulu" UNIVERSAL},
+        {"Greenwich", "Greenwich" UNIVERSAL},
+        {"Etc/Greenwich", "Etc/Greenwich" UNIVERSAL},
+        {"Z", "Z" UNIVERSAL},
+        {"Poland", "Poland is an old name, not a place: use Europe/Warsaw"},
+        {"Portugal", "Portugal is an old name, not a place: use a city zone "
+                     "such as Europe/Lisbon"},
+        {"Eire", "Eire is an old name, not a place: use Europe/Dublin"},
+        {"GB", "GB is an old name, not a place: use Europe/London"},
+        {"GB-Eire", "GB-Eire is an old name, not a place: use Europe/London"},
+        {"Turkey", "Turkey is an old name, not a place: use Europe/Istanbul"},
+        {"Iceland",
+         "Iceland is an old name, not a place: use Atlantic/Reykjavik"},
+        {"W-SU", "W-SU is an old name, not a place: use Europe/Moscow"},
+};
+
+const char *cal_zone_refusal(const char *tz)
+{
+	const char *slash;
+
+	if (!tz)
+		return "must be a place such as Europe/Rome, or UTC";
+	if (strcmp(tz, "UTC") == 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof not_places / sizeof not_places[0]; i++)
+		if (strcmp(tz, not_places[i].name) == 0)
+			return not_places[i].reason;
+	if (strncmp(tz, "Etc/GMT", 7) == 0 && (tz[7] == '+' || tz[7] == '-'))
+		return "is a fixed offset (with its sign reversed: Etc/GMT+1 "
+		       "is "
+		       "an hour behind UTC), not a place: use a city zone such "
+		       "as Europe/Rome";
+	if ((slash = strchr(tz, '/')) != NULL && slash[1] != '\0' &&
+	    slash[1] != '/')
+		for (size_t i = 0;
+		     i < sizeof place_areas / sizeof place_areas[0]; i++)
+			if (strlen(place_areas[i]) == (size_t)(slash - tz) &&
+			    strncmp(tz, place_areas[i], slash - tz) == 0)
+				return NULL;
+	if (strncmp(tz, "US/", 3) == 0 || strncmp(tz, "Canada/", 7) == 0)
+		return "is an old name, not a place: use a city zone such as "
+		       "America/New_York, America/Toronto";
+	return "must be a place (Area/Location of the tz database) such as "
+	       "Europe/Rome, or UTC; abbreviations and offsets are refused";
+}
+
 enum cal_status cal_status_from_string(const char *s)
 {
 	if (s && strcmp(s, "published") == 0)

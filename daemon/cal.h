@@ -88,6 +88,16 @@ void cal_shutdown(void);
 /* 1 when TZ is a zone libical can render (loads it under a lock), else 0. */
 int cal_zone_known(const char *tz);
 
+/* NULL when TZ names a place (Area/Location[/Sub] of the tz database, e.g.
+ * Europe/Rome, America/Argentina/Buenos_Aires) or is "UTC"; otherwise a
+ * short static reason suggesting the likely place ("CET is an abbreviation
+ * ...: use a city zone such as Europe/Warsaw, Europe/Rome").  Abbreviations
+ * (CET, EET, WET, MET, EST5EDT), fixed offsets (Etc/GMT+1) and old country
+ * links (Poland, US/Eastern) are refused: they are not places, and some
+ * follow summer time while their names say they do not.  Whether the zone
+ * exists is not checked here.  A json_in_check_fn. */
+const char *cal_zone_refusal(const char *tz);
+
 /* Convert LOCAL wall-clock time in TZ to unix seconds in *out.  A time in a
  * DST gap or overlap resolves as libical does.  -1 on a bad zone or time. */
 int cal_local_to_utc(const char *tz, const char *local, int64_t *out);

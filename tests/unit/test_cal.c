@@ -363,6 +363,40 @@ static void test_vtimezone_rules_in_force_are_open_ended(void **st)
 	}
 }
 
+static void test_zone_names_must_be_places(void **st)
+{
+	static const char *const ok[] = {
+	        "Europe/Rome",
+	        "Europe/Warsaw",
+	        "America/Argentina/Buenos_Aires",
+	        "UTC",
+	        "Atlantic/Canary",
+	        "Europe/Kyiv",
+	        "Europe/Atlantis", /* shape only: existence is the database's */
+	};
+	static const char *const refused[] = {
+	        "CET",          "EET",     "WET",        "MET",
+	        "EST5EDT",      "GMT",     "Etc/UTC",    "Etc/GMT+1",
+	        "Etc/GMT-2",    "Poland",  "US/Eastern", "posix/Europe/Rome",
+	        "+02:00",       "Europe/", "UTC+1",      "",
+	        "Mars/Olympus",
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		assert_null(cal_zone_refusal(ok[i]));
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		assert_non_null(cal_zone_refusal(refused[i]));
+	assert_string_equal(cal_zone_refusal("CET"),
+	                    "CET is an abbreviation, not a place: use a city "
+	                    "zone such as Europe/Warsaw, Europe/Rome");
+	assert_non_null(strstr(cal_zone_refusal("EET"), "Europe/Helsinki"));
+	assert_non_null(strstr(cal_zone_refusal("WET"), "Europe/Lisbon"));
+	assert_non_null(strstr(cal_zone_refusal("MET"), "Europe/Rome"));
+	assert_non_null(
+	        strstr(cal_zone_refusal("EST5EDT"), "America/New_York"));
+	assert_non_null(strstr(cal_zone_refusal("Etc/UTC"), "write UTC"));
+	assert_non_null(strstr(cal_zone_refusal("Etc/GMT+1"), "behind UTC"));
+}
+
 static void test_deadline_with_alarms(void **st)
 {
 	static const char *const alarms[] = {"P7D", "P1D", "PT2H", "junk"};
@@ -634,6 +668,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test(test_deadline_with_alarms),
 	        cmocka_unit_test(test_repeated_hour_is_written_in_utc),
 	        cmocka_unit_test(test_vtimezone_rules_in_force_are_open_ended),
+	        cmocka_unit_test(test_zone_names_must_be_places),
 	        cmocka_unit_test(test_missing_uid_fails),
 	        cmocka_unit_test(test_one_change_changes_only_its_lines),
 	        cmocka_unit_test(test_itip_request_and_cancel),
