@@ -1,11 +1,22 @@
-"""test_cal_parsers.py - the calendars cal.c renders, read back by independent
-parsers: python3-icalendar (resolves a known TZID through pytz, as Google and
-Outlook resolve short TZIDs with their own zone data) and Mozilla's ical.js
-(resolves zones only from the file's own VTIMEZONEs, as Thunderbird does).
-(python3-icalendar 4.0.3's Timezone.to_tz() cannot read a VTIMEZONE RRULE
-with a UTC UNTIL, the form RFC 5545 requires, so it is not used.)  Every event's start and end instants must equal the UTC
-instants Python's zoneinfo computes for the local times, in six European
-zones, on the DST-change days, and for all-day multi-day events.
+"""test_cal_parsers.py - the calendars cal.c renders, read back by four
+independent parsers that must all agree with Python's zoneinfo on every
+instant:
+
+- libical (as in Evolution): `build/tests/unit/test_cal --parse`, zones from
+  the file's own VTIMEZONEs;
+- python3-icalendar (resolves a known TZID through pytz, as Google and
+  Outlook resolve short TZIDs with their own zone data; python3-icalendar
+  4.0.3's Timezone.to_tz() cannot read a VTIMEZONE RRULE with a UTC UNTIL,
+  so the file's VTIMEZONE is not used);
+- python3-vobject (as in Radicale: the file's VTIMEZONEs through dateutil);
+- Mozilla's ical.js (as in Thunderbird: the file's own VTIMEZONEs only).
+
+Covered: six European zones on the DST-change days, summer and winter
+2026-2030 (the last year of a block too), the hour repeated when summer
+time ends (feed and invitation), the gap, deadlines (a point in time: no
+DTEND), all-day and multi-day events, and the same through the real
+daemon's feed and spool maildir.  Zone names that are not places are
+refused by the API with a suggestion.
 
 Renders through `build/tests/unit/test_cal --render` (JSON in, iCalendar out).
 The helpers here are also used by test_cal_feeds.py.
@@ -14,12 +25,14 @@ The helpers here are also used by test_cal_feeds.py.
 import datetime as dt
 import json
 import os
+import secrets
 import subprocess
 import tempfile
 from zoneinfo import ZoneInfo
 
 import harness
 import icalendar
+import vobject
 
 ZONES = [
     "Europe/Rome",
@@ -27,6 +40,8 @@ ZONES = [
     "Europe/Helsinki",
     "Europe/Warsaw",
     "Europe/Madrid",
+    "Europe/Dublin",
+    "Europe/Lisbon",
     "Europe/London",
 ]
 PARSE_JS = os.path.join(harness.REPO, "tests", "js", "parse.js")
@@ -125,22 +140,63 @@ def parse_icaljs(ics):
     return cal, out
 
 
+def parse_libical(ics):
+    """libical (test_cal --parse): {uid: {start, end, has_dtend}}; "end" is
+    libical's reading of the end (DTSTART when there is no DTEND)."""
+    with tempfile.NamedTemporaryFile(suffix=".ics") as f:
+        f.write(ics)
+        f.flush()
+        p = subprocess.run([render_bin(), "--parse", f.name], capture_output=True, timeout=60)
+        assert p.returncode == 0, p.stderr.decode(errors="replace")
+        return json.loads(p.stdout)[f.name]
+
+
+def _vo_time(v, what):
+    if isinstance(v, dt.datetime):
+        assert v.tzinfo is not None, f"{what} is floating in vobject"
+        return _unix(v)
+    return v.isoformat()
+
+
+def parse_vobject(ics):
+    """python3-vobject: {uid: {start, end}} with TZIDs resolved through the
+    file's VTIMEZONEs (dateutil); end is None without DTEND."""
+    cal = vobject.readOne(ics.decode())
+    out = {}
+    for ev in cal.contents.get("vevent", []):
+        uid = ev.uid.value
+        rec = {"start": _vo_time(ev.dtstart.value, f"DTSTART of {uid}")}
+        rec["end"] = _vo_time(ev.dtend.value, f"DTEND of {uid}") if "dtend" in ev.contents else None
+        out[uid] = rec
+    return out
+
+
 def check_instants(ics, expected):
     """Parse ICS with every parser and compare each UID's start/end with
-    EXPECTED {uid: (start, end)} (unix seconds, or 'YYYY-MM-DD' dates)."""
+    EXPECTED {uid: (start, end)} (unix seconds, or 'YYYY-MM-DD' dates; end
+    None: a point in time, no DTEND, which every client must read as
+    ending when it starts)."""
     _, py = parse_python(ics)
     _, js = parse_icaljs(ics)
-    assert set(py) == set(expected), (sorted(py), sorted(expected))
-    assert set(js) == set(expected), (sorted(js), sorted(expected))
+    lib = parse_libical(ics)
+    vo = parse_vobject(ics)
+    for name, got in (("python", py), ("ical.js", js), ("libical", lib), ("vobject", vo)):
+        assert set(got) == set(expected), (name, sorted(got), sorted(expected))
     bad = []
     for uid, (start, end) in expected.items():
         got = {
             "python/pytz": (py[uid]["start"], py[uid]["end"]),
-            "ical.js": (js[uid]["start"], js[uid]["end"]),
+            "ical.js": (js[uid]["start"], js[uid]["end"] if js[uid]["hasDtend"] else None),
+            "libical": (lib[uid]["start"], lib[uid]["end"] if lib[uid]["has_dtend"] else None),
+            "vobject": (vo[uid]["start"], vo[uid]["end"]),
         }
+        if end is None:  # the implied end is the start
+            got["ical.js implied end"] = (js[uid]["start"], js[uid]["end"])
+            got["libical implied end"] = (lib[uid]["start"], lib[uid]["end"])
         for parser, se in got.items():
-            if se != (start, end):
-                bad.append(f"{uid}: {parser} read {se}, expected {(start, end)}")
+            want = (start, start) if parser.endswith("implied end") else (start, end)
+            if se != want:
+                bad.append(f"{uid}: {parser} read {se}, expected {want}")
     assert not bad, "\n".join(bad)
     return py, js
 
@@ -216,7 +272,7 @@ def _expected(events, deadlines=()):
         else:
             exp[e["uid"]] = (e["start_utc"], e["end_utc"])
     for d in deadlines:
-        exp[d["uid"]] = (d["due_utc"], d["due_utc"])
+        exp[d["uid"]] = (d["due_utc"], None)
     return exp
 
 
@@ -314,3 +370,274 @@ def test_unchanged_input_renders_identical_bytes_and_parses_the_same():
     for e in events:
         assert py[e["uid"]]["dtstamp"] == e["last_modified"]
         assert py[e["uid"]]["last_modified"] == e["last_modified"]
+
+
+# ---- the repeated hour, the years 2026-2030 ------------------------------
+
+
+def fold_start(tz, year):
+    """Wall-clock time ('YYYY-MM-DDTHH:MM') at which the hour repeated when
+    summer time ends in YEAR begins in TZ (zoneinfo's answer)."""
+    z = ZoneInfo(tz)
+    d = dt.datetime(year, 10, 31)
+    while d.weekday() != 6:  # the last Sunday of October
+        d -= dt.timedelta(days=1)
+    for h in range(6):
+        t = d.replace(hour=h, minute=30)
+        if t.replace(tzinfo=z, fold=0).utcoffset() != t.replace(tzinfo=z, fold=1).utcoffset():
+            return t.replace(minute=0)
+    raise AssertionError(f"no repeated hour in {tz} {year}")
+
+
+def _fmt(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _fold_cases(tz, year):
+    """An event starting in the repeated hour, one ending in it, a deadline
+    in it and an event later that day (which keeps its zone)."""
+    z = tz.split("/")[1].lower()
+    f = fold_start(tz, year)
+    m = dt.timedelta(minutes=1)
+    evs = [
+        event(f"{z}-{year}-fold-start", tz, _fmt(f + 30 * m), _fmt(f + 90 * m)),
+        event(f"{z}-{year}-fold-end", tz, _fmt(f - 60 * m), _fmt(f + 45 * m)),
+        event(f"{z}-{year}-fold-day", tz, _fmt(f.replace(hour=12)), _fmt(f.replace(hour=13))),
+    ]
+    dls = [deadline(f"{z}-{year}-fold-due", tz, _fmt(f + 15 * m))]
+    return evs, dls
+
+
+def test_repeated_hour_is_the_first_occurrence_in_every_parser_feed_and_invitation():
+    events, dls = [], []
+    for tz in ZONES:
+        for year in (2026, 2028, 2030):
+            e, d = _fold_cases(tz, year)
+            events += e
+            dls += d
+    ics = render({"feed": {"name": "Folds"}, "events": events, "deadlines": dls})
+    check_instants(ics, _expected(events, dls))
+    # the first occurrence, by the rule the API documents: an hour apart
+    # from the second; written in UTC, the rest of the day keeps its zone
+    for e in events:
+        first = e["start_utc"]
+        second = int(
+            dt.datetime.fromisoformat(e["start_local"]).replace(tzinfo=ZoneInfo(e["tz"]), fold=1).timestamp()
+        )
+        if e["uid"].endswith("fold-start"):
+            assert second - first == 3600, e
+            stamp = dt.datetime.fromtimestamp(first, dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            assert f"DTSTART:{stamp}\r\n".encode() in ics, e["uid"]
+        if e["uid"].endswith("fold-day"):
+            local = e["start_local"].replace("-", "").replace(":", "")
+            assert f"DTSTART;TZID={e['tz']}:{local}\r\n".encode() in ics, e["uid"]
+    for tz in ZONES:
+        evs, _ = _fold_cases(tz, 2027)
+        for ev in evs[:2]:
+            ics = render(
+                {
+                    "events": [ev],
+                    "itip": {
+                        "method": "REQUEST",
+                        "organizer_email": "secretariat@example.org",
+                        "attendee_email": "ola@example.se",
+                    },
+                }
+            )
+            check_instants(ics, _expected([ev]))
+
+
+def test_summer_and_winter_2026_to_2030_in_every_zone_feed_and_invitation():
+    events = []
+    for tz in ZONES:
+        z = tz.split("/")[1].lower()
+        for year in range(2026, 2031):
+            events += [
+                event(f"{z}-{year}-winter", tz, f"{year}-01-15T10:00:00", f"{year}-01-15T11:00:00"),
+                event(f"{z}-{year}-summer", tz, f"{year}-07-15T10:00:00", f"{year}-07-15T11:00:00"),
+                event(f"{z}-{year}-december", tz, f"{year}-12-20T18:00:00", f"{year}-12-20T19:00:00"),
+            ]
+    ics = render({"feed": {}, "events": events})
+    check_instants(ics, _expected(events))
+    # no rule in force ends (an UNTIL at the block's end is read as local
+    # time by dateutil, which then drops that year's last change)
+    assert b"UNTIL=" not in ics and b"TZUNTIL" not in ics
+    # an invitation's block covers its own year only: the last year of a
+    # block, in summer and just after the spring change
+    for tz in ZONES:
+        z = tz.split("/")[1].lower()
+        for year in (2026, 2030):
+            for ev in (
+                event(f"{z}-{year}-itip-summer", tz, f"{year}-07-01T09:00:00", f"{year}-07-01T17:00:00"),
+                event(f"{z}-{year}-itip-april", tz, f"{year}-04-01T09:00:00", f"{year}-04-03T12:00:00"),
+            ):
+                ics = render(
+                    {
+                        "events": [ev],
+                        "itip": {
+                            "method": "REQUEST",
+                            "organizer_email": "secretariat@example.org",
+                            "attendee_email": "ola@example.se",
+                        },
+                    }
+                )
+                check_instants(ics, _expected([ev]))
+
+
+def test_gap_deadlines_and_multi_day_across_changes():
+    events, dls = [], []
+    for tz in ZONES:
+        z = tz.split("/")[1].lower()
+        # the last minute before the gap, the first after it (the clocks
+        # skip an hour on 2029-03-25), a multi-day timed event across the
+        # spring change and one across the autumn change
+        f = fold_start(tz, 2029)
+        spring = dt.datetime(2029, 3, 25, f.hour, 0)  # the gap begins where the fold ends
+        before = spring - dt.timedelta(minutes=1)
+        after = spring + dt.timedelta(hours=1)
+        events += [
+            event(f"{z}-gap-edge", tz, _fmt(before - dt.timedelta(hours=1)), _fmt(before)),
+            event(f"{z}-gap-after", tz, _fmt(after), _fmt(after + dt.timedelta(hours=1))),
+            event(f"{z}-multi-spring", tz, "2029-03-23T09:00:00", "2029-03-27T16:00:00"),
+            event(f"{z}-multi-autumn", tz, "2029-10-26T09:00:00", "2029-10-30T16:00:00"),
+            event(f"{z}-allday-autumn", tz, "2029-10-27", "2029-10-29", all_day=True),
+        ]
+        dls += [
+            deadline(f"{z}-due-gap-after", tz, _fmt(after)),
+            deadline(f"{z}-due-winter", tz, "2029-12-31T12:00:00"),
+            deadline(f"{z}-due-summer", tz, "2030-09-01T12:00:00", ()),
+        ]
+    ics = render({"feed": {}, "events": events, "deadlines": dls})
+    check_instants(ics, _expected(events, dls))
+    for tz in ZONES:
+        z = tz.split("/")[1].lower()
+        s, e = utc_of(tz, "2029-03-23T09:00"), utc_of(tz, "2029-03-27T16:00")
+        assert e - s == 4 * 86400 + 7 * 3600 - 3600, tz
+        assert utc_of(tz, _fmt(dt.datetime(2029, 3, 25, fold_start(tz, 2029).hour) + dt.timedelta(hours=1))) - utc_of(
+            tz, _fmt(dt.datetime(2029, 3, 25, fold_start(tz, 2029).hour) - dt.timedelta(minutes=1))
+        ) == 60, tz
+    # a point in time is not an event with DTEND = DTSTART
+    cal = icalendar.Calendar.from_ical(ics)
+    for ev in cal.walk("VEVENT"):
+        if "-due-" in str(ev["UID"]):
+            assert "DTEND" not in ev and "DURATION" not in ev, ev["UID"]
+
+
+# ---- through the daemon: feed, spool maildir, zone names -----------------
+
+
+def _psql1(pg, db, sql, *params):
+    rows = pg.psql(db, sql, *params)
+    assert len(rows) == 1 and len(rows[0]) == 1, rows
+    return rows[0][0]
+
+
+def test_daemon_feed_and_invitations_in_the_repeated_hour():
+    pg = harness.cluster()
+    db = pg.new_database()
+    d = harness.Daemon(
+        db,
+        config={
+            "plugin spool": {"fsync": "no"},
+            "calendar": {"organizer": "secretariat@example.org", "organizer_name": "Secretariat"},
+        },
+    )
+    d.start()
+    r = d.post("/api/projects", {"slug": "fold", "title": "Fold"})
+    assert r.status == 201, r
+    cases = {"rome": "Europe/Rome", "helsinki": "Europe/Helsinki"}
+    evs, want = {}, {}
+    for name, tz in cases.items():
+        f = fold_start(tz, 2027)
+        # made the day before, then moved into the repeated hour: the
+        # update goes out as an invitation
+        s, e = f + dt.timedelta(minutes=30), f + dt.timedelta(minutes=90)
+        day = dt.timedelta(days=1)
+        r = d.post(
+            "/api/events",
+            dict(project="fold", kind="seminar", title=f"Fold {name}", tz=tz, status="published",
+                 start=_fmt(s - day)[:16], end=_fmt(e - day)[:16], city="X", country="IT"),
+        )
+        assert r.status == 201, r
+        evs[name] = r.json()
+        person = _psql1(
+            pg, db,
+            "INSERT INTO people (email, name, language, feed_token) VALUES ($1, $2, 'en', $3) RETURNING id",
+            f"{name}@example.org", name.title(), secrets.token_hex(32),
+        )
+        pg.psql(
+            db,
+            "INSERT INTO registrations (event_id, person_id, state, token, confirmed_at)"
+            " VALUES ($1, $2, 'confirmed', $3, now())",
+            evs[name]["id"], person, secrets.token_hex(32),
+        )
+        r = d.patch(f"/api/events/{evs[name]['id']}", {"start": _fmt(s)[:16], "end": _fmt(e)[:16]})
+        assert r.status == 200, r
+        assert r.json()["start"]["ambiguous"] is True, r.json()
+        assert r.json()["start"]["utc"] == dt.datetime.fromtimestamp(
+            utc_of(tz, _fmt(s)), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        want[evs[name]["uid"]] = (utc_of(tz, _fmt(s)), utc_of(tz, _fmt(e)))
+    f = fold_start("Europe/Stockholm", 2027)
+    r = d.post("/api/deadlines", dict(project="fold", kind="report", title="Report",
+                                      tz="Europe/Stockholm", due=_fmt(f)[:11] + "02:45"))
+    assert r.status == 201, r
+    want[r.json()["uid"]] = (utc_of("Europe/Stockholm", _fmt(f)[:11] + "02:45"), None)
+
+    feed = d.get("/calendars/projects/fold.ics", auth=False)
+    assert feed.status == 200, feed
+    check_instants(feed.body, want)
+
+    harness.wait_until(lambda: len(d.maildir_messages()) == 2, timeout=15,
+                       msg="the two update invitations")
+    for m in d.maildir_messages():
+        cal = [p for p in m.walk() if p.get_content_type() == "text/calendar"]
+        assert cal and cal[0].get_param("method") == "REQUEST", m
+        ics = cal[0].get_payload(decode=True)
+        (uid,) = [u for u in want if u.encode() in ics]
+        check_instants(ics, {uid: want[uid]})
+    d.stop()
+
+
+def test_daemon_refuses_zone_names_that_are_not_places():
+    pg = harness.cluster()
+    db = pg.new_database()
+    d = harness.Daemon(db)
+    d.start()
+    r = d.post("/api/projects", {"slug": "tz", "title": "Zones"})
+    assert r.status == 201, r
+    ev = dict(project="tz", kind="meeting", title="M", start="2027-07-01T09:00", end="2027-07-01T10:00")
+    dl = dict(project="tz", kind="report", title="R", due="2027-07-01T12:00")
+    r = d.post("/api/events", dict(ev, tz="Europe/Warsaw"))
+    assert r.status == 201, r
+    eid = r.json()["id"]
+    refused = {
+        "CET": "use a city zone such as Europe/Warsaw, Europe/Rome",
+        "EET": "Europe/Helsinki",
+        "WET": "Europe/Lisbon",
+        "MET": "Europe/Warsaw, Europe/Rome",
+        "EST5EDT": "America/New_York",
+        "Etc/GMT+1": "Europe/Rome",
+        "Etc/UTC": "write UTC",
+        "GMT": "write UTC",
+        "Poland": "Europe/Warsaw",
+    }
+    before = pg.psql(db, "SELECT count(*), max(tz) FROM events")
+    for tz, hint in refused.items():
+        for method, path, body in (
+            ("POST", "/api/events", dict(ev, tz=tz)),
+            ("POST", "/api/deadlines", dict(dl, tz=tz)),
+            ("PATCH", f"/api/events/{eid}", {"tz": tz}),
+        ):
+            r = d.request(method, path, body)
+            assert r.status == 422, (tz, path, r)
+            err = r.json()["error"]
+            assert err["code"] == "invalid_value" and err["field"] == "tz", (tz, err)
+            assert err["message"].startswith("field tz: ") and hint in err["message"], (tz, err)
+    assert pg.psql(db, "SELECT count(*), max(tz) FROM events") == before
+    assert pg.psql(db, "SELECT count(*) FROM deadlines") == [("0",)]
+    # places and UTC are taken
+    for tz in ("America/Argentina/Buenos_Aires", "UTC", "Atlantic/Canary"):
+        r = d.post("/api/events", dict(ev, tz=tz))
+        assert r.status == 201, (tz, r)
+        assert r.json()["start"]["tz"] == tz
+    d.stop()

@@ -1,7 +1,8 @@
 /* test_cal.c - cal.c's iCalendar output: determinism, VTIMEZONEs, all-day
  * dates, DST days, the repeated hour, deadlines with alarms, iTIP, zone
- * names; with --render, renders a JSON description from stdin to stdout
- * for the cross-parser tests. */
+ * names; with --render, renders a JSON description from stdin to stdout,
+ * and with --parse, reads iCalendar files back with libical (as Evolution
+ * does), both for the cross-parser tests. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -655,6 +656,94 @@ static int render_main(void)
 	return out ? 0 : 1;
 }
 
+/* ---- --parse: iCalendar files in, JSON out (libical as a reader) ---- */
+
+/* T as JSON: unix seconds (TZID resolved through the file's own
+ * VTIMEZONEs, as icalcomponent_get_dtstart does), a "YYYY-MM-DD" date, or
+ * null; a floating time (an unresolved TZID) is an error. */
+static json_t *parsed_time(struct icaltimetype t, int *floating)
+{
+	char d[11];
+
+	if (icaltime_is_null_time(t))
+		return json_null();
+	if (icaltime_is_date(t)) {
+		snprintf(d, sizeof d, "%04d-%02d-%02d", t.year, t.month, t.day);
+		return json_string(d);
+	}
+	if (!t.zone && !icaltime_is_utc(t)) {
+		*floating = 1;
+		return json_null();
+	}
+	return json_integer((json_int_t)icaltime_as_timet_with_zone(
+	        t, t.zone ? t.zone : icaltimezone_get_utc_timezone()));
+}
+
+/* Print {file: {uid: {start, end, has_dtend}}} for each VEVENT; "end" is
+ * libical's reading of the end (DTEND, or DTSTART when there is none). */
+static int parse_main(int argc, char **argv)
+{
+	json_t *out = json_object();
+	int floating = 0;
+
+	for (int i = 2; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		char *text = NULL;
+		size_t cap = 0, len = 0, n;
+		json_t *evs = json_object();
+		icalcomponent *cal, *c;
+
+		if (!f) {
+			perror(argv[i]);
+			return 2;
+		}
+		do {
+			if (len + 65536 > cap)
+				text = realloc(text, cap = (cap + 65536) * 2);
+			n = fread(text + len, 1, cap - len - 1, f);
+			len += n;
+		} while (n > 0);
+		fclose(f);
+		text[len] = '\0';
+		cal = icalparser_parse_string(text);
+		free(text);
+		if (!cal) {
+			fprintf(stderr, "%s: libical cannot parse it\n",
+			        argv[i]);
+			return 1;
+		}
+		for (c = icalcomponent_get_first_component(
+		             cal, ICAL_VEVENT_COMPONENT);
+		     c; c = icalcomponent_get_next_component(
+		                cal, ICAL_VEVENT_COMPONENT)) {
+			json_t *e = json_object();
+			int has_end = icalcomponent_get_first_property(
+			                      c, ICAL_DTEND_PROPERTY) != NULL;
+
+			json_object_set_new(
+			        e, "start",
+			        parsed_time(icalcomponent_get_dtstart(c),
+			                    &floating));
+			json_object_set_new(
+			        e, "end",
+			        parsed_time(icalcomponent_get_dtend(c),
+			                    &floating));
+			json_object_set_new(e, "has_dtend",
+			                    json_boolean(has_end));
+			json_object_set_new(evs, icalcomponent_get_uid(c), e);
+		}
+		icalcomponent_free(cal);
+		json_object_set_new(out, argv[i], evs);
+	}
+	json_dumpf(out, stdout, JSON_SORT_KEYS | JSON_INDENT(1));
+	fputc('\n', stdout);
+	json_decref(out);
+	icaltimezone_free_builtin_timezones();
+	if (floating)
+		fprintf(stderr, "a floating time (TZID not resolved)\n");
+	return floating ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,6 +765,9 @@ int main(int argc, char **argv)
 	};
 	int rc;
 
+	/* reading: only the file's own VTIMEZONEs, no cal_init */
+	if (argc > 1 && strcmp(argv[1], "--parse") == 0)
+		return parse_main(argc, argv);
 	if (cal_init() < 0) {
 		fprintf(stderr, "cal_init failed\n");
 		return 1;
