@@ -70,10 +70,15 @@ void db_stats(const struct db *db, struct db_stats *st);
 /* Convenience: the SQLSTATE of a failed result, or "" */
 const char *db_sqlstate(const PGresult *res);
 
-/* Blocking migration runner, used at start-up before the loop runs:
- * applies sql/NNN_*.sql from DIR in order, each once, each in its own
- * transaction, under an advisory lock.  Returns the number applied, or -1
- * with a reason in err. */
+/* Blocking migration runner, used at start-up before the loop runs, under
+ * an advisory lock and in one transaction: checks that every migration
+ * recorded in schema_migrations is in DIR unchanged (SHA-256) and refuses a
+ * database made before the squashed baseline; applies the numbered files
+ * DIR/NNN_*.sql not yet applied, in order; and when any of them was
+ * applied or any file of DIR/functions/ was added, changed or removed,
+ * drops every cv_* function and view (with their triggers) and applies
+ * every DIR/functions/NAME.sql again.  Returns the number of numbered files
+ * applied, or -1 with a reason in err (which names the file at fault). */
 int db_migrate(const char *conninfo, const char *dir, char *err, size_t errlen);
 
 #endif

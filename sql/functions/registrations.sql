@@ -1,43 +1,33 @@
--- 004_registrations.sql - registrations with double opt-in, capacity,
+-- registrations.sql - registrations with double opt-in, capacity,
 -- per-organisation caps and the waiting list, enforced under a row lock on
 -- the event so that several daemons on one database never oversell a seat.
 --
--- Errors raised here carry SQLSTATE CV400/CV404/CV409/CV422 (the HTTP
--- status the daemon answers) and COLUMN = the request field at fault.
+-- Lock levels: the seat decision (cv_confirm, cv_promote_waitlist,
+-- cv_cancel_registration) keeps an exclusive lock on the event row, but
+-- FOR NO KEY UPDATE, which does not conflict with the FOR KEY SHARE lock
+-- every INSERT referencing the event takes for its foreign key.  A
+-- confirmation schedules the reminders of its own person only.
 
 -- Write one notification about a registration to the outbox.  The dedupe
 -- key includes the transaction id: one row per kind, registration and
--- transaction, and a later resend gets a new key.
-CREATE FUNCTION cv_reg_notify(p_kind text, p_reg bigint) RETURNS void
-LANGUAGE sql AS $$
+-- transaction, and a later resend gets a new key.  PL/pgSQL, whose
+-- plan is kept for the session (an SQL function's INSERT is planned anew
+-- on every call from PL/pgSQL).
+CREATE OR REPLACE FUNCTION cv_reg_notify(p_kind text, p_reg bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO outbox (kind, recipient, recipient_name, language, person_id,
                         event_id, registration_id, dedupe_key)
     SELECT p_kind, p.email, p.name, p.language, p.id, r.event_id, r.id,
            'reg:' || p_kind || ':' || r.id || ':' || txid_current()
       FROM registrations r JOIN people p ON p.id = r.person_id
      WHERE r.id = p_reg
-    ON CONFLICT (dedupe_key) DO NOTHING
-$$;
-
--- Call cv_schedule_event_reminders(event) when the outbox migration has
--- defined it (resolved at run time: migrations may come in any order).
-CREATE FUNCTION cv_reg_reminders(p_event bigint) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF to_regprocedure('cv_schedule_event_reminders(bigint)') IS NOT NULL THEN
-        EXECUTE 'SELECT cv_schedule_event_reminders($1)' USING p_event;
-    END IF;
+    ON CONFLICT (dedupe_key) DO NOTHING;
 END
 $$;
 
--- "2027-03-01 09:00 (Europe/Rome)"
-CREATE FUNCTION cv_reg_local(p_at timestamptz, p_tz text) RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT to_char(p_at AT TIME ZONE p_tz, 'YYYY-MM-DD HH24:MI') || ' (' || p_tz || ')'
-$$;
-
 -- Find or create an organisation: by id, or by name and country.
-CREATE FUNCTION cv_org_find(p_org_id bigint, p_name text, p_country text)
+CREATE OR REPLACE FUNCTION cv_org_find(p_org_id bigint, p_name text, p_country text)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     v_id bigint;
@@ -66,7 +56,7 @@ $$;
 
 -- Find a person by email (case-insensitively) or create one.  An existing
 -- person's details are not overwritten by an unconfirmed request.
-CREATE FUNCTION cv_person_find(p_email text, p_name text, p_org bigint,
+CREATE OR REPLACE FUNCTION cv_person_find(p_email text, p_name text, p_org bigint,
                                p_role person_role, p_lang person_lang,
                                p_feed_token text)
 RETURNS bigint LANGUAGE plpgsql AS $$
@@ -90,11 +80,18 @@ $$;
 -- request in the outbox.  A second registration of the same address
 -- returns the existing one (resending the request while it is pending;
 -- reopening it when it was cancelled).  Tokens come from the caller.
-CREATE FUNCTION cv_register(p_event bigint, p_email text, p_name text,
-                            p_org_id bigint, p_org_name text, p_org_country text,
-                            p_role text, p_lang text, p_token text, p_feed_token text,
-                            OUT registration_id bigint, OUT reg_state registration_state,
-                            OUT created boolean, OUT resent boolean)
+-- The event row is read, not locked, so registrations for one event run in
+-- parallel; two requests for the same address meet on the (event_id,
+-- person_id) unique key and the second returns the first's registration.
+-- A registration racing with the event's cancellation may be left
+-- pending; it cannot be confirmed (cv_confirm checks the status under the
+-- event lock).
+CREATE OR REPLACE FUNCTION cv_register(p_event bigint, p_email text, p_name text,
+                                       p_org_id bigint, p_org_name text, p_org_country text,
+                                       p_role text, p_lang text, p_token text, p_feed_token text,
+                                       OUT registration_id bigint,
+                                       OUT reg_state registration_state,
+                                       OUT created boolean, OUT resent boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     ev events%ROWTYPE;
@@ -102,7 +99,7 @@ DECLARE
     v_person bigint;
     v_old registrations%ROWTYPE;
 BEGIN
-    SELECT * INTO ev FROM events WHERE id = p_event FOR UPDATE;
+    SELECT * INTO ev FROM events WHERE id = p_event;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'CV404', COLUMN = 'event',
             MESSAGE = format('no such event: %s', p_event);
@@ -127,65 +124,127 @@ BEGIN
     v_person := cv_person_find(p_email, p_name, v_org, p_role::person_role,
                                p_lang::person_lang, p_feed_token);
 
-    SELECT * INTO v_old FROM registrations
-     WHERE event_id = p_event AND person_id = v_person FOR UPDATE;
-    IF FOUND THEN
-        registration_id := v_old.id;
-        created := false;
-        resent := false;
-        IF v_old.state = 'cancelled' THEN
-            UPDATE registrations
-               SET state = 'pending', organisation_id = coalesce(v_org, organisation_id),
-                   waitlist_pos = NULL, cancelled_at = NULL, updated_at = now()
-             WHERE id = v_old.id;
-            v_old.state := 'pending';
+    LOOP
+        SELECT * INTO v_old FROM registrations
+         WHERE event_id = p_event AND person_id = v_person FOR UPDATE;
+        EXIT WHEN FOUND;
+        INSERT INTO registrations (event_id, person_id, organisation_id, token)
+        VALUES (p_event, v_person, v_org, p_token)
+        ON CONFLICT (event_id, person_id) DO NOTHING
+        RETURNING id INTO registration_id;
+        IF registration_id IS NOT NULL THEN
+            PERFORM cv_reg_notify('registration_confirm_request', registration_id);
+            reg_state := 'pending';
+            created := true;
+            resent := false;
+            RETURN;
         END IF;
-        IF v_old.state = 'pending' THEN
-            PERFORM cv_reg_notify('registration_confirm_request', v_old.id);
-            resent := true;
-        END IF;
-        reg_state := v_old.state;
-        RETURN;
-    END IF;
+        -- a concurrent request for the same address committed first: its
+        -- row is visible to the next statement
+    END LOOP;
 
-    INSERT INTO registrations (event_id, person_id, organisation_id, token)
-    VALUES (p_event, v_person, v_org, p_token)
-    RETURNING id INTO registration_id;
-    PERFORM cv_reg_notify('registration_confirm_request', registration_id);
-    reg_state := 'pending';
-    created := true;
+    registration_id := v_old.id;
+    created := false;
     resent := false;
+    IF v_old.state = 'cancelled' THEN
+        UPDATE registrations
+           SET state = 'pending', organisation_id = coalesce(v_org, organisation_id),
+               waitlist_pos = NULL, cancelled_at = NULL, updated_at = now()
+         WHERE id = v_old.id;
+        v_old.state := 'pending';
+    END IF;
+    IF v_old.state = 'pending' THEN
+        PERFORM cv_reg_notify('registration_confirm_request', v_old.id);
+        resent := true;
+    END IF;
+    reg_state := v_old.state;
 END
 $$;
 
--- Seat counts under the event lock: confirmed in the event, and confirmed
--- from ORG (0 when org is NULL).
-CREATE FUNCTION cv_reg_counts(p_event bigint, p_org bigint,
-                              OUT n_event bigint, OUT n_org bigint)
-LANGUAGE sql STABLE AS $$
-    SELECT count(*),
-           count(*) FILTER (WHERE p_org IS NOT NULL AND organisation_id = p_org)
-      FROM registrations WHERE event_id = p_event AND state = 'confirmed'
+-- cv_register for the daemon's own requests: no NOTIFY (the daemon kicks
+-- its scheduler after the commit).  Same results and errors.
+CREATE OR REPLACE FUNCTION cv_register_local(p_event bigint, p_email text, p_name text,
+                                             p_org_id bigint, p_org_name text,
+                                             p_org_country text, p_role text, p_lang text,
+                                             p_token text, p_feed_token text,
+                                             OUT registration_id bigint,
+                                             OUT reg_state registration_state,
+                                             OUT created boolean, OUT resent boolean)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('convened.wake_local', 'on', true);
+    SELECT r.registration_id, r.reg_state, r.created, r.resent
+      INTO registration_id, reg_state, created, resent
+      FROM cv_register(p_event, p_email, p_name, p_org_id, p_org_name, p_org_country,
+                       p_role, p_lang, p_token, p_feed_token) r;
+END
+$$;
+
+-- Add the change a registration row made to its event's confirmed seats.
+CREATE OR REPLACE FUNCTION cv_event_seats_track() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.state = 'confirmed' THEN
+        UPDATE event_seats SET confirmed = confirmed - 1 WHERE event_id = OLD.event_id;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.state = 'confirmed' THEN
+        INSERT INTO event_seats (event_id, confirmed) VALUES (NEW.event_id, 1)
+        ON CONFLICT (event_id) DO UPDATE SET confirmed = event_seats.confirmed + 1;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER registrations_seats_insert AFTER INSERT ON registrations
+    FOR EACH ROW WHEN (NEW.state = 'confirmed') EXECUTE FUNCTION cv_event_seats_track();
+
+CREATE OR REPLACE TRIGGER registrations_seats_update AFTER UPDATE OF state, event_id ON registrations
+    FOR EACH ROW WHEN ((OLD.state = 'confirmed' OR NEW.state = 'confirmed')
+                       AND (OLD.state IS DISTINCT FROM NEW.state
+                            OR OLD.event_id IS DISTINCT FROM NEW.event_id))
+    EXECUTE FUNCTION cv_event_seats_track();
+
+CREATE OR REPLACE TRIGGER registrations_seats_delete AFTER DELETE ON registrations
+    FOR EACH ROW WHEN (OLD.state = 'confirmed') EXECUTE FUNCTION cv_event_seats_track();
+
+-- Seat counts under the event lock: confirmed in the event (event_seats),
+-- and confirmed from ORG (0 when org is NULL; an index-only scan of
+-- registrations_confirmed).  PL/pgSQL: its plans are kept.
+CREATE OR REPLACE FUNCTION cv_reg_counts(p_event bigint, p_org bigint,
+                                         OUT n_event bigint, OUT n_org bigint)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    n_event := coalesce((SELECT s.confirmed FROM event_seats s WHERE s.event_id = p_event), 0);
+    n_org := 0;
+    IF p_org IS NOT NULL THEN
+        SELECT count(*) INTO n_org FROM registrations r
+         WHERE r.event_id = p_event AND r.organisation_id = p_org
+           AND r.state = 'confirmed';
+    END IF;
+END
 $$;
 
 -- Confirm the registration with TOKEN (the button on the token page): a
 -- seat when the event has room and the organisation is under its cap,
--- otherwise the end of the waiting list.  Confirming twice changes nothing.
-CREATE FUNCTION cv_confirm(p_token text, OUT registration_id bigint,
-                           OUT reg_state registration_state, OUT changed boolean)
+-- otherwise the end of the waiting list.  Confirming twice changes
+-- nothing.  Seats are decided under the event lock; only the counts the
+-- event limits are taken, and only this person's reminders are scheduled.
+CREATE OR REPLACE FUNCTION cv_confirm(p_token text, OUT registration_id bigint,
+                                      OUT reg_state registration_state, OUT changed boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_event bigint;
     ev events%ROWTYPE;
     r registrations%ROWTYPE;
-    c record;
+    v_n_event bigint;
+    v_n_org bigint;
 BEGIN
     SELECT event_id INTO v_event FROM registrations WHERE token = p_token;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'CV404', COLUMN = 'token',
             MESSAGE = 'no registration has this link';
     END IF;
-    SELECT * INTO ev FROM events WHERE id = v_event FOR UPDATE;
+    SELECT * INTO ev FROM events WHERE id = v_event FOR NO KEY UPDATE;
     SELECT * INTO r FROM registrations WHERE token = p_token FOR UPDATE;
     registration_id := r.id;
     reg_state := r.state;
@@ -206,19 +265,26 @@ BEGIN
             MESSAGE = 'this event is over';
     END IF;
 
-    c := cv_reg_counts(ev.id, r.organisation_id);
-    IF (ev.capacity IS NULL OR c.n_event < ev.capacity)
-       AND (ev.org_cap IS NULL OR c.n_org < ev.org_cap) THEN
+    IF ev.capacity IS NOT NULL OR ev.org_cap IS NOT NULL THEN
+        SELECT * INTO v_n_event, v_n_org
+          FROM cv_reg_counts(ev.id, CASE WHEN ev.org_cap IS NULL THEN NULL
+                                         ELSE r.organisation_id END);
+    END IF;
+    IF (ev.capacity IS NULL OR v_n_event < ev.capacity)
+       AND (ev.org_cap IS NULL OR v_n_org < ev.org_cap) THEN
         UPDATE registrations SET state = 'confirmed', confirmed_at = now(),
                updated_at = now() WHERE id = r.id;
         reg_state := 'confirmed';
         PERFORM cv_reg_notify('registration_confirmed', r.id);
-        PERFORM cv_reg_reminders(ev.id);
+        PERFORM cv_schedule_person_event_reminders(ev.id, r.person_id);
     ELSE
+        -- only waiting rows carry a position (promotion and cancellation
+        -- clear it), so the last one is the end of the list
         UPDATE registrations
            SET state = 'waitlisted', waitlisted_at = now(), updated_at = now(),
                waitlist_pos = (SELECT coalesce(max(waitlist_pos), 0) + 1
-                                 FROM registrations WHERE event_id = ev.id)
+                                 FROM registrations
+                                WHERE event_id = ev.id AND state = 'waitlisted')
          WHERE id = r.id;
         reg_state := 'waitlisted';
         PERFORM cv_reg_notify('registration_waitlisted', r.id);
@@ -227,10 +293,11 @@ BEGIN
 END
 $$;
 
--- Promote waiting people of EVENT in order while there is room, skipping
--- those whose organisation is at its cap.  Returns how many were promoted.
+-- Promote waiting people of EVENT in order while there is room,
+-- skipping those whose organisation is at its cap; each promoted person's
+-- reminders are scheduled for them alone.  Returns how many were promoted.
 -- Called after a cancellation and by the events API when capacity rises.
-CREATE FUNCTION cv_promote_waitlist(p_event bigint) RETURNS integer
+CREATE OR REPLACE FUNCTION cv_promote_waitlist(p_event bigint) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     ev events%ROWTYPE;
@@ -238,11 +305,11 @@ DECLARE
     c record;
     n integer := 0;
 BEGIN
-    SELECT * INTO ev FROM events WHERE id = p_event FOR UPDATE;
+    SELECT * INTO ev FROM events WHERE id = p_event FOR NO KEY UPDATE;
     IF NOT FOUND OR ev.status = 'cancelled' OR now() >= ev.end_at THEN
         RETURN 0;
     END IF;
-    FOR w IN SELECT id, organisation_id FROM registrations
+    FOR w IN SELECT id, person_id, organisation_id FROM registrations
               WHERE event_id = p_event AND state = 'waitlisted'
               ORDER BY waitlist_pos, id FOR UPDATE
     LOOP
@@ -254,22 +321,21 @@ BEGIN
                confirmed_at = now(), updated_at = now()
          WHERE id = w.id;
         PERFORM cv_reg_notify('registration_promoted', w.id);
+        PERFORM cv_schedule_person_event_reminders(p_event, w.person_id);
         n := n + 1;
     END LOOP;
-    IF n > 0 THEN
-        PERFORM cv_reg_reminders(p_event);
-    END IF;
     RETURN n;
 END
 $$;
 
 -- Cancel a registration, by its token (the participant) or its id (the
--- secretariat).  A freed seat goes at once to the first eligible waiting
--- person.  Cancelling twice changes nothing.
-CREATE FUNCTION cv_cancel_registration(p_token text, p_id bigint,
-                                       OUT registration_id bigint,
-                                       OUT reg_state registration_state,
-                                       OUT changed boolean, OUT promoted integer)
+-- secretariat), the event locked FOR NO KEY UPDATE.  A freed seat goes at
+-- once to the first eligible waiting person.  Cancelling twice changes
+-- nothing.
+CREATE OR REPLACE FUNCTION cv_cancel_registration(p_token text, p_id bigint,
+                                                  OUT registration_id bigint,
+                                                  OUT reg_state registration_state,
+                                                  OUT changed boolean, OUT promoted integer)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_event bigint;
@@ -283,7 +349,7 @@ BEGIN
             COLUMN = CASE WHEN p_token IS NULL THEN 'id' ELSE 'token' END,
             MESSAGE = 'no such registration';
     END IF;
-    PERFORM 1 FROM events WHERE id = v_event FOR UPDATE;
+    PERFORM 1 FROM events WHERE id = v_event FOR NO KEY UPDATE;
     SELECT * INTO r FROM registrations
      WHERE (p_token IS NOT NULL AND token = p_token)
         OR (p_token IS NULL AND id = p_id)
@@ -309,44 +375,8 @@ BEGIN
 END
 $$;
 
--- Follow a project's deadlines by email.  Returns the follower row's token
--- and whether it is new.
-CREATE FUNCTION cv_follow(p_slug text, p_email text, p_name text, p_lang text,
-                          p_token text, p_feed_token text,
-                          OUT person_id bigint, OUT follow_token text, OUT created boolean)
-LANGUAGE plpgsql AS $$
-DECLARE
-    v_project bigint;
-    d record;
-BEGIN
-    SELECT id INTO v_project FROM projects WHERE slug = p_slug;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'CV404', COLUMN = 'project',
-            MESSAGE = format('field project: no project %L', p_slug);
-    END IF;
-    person_id := cv_person_find(p_email, p_name, NULL, 'other', p_lang::person_lang,
-                                p_feed_token);
-    INSERT INTO deadline_followers (project_id, person_id, token)
-    VALUES (v_project, person_id, p_token)
-    ON CONFLICT DO NOTHING
-    RETURNING token INTO follow_token;
-    created := follow_token IS NOT NULL;
-    IF NOT created THEN
-        SELECT f.token INTO follow_token FROM deadline_followers f
-         WHERE f.project_id = v_project AND f.person_id = cv_follow.person_id;
-    END IF;
-    IF created AND to_regprocedure('cv_schedule_deadline_reminders(bigint)') IS NOT NULL THEN
-        FOR d IN SELECT id FROM deadlines
-                  WHERE project_id = v_project AND status = 'published' AND due_at > now()
-        LOOP
-            EXECUTE 'SELECT cv_schedule_deadline_reminders($1)' USING d.id;
-        END LOOP;
-    END IF;
-END
-$$;
-
 -- Everything the token page shows about one registration.
-CREATE FUNCTION cv_registration_view(p_token text)
+CREATE OR REPLACE FUNCTION cv_registration_view(p_token text)
 RETURNS TABLE (id bigint, state registration_state, waitlist_rank bigint,
                person_name text, email text, language person_lang, feed_token text,
                event_id bigint, event_title text, event_status item_status,

@@ -1,6 +1,41 @@
--- 001_schema.sql - convened's tables: organisations, projects, events,
--- deadlines, people, registrations, followers and the outbox.
--- Times are timestamptz plus the IANA zone the item was entered in.
+-- 001_baseline.sql - convened's schema: the tables, types, indexes and seed
+-- data of the first release (organisations, projects, events, deadlines,
+-- people, registrations, followers, the outbox, and the tables that name
+-- the kinds of things).  Times are timestamptz plus the IANA zone the item
+-- was entered in.
+--
+-- Numbered files (sql/NNN_*.sql) hold schema changes only and are applied
+-- once each, their checksum kept in schema_migrations; an applied file must
+-- never change.  Functions, triggers and views live in sql/functions/ and are
+-- re-applied whenever they change (see man convened(8), MIGRATIONS).
+
+-- The kinds of things, one row per name: the one list the schema, the
+-- daemon, convenectl and the docs agree with.  POSITION orders lists.
+CREATE TABLE event_kinds (
+    name     text PRIMARY KEY CHECK (name ~ '^[a-z][a-z_]{0,31}$'),
+    position smallint NOT NULL UNIQUE
+);
+INSERT INTO event_kinds (name, position) VALUES
+    ('meeting', 1), ('seminar', 2), ('workshop', 3), ('study_visit', 4), ('conference', 5);
+
+CREATE TABLE deadline_kinds (
+    name     text PRIMARY KEY CHECK (name ~ '^[a-z][a-z_]{0,31}$'),
+    position smallint NOT NULL UNIQUE
+);
+INSERT INTO deadline_kinds (name, position) VALUES
+    ('grant_submission', 1), ('report', 2), ('registration', 3), ('other', 4);
+
+-- Notification kinds: one template per kind and language in
+-- config/templates/<lang>/<kind>.txt.
+CREATE TABLE notification_kinds (
+    name     text PRIMARY KEY CHECK (name ~ '^[a-z][a-z_]{0,63}$'),
+    position smallint NOT NULL UNIQUE
+);
+INSERT INTO notification_kinds (name, position) VALUES
+    ('registration_confirm_request', 1), ('registration_confirmed', 2),
+    ('registration_waitlisted', 3), ('registration_promoted', 4),
+    ('registration_cancelled', 5), ('event_reminder', 6), ('event_updated', 7),
+    ('event_cancelled', 8), ('deadline_reminder', 9);
 
 CREATE TABLE organisations (
     id          bigserial PRIMARY KEY,
@@ -21,13 +56,12 @@ CREATE TABLE projects (
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
-CREATE TYPE event_kind AS ENUM ('meeting', 'seminar', 'workshop', 'study_visit', 'conference');
 CREATE TYPE item_status AS ENUM ('draft', 'published', 'cancelled');
 
 CREATE TABLE events (
     id              bigserial PRIMARY KEY,
     project_id      bigint NOT NULL REFERENCES projects(id),
-    kind            event_kind NOT NULL,
+    kind            text NOT NULL REFERENCES event_kinds(name),
     title           text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
     description     text NOT NULL DEFAULT '' CHECK (length(description) <= 10000),
     venue           text NOT NULL DEFAULT '' CHECK (length(venue) <= 200),
@@ -46,7 +80,7 @@ CREATE TABLE events (
     org_cap         integer CHECK (org_cap IS NULL OR org_cap >= 1),
     reg_opens_at    timestamptz,
     reg_closes_at   timestamptz,
-    -- reminder offsets (ISO 8601 durations); NULL: the config's default for the kind
+    -- reminder offsets (ISO 8601 durations); NULL: reminder_defaults for the kind
     reminders       text[],
     uid             text NOT NULL UNIQUE,
     sequence        integer NOT NULL DEFAULT 0,
@@ -58,12 +92,10 @@ CREATE TABLE events (
 CREATE INDEX events_project ON events (project_id, start_at);
 CREATE INDEX events_start ON events (start_at);
 
-CREATE TYPE deadline_kind AS ENUM ('grant_submission', 'report', 'registration', 'other');
-
 CREATE TABLE deadlines (
     id          bigserial PRIMARY KEY,
     project_id  bigint NOT NULL REFERENCES projects(id),
-    kind        deadline_kind NOT NULL,
+    kind        text NOT NULL REFERENCES deadline_kinds(name),
     title       text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
     description text NOT NULL DEFAULT '' CHECK (length(description) <= 10000),
     url         text NOT NULL DEFAULT '' CHECK (length(url) <= 2000),
@@ -118,6 +150,18 @@ CREATE TABLE registrations (
 );
 CREATE INDEX registrations_event_state ON registrations (event_id, state, waitlist_pos);
 CREATE INDEX registrations_person ON registrations (person_id);
+-- confirmed seats of an event, per organisation: counted under the event
+-- lock on every confirmation (an index-only scan, not the event's rows)
+CREATE INDEX registrations_confirmed ON registrations (event_id, organisation_id)
+    WHERE state = 'confirmed';
+
+-- Confirmed seats per event, kept by triggers on registrations
+-- (functions/registrations.sql), so that the seat decision under the event
+-- lock reads one row instead of counting every confirmed registration.
+CREATE TABLE event_seats (
+    event_id  bigint PRIMARY KEY REFERENCES events(id),
+    confirmed integer NOT NULL DEFAULT 0 CHECK (confirmed >= 0)
+);
 
 CREATE TABLE deadline_followers (
     project_id  bigint NOT NULL REFERENCES projects(id),
@@ -131,7 +175,7 @@ CREATE TYPE outbox_state AS ENUM ('pending', 'sending', 'sent', 'failed', 'cance
 
 CREATE TABLE outbox (
     id              bigserial PRIMARY KEY,
-    kind            text NOT NULL,      -- registration_confirm_request, event_reminder, ...
+    kind            text NOT NULL REFERENCES notification_kinds(name),
     channel         text NOT NULL DEFAULT 'email',
     recipient       text NOT NULL,
     recipient_name  text,
@@ -157,6 +201,36 @@ CREATE TABLE outbox (
 -- the scheduler's queue: pending rows by the instant they may go
 CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX outbox_sending ON outbox (lease_until) WHERE state = 'sending';
-CREATE INDEX outbox_event ON outbox (event_id) WHERE event_id IS NOT NULL;
+-- outbox rows of one person for one event (reminder scheduling for one
+-- person, cancellation); also serves every lookup by event alone
+CREATE INDEX outbox_event_person ON outbox (event_id, person_id) WHERE event_id IS NOT NULL;
 CREATE INDEX outbox_deadline ON outbox (deadline_id) WHERE deadline_id IS NOT NULL;
 CREATE INDEX outbox_state_idx ON outbox (state, id);
+
+-- Default reminder offsets per event or deadline kind (ISO 8601 durations,
+-- e.g. {P7D,P1D}; {} for none), for items whose own reminders are NULL.
+-- The one source for the scheduler and the feeds' VALARMs: seeded from the
+-- first daemon's [reminders] when empty, then changed through
+-- PUT /api/reminder-defaults/{kind} (convenectl reminders set).
+CREATE TABLE reminder_defaults (
+    kind       text PRIMARY KEY,
+    offsets    text[] NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Settings the daemon writes at start (one row).
+CREATE TABLE outbox_settings (
+    id            boolean PRIMARY KEY DEFAULT true CHECK (id),
+    notify_window interval NOT NULL DEFAULT '5 minutes'
+);
+INSERT INTO outbox_settings DEFAULT VALUES;
+
+-- IANA zone names known to this server, cached at migration time because
+-- pg_timezone_names reads the whole zoneinfo tree (~50 ms).  Zones added by
+-- a later tzdata update are still found through the slow path
+-- (cv_zone_known).
+CREATE TABLE cv_zones (name text PRIMARY KEY);
+INSERT INTO cv_zones
+    SELECT name FROM pg_timezone_names
+    WHERE name !~ '^(posix|right)/' AND name NOT IN ('localtime', 'posixrules', 'Factory')
+    ON CONFLICT DO NOTHING;
