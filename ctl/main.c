@@ -31,6 +31,8 @@ static const struct ctl_cmd *const cmds[] = {
         &ctl_cmd_registration_cancel,
         &ctl_cmd_report_attendance,
         &ctl_cmd_outbox,
+        &ctl_cmd_reminders_list,
+        &ctl_cmd_reminders_set,
         &ctl_cmd_import,
         &ctl_cmd_health,
         NULL,

@@ -231,7 +231,7 @@ static const struct http_route routes[] = {
 int api_items_init(void)
 {
 	if (http_add_routes(routes) < 0 || api_events_init() < 0 ||
-	    api_deadlines_init() < 0)
+	    api_deadlines_init() < 0 || api_reminders_init() < 0)
 		return -1;
 	return 0;
 }

@@ -12,11 +12,13 @@
 struct http_req;
 struct app;
 
-/* Register every route of projects, organisations, events and deadlines
- * (api_items.c, api_events.c, api_deadlines.c).  Returns 0 or -1. */
+/* Register every route of projects, organisations, events, deadlines and
+ * reminder defaults (api_items.c, api_events.c, api_deadlines.c,
+ * api_reminders.c).  Returns 0 or -1. */
 int api_items_init(void);
 int api_events_init(void);
 int api_deadlines_init(void);
+int api_reminders_init(void);
 
 /* Queue SQL (one statement whose first cell is JSON text) and reply with
  * that cell as the body and STATUS; a NULL cell replies 404 with NOTFOUND

@@ -436,8 +436,10 @@ enum {
 	" floor(extract(epoch FROM due_at))::bigint,"                          \
 	" floor(extract(epoch FROM due_at))::bigint, status::text, url,"       \
 	" floor(extract(epoch FROM created_at))::bigint,"                      \
-	" floor(extract(epoch FROM updated_at))::bigint,"                      \
-	" array_to_string(reminders, ',')"                                     \
+	" floor(extract(epoch FROM greatest(updated_at, CASE WHEN reminders"   \
+	" IS NULL THEN (SELECT rd.updated_at FROM reminder_defaults rd"        \
+	" WHERE rd.kind = d.kind) END)))::bigint,"                             \
+	" array_to_string(cv_reminder_offsets(reminders, kind), ',')"          \
 	" FROM d WHERE status <> 'draft') x"                                   \
 	" ORDER BY t DESC, s, id"
 
@@ -576,20 +578,13 @@ static int render_rows(struct feed *f, PGresult *res, struct rendered *out)
 			        cal_status_from_string(col(res, i, C_STATUS));
 			d->created = icol(res, i, C_CREATED);
 			d->last_modified = icol(res, i, C_MODIFIED);
+			/* the offsets the scheduler uses too (its own, else
+			 * reminder_defaults), split in place */
 			d->alarms = alarms + na;
-			if (rem) {
-				/* the row's own list, split in place */
-				d->nalarms = split_list(
-				        PQgetvalue(res, i, C_REMINDERS),
-				        alarms + na, 8);
-			} else {
-				size_t n = 0;
-				char *const *def =
-				        config_reminders_for(cfg, d->kind, &n);
-				for (size_t k = 0; def && k < n && k < 8; k++)
-					alarms[na + k] = def[k];
-				d->nalarms = def ? (n < 8 ? n : 8) : 0;
-			}
+			d->nalarms = rem ? split_list(PQgetvalue(res, i,
+			                                         C_REMINDERS),
+			                              alarms + na, 8)
+			                 : 0;
 			na += d->nalarms;
 		}
 	}

@@ -60,15 +60,12 @@ static const char next_sql[] = "SELECT extract(epoch FROM min(next_attempt_at)"
                                "               - clock_timestamp())::float8"
                                "  FROM outbox WHERE state = 'pending'";
 
+/* The notify window is this daemon's; the reminder defaults are the
+ * database's: [reminders] seeds them only while the table is empty. */
 static const char settings_sql[] =
         "WITH s AS (UPDATE outbox_settings"
-        "           SET notify_window = make_interval(secs => $2::int)),"
-        " del AS (DELETE FROM reminder_defaults"
-        "          WHERE kind NOT IN (SELECT key FROM json_each($1::json)))"
-        " INSERT INTO reminder_defaults (kind, offsets)"
-        " SELECT key, ARRAY(SELECT json_array_elements_text(value))"
-        "   FROM json_each($1::json)"
-        " ON CONFLICT (kind) DO UPDATE SET offsets = EXCLUDED.offsets";
+        "           SET notify_window = make_interval(secs => $2::int))"
+        " SELECT cv_reminder_defaults_seed($1::json)";
 
 static const char snapshot_sql[] =
         "SELECT kind, state::text, count(*) FROM outbox GROUP BY 1, 2"
@@ -476,11 +473,18 @@ static void on_reaper(evutil_socket_t fd, short what, void *arg)
 
 static void on_settings(void *arg, PGresult *res, const char *err)
 {
-	if (res && PQresultStatus(res) == PGRES_COMMAND_OK) {
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
 		S.settings_ok = 1;
+		if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+			log_info("outbox: reminder defaults seeded from "
+			         "[reminders]");
+		else
+			log_debug("outbox: reminder defaults come from the "
+			          "database ([reminders] seeds an empty table "
+			          "only)");
 		return;
 	}
-	log_warnx("outbox: cannot write reminder defaults: %s",
+	log_warnx("outbox: cannot write settings: %s",
 	          res ? PQresultErrorMessage(res) : err);
 }
 

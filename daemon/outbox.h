@@ -11,7 +11,8 @@
 struct app;
 
 /* Start the scheduler on app (needs app->db and a started plugin host):
- * writes [reminders] and the notify window to the database, LISTENs on
+ * writes the notify window and seeds the reminder defaults from [reminders]
+ * when the database has none, LISTENs on
  * convened_outbox, arms the timers and registers the done callback, the
  * drain check and the metrics.  Returns 0, or -1 on allocation failure. */
 int outbox_start(struct app *app);
