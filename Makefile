@@ -122,7 +122,7 @@ install: all
 	install -m 0755 $(BUILD)/convened $(DESTDIR)$(PREFIX)/sbin/convened
 	if [ -f $(BUILD)/convenectl ]; then install -m 0755 $(BUILD)/convenectl $(DESTDIR)$(PREFIX)/bin/convenectl; fi
 	for p in $(PLUGINS); do install -m 0755 $$p $(DESTDIR)$(PREFIX)/lib/convened/plugins/; done
-	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/convened/sql/
+	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/convened/sql/ && install -d $(DESTDIR)$(PREFIX)/share/convened/sql/functions && install -m 0644 sql/functions/*.sql $(DESTDIR)$(PREFIX)/share/convened/sql/functions/
 	cp -R config/templates/. $(DESTDIR)$(PREFIX)/share/convened/templates/
 	install -m 0644 config/convened.conf $(DESTDIR)$(PREFIX)/share/doc/convened/convened.conf.example
 	sed 's|@PREFIX@|$(PREFIX)|g' systemd/convened.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/convened.service
