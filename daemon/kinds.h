@@ -1,9 +1,11 @@
 /* kinds.h - the one table of event kinds, deadline kinds and notification
  * kinds in C, shared by the daemon (API input, [reminders], templates) and
  * convenectl (option checks and --help).  Pure data and libc only.  The
- * database's enums event_kind and deadline_kind must hold the same names
- * in the same order; tests/unit/test_kinds.c checks docs/API.md,
- * man/convenectl.1, man/convened.conf.5 and convenectl --help against it. */
+ * database's tables event_kinds, deadline_kinds and notification_kinds
+ * (sql/001_baseline.sql) hold the same names in the same order
+ * (tests/integration/test_sql_layout.py); tests/unit/test_kinds.c checks
+ * docs/API.md, man/convenectl.1, man/convened.conf.5 and convenectl --help
+ * against it. */
 #ifndef CONVENED_KINDS_H
 #define CONVENED_KINDS_H
 
