@@ -48,7 +48,7 @@ CREATE UNIQUE INDEX organisations_name_country ON organisations (lower(name), co
 
 CREATE TABLE projects (
     id          bigserial PRIMARY KEY,
-    slug        text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+    slug        text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'),
     title       text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
     programme   text NOT NULL DEFAULT '' CHECK (length(programme) <= 200),
     description text NOT NULL DEFAULT '' CHECK (length(description) <= 10000),

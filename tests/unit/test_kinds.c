@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <glob.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -150,61 +149,6 @@ static void man_pages(void **state)
 	free(conf);
 }
 
-/* CREATE TYPE event_kind / deadline_kind AS ENUM (...) in sql/, wherever
- * the migrations keep it: the same names in the same order. */
-static void sql_enums(void **state)
-{
-	static const char *const types[] = {"event_kind", "deadline_kind"};
-	const char *const *lists[] = {kinds_event, kinds_deadline};
-	glob_t g;
-	int seen[2] = {0, 0};
-
-	(void)state;
-	assert_int_equal(glob("sql/*.sql", 0, NULL, &g), 0);
-	glob("sql/*/*.sql", GLOB_APPEND, NULL, &g);
-	for (size_t f = 0; f < g.gl_pathc; f++) {
-		char *sql = slurp(g.gl_pathv[f]);
-
-		for (int t = 0; t < 2; t++) {
-			char needle[80], got[512] = "", want[512];
-			const char *p, *end;
-			size_t used = 0;
-
-			snprintf(needle, sizeof(needle),
-			         "CREATE TYPE %s AS ENUM (", types[t]);
-			if ((p = strstr(sql, needle)) == NULL)
-				continue;
-			end = strchr(p, ')');
-			assert_non_null(end);
-			for (p = strchr(p, '\''); p && p < end;
-			     p = strchr(p, '\'')) {
-				const char *q = strchr(p + 1, '\'');
-
-				used += (size_t)snprintf(
-				        got + used, sizeof(got) - used,
-				        "%s%.*s", used ? "," : "",
-				        (int)(q - p - 1), p + 1);
-				p = q + 1;
-			}
-			csv(lists[t], want, sizeof(want));
-			assert_string_equal(got, want);
-			seen[t]++;
-		}
-		free(sql);
-	}
-	globfree(&g);
-	for (int t = 0; t < 2; t++) {
-		/* at most one definition; none once the schema keeps kinds in
-		 * tables (then the database check replaces this one) */
-		assert_true(seen[t] <= 1);
-		if (seen[t] == 0)
-			print_message(
-			        "note: no CREATE TYPE %s AS ENUM in sql/: "
-			        "not compared\n",
-			        types[t]);
-	}
-}
-
 /* convenectl --help prints the table (it links kinds.c). */
 static void convenectl_help(void **state)
 {
@@ -294,7 +238,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(docs_api),
 	        cmocka_unit_test(man_pages),
-	        cmocka_unit_test(sql_enums),
 	        cmocka_unit_test(convenectl_help),
 	        cmocka_unit_test(templates_and_config),
 	        cmocka_unit_test(join),
