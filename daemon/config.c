@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kinds.h"
+#include "mail_out.h"
 
 enum ctype {
 	C_STR,      /* any non-empty string */
@@ -81,11 +82,14 @@ static const struct ckey keys[] = {
         {"calendar", "organizer_name", C_STR, O(cal_organizer_name), 0, 0},
         {"calendar", "refresh_interval", C_DURATION, O(cal_refresh), 0, 0},
         {"calendar", "prodid", C_STR, O(cal_prodid), 0, 0},
+        {"mail", "from", C_EMAIL, O(mail_from), 0, 0},
+        {"mail", "from_name", C_STR, O(mail_from_name), 0, 0},
+        {"mail", "reply_to", C_EMAIL, O(mail_reply_to), 0, 0},
 };
 
 static const char *const sections[] = {"convened", "database",  "http",
                                        "outbox",   "reminders", "calendar",
-                                       NULL};
+                                       "mail",     NULL};
 
 struct parse {
 	struct config *c;
@@ -579,6 +583,15 @@ static int config_finish(struct config *c, const char *name, char *err,
 		snprintf(err, errlen,
 		         "%s: [outbox] retry_max_seconds is below "
 		         "retry_base_seconds",
+		         name);
+		return -1;
+	}
+	if ((c->mail_from && !mail_addr_ok(c->mail_from)) ||
+	    (c->mail_reply_to && !mail_addr_ok(c->mail_reply_to)) ||
+	    !mail_text_ok(c->mail_from_name, 256)) {
+		snprintf(err, errlen,
+		         "%s: [mail] from and reply_to must be plain ASCII "
+		         "addresses, from_name UTF-8 text of at most 256 bytes",
 		         name);
 		return -1;
 	}

@@ -82,6 +82,11 @@ struct config {
 	char *cal_refresh; /* ISO 8601 duration, default PT1H */
 	char *cal_prodid;
 
+	/* [mail] the sender of every message (mail_out) */
+	char *mail_from;      /* NULL: noreply@ the host of base_url */
+	char *mail_from_name; /* NULL: "convened" with the default from */
+	char *mail_reply_to;  /* or NULL */
+
 	/* [plugin NAME] */
 	struct config_plugin plugins[CONFIG_MAX_PLUGINS];
 	size_t nplugins;

@@ -11,6 +11,7 @@
 
 #include "cal.h"
 #include "config.h"
+#include "mail_out.h"
 #include "outbox.h"
 
 /* clang-format off */
@@ -110,14 +111,11 @@ static const char *val(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-int outbox_message_id(int64_t id, const char *dedupe, const char *base_url,
-                      char *buf, size_t len)
+/* The host part of BASE_URL ("localhost" when it has none) into BUF. */
+static void url_host(const char *base_url, char *buf, size_t len)
 {
-	unsigned char h[8];
-	char hex[sizeof(h) * 2 + 1];
 	const char *host = base_url ? strstr(base_url, "://") : NULL;
 	size_t n;
-	int r;
 
 	host = host ? host + 3 : "localhost";
 	n = strcspn(host, ":/");
@@ -125,11 +123,21 @@ int outbox_message_id(int64_t id, const char *dedupe, const char *base_url,
 		host = "localhost";
 		n = strlen(host);
 	}
+	snprintf(buf, len, "%.*s", (int)n, host);
+}
+
+int outbox_message_id(int64_t id, const char *dedupe, const char *base_url,
+                      char *buf, size_t len)
+{
+	unsigned char h[8];
+	char hex[sizeof(h) * 2 + 1], host[256];
+	int r;
+
+	url_host(base_url, host, sizeof(host));
 	crypto_generichash(h, sizeof(h), (const unsigned char *)dedupe,
 	                   strlen(dedupe), NULL, 0);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	r = snprintf(buf, len, "<outbox-%" PRId64 ".%s@%.*s>", id, hex, (int)n,
-	             host);
+	r = snprintf(buf, len, "<outbox-%" PRId64 ".%s@%s>", id, hex, host);
 	return r < 0 || (size_t)r >= len ? -1 : 0;
 }
 
@@ -191,6 +199,37 @@ static char *render_itip(const PGresult *res, int row, const struct config *cfg,
 	it.attendee_email = val(res, row, C_RECIPIENT);
 	it.attendee_name = val(res, row, C_RECIPIENT_NAME);
 	return cal_render_itip(&it, &ev, NULL);
+}
+
+/* The finished message of OM into om->raw: from the [mail] sender (or
+ * convened <noreply@host of base_url>), dated by the row's due_at so that
+ * every rendering of the row gives the same bytes.  0, or -1 with
+ * om->why set. */
+static int build_raw(const PGresult *res, int row, const struct config *cfg,
+                     struct outbox_msg *om)
+{
+	struct mail_sender s = {.from = cfg->mail_from,
+	                        .from_name = cfg->mail_from_name,
+	                        .reply_to = cfg->mail_reply_to};
+	time_t date = (time_t)strtod(val(res, row, OR_DUE_EPOCH), NULL);
+	size_t len = 0;
+
+	if (!s.from) {
+		char host[256];
+		url_host(cfg->base_url, host, sizeof(host));
+		snprintf(om->from, sizeof(om->from), "noreply@%s", host);
+		s.from = om->from;
+		if (!s.from_name)
+			s.from_name = "convened";
+	}
+	om->raw = mail_out_build(&om->m, &s, date, &len, om->why,
+	                         sizeof(om->why));
+	if (!om->raw)
+		return -1;
+	om->m.raw = om->raw;
+	om->m.raw_len = len;
+	om->m.from = s.from;
+	return 0;
 }
 
 int outbox_render(const PGresult *res, int row, const struct config *cfg,
@@ -290,6 +329,11 @@ int outbox_render(const PGresult *res, int row, const struct config *cfg,
 	om->m.ical_method = om->ical ? method : NULL;
 	om->m.unsubscribe_url = om->unsubscribe[0] ? om->unsubscribe : NULL;
 	om->m.created_at = strtoll(val(res, row, C_CREATED), NULL, 10);
+	if (build_raw(res, row, cfg, om) < 0) {
+		*why = om->why;
+		outbox_msg_free(om);
+		return -1;
+	}
 	return 0;
 }
 
@@ -298,4 +342,6 @@ void outbox_msg_free(struct outbox_msg *om)
 	tmpl_msg_free(&om->t);
 	free(om->ical);
 	om->ical = NULL;
+	free(om->raw);
+	om->raw = NULL;
 }

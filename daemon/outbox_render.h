@@ -25,18 +25,23 @@ enum {
 	OR_DUE_EPOCH,
 };
 
-/* A rendered message; strings point into the PGresult or into t/ical, so
- * it is valid while the result lives.  Free with outbox_msg_free. */
+/* A rendered message; strings point into the PGresult or into t/ical/raw,
+ * so it is valid while the result lives.  Free with outbox_msg_free. */
 struct outbox_msg {
 	struct cv_message m;
 	struct tmpl_msg t;
 	char *ical;
+	char *raw; /* the finished message (mail_out) */
 	char message_id[256];
 	char unsubscribe[512];
+	char from[300]; /* the default sender, when [mail] from is unset */
+	char why[256];  /* why the render failed */
 };
 
-/* Render ROW of RES (from outbox_claim_sql) into OM.  Returns 0, or -1
- * with *why set (unknown kind, out of memory): a permanent failure. */
+/* Render ROW of RES (from outbox_claim_sql) into OM, the finished message
+ * (m.raw, dated by the row's due_at) included.  Returns 0, or -1 with *why
+ * set (unknown kind, a field that would inject a header, out of memory;
+ * *why may point into OM): a permanent failure. */
 int outbox_render(const PGresult *res, int row, const struct config *cfg,
                   struct outbox_msg *om, const char **why);
 

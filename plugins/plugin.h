@@ -39,7 +39,9 @@ enum cv_result {
 };
 
 /*
- * One notification, rendered by the host and ready to send.  Strings are
+ * One notification, rendered by the host and ready to send: the finished
+ * message in raw (check m->size before reading it), and the parts it was
+ * built from, for plugins that are not mail channels.  Strings are
  * UTF-8 and NUL-terminated; optional ones are NULL when absent.  Everything
  * is owned by the host and valid only during the deliver() call: a plugin
  * that sends later must copy what it needs.
@@ -60,6 +62,14 @@ struct cv_message {
 	const char *ical_method;    /* "REQUEST", "CANCEL", "PUBLISH" or NULL */
 	const char *unsubscribe_url;/* List-Unsubscribe target, or NULL */
 	int64_t created_at;         /* unix seconds the row was created */
+	/* Added later (check m->size): the finished message. */
+	const char *raw;  /* the whole RFC 5322 message the host built from
+	                   * the fields above: CRLF line ends, no dot-stuffing,
+	                   * the same bytes for every delivery of the row.  A
+	                   * channel sends or stores exactly these bytes. */
+	size_t raw_len;   /* its length in bytes (raw is also NUL-terminated) */
+	const char *from; /* the From: address (addr-spec), the natural
+	                   * envelope sender */
 };
 
 /* Functions the host offers a plugin.  Fields are only ever appended. */

@@ -1,5 +1,6 @@
-/* email.c - the email channel plugin: a job queue, a fixed pool of worker
- * threads each sending a batch over one libesmtp session, and a rate limit. */
+/* email.c - the email channel plugin: the host's finished messages in a job
+ * queue, a fixed pool of worker threads each sending a batch over one
+ * libesmtp session, and a rate limit. */
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -9,15 +10,16 @@
 #include <time.h>
 
 #include "email_conf.h"
-#include "email_mime.h"
 #include "email_smtp.h"
 #include "plugin.h"
 
-/* One queued delivery: a private copy of the host's message. */
+/* One queued delivery: a private copy of the host's finished message. */
 struct job {
 	struct job *next;
 	uint64_t token;
-	struct cv_message m; /* strings point into data[] */
+	const char *recipient; /* envelope recipient, in data[] */
+	const char *sender;    /* envelope sender, in data[] or the conf */
+	size_t len;            /* of the message, at data[0] */
 	char data[];
 };
 
@@ -25,7 +27,6 @@ struct email {
 	struct cv_plugin_ctx *ctx;
 	const struct cv_host *host;
 	struct email_conf conf;
-	struct emime_sender sender;
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* work queued, or stopping */
@@ -44,7 +45,6 @@ struct email {
 /* Does the host's message (of size m->size) carry FIELD? */
 #define HAS(m, field)                                                          \
 	((m)->size >= offsetof(struct cv_message, field) + sizeof((m)->field))
-#define FIELD(m, field) (HAS(m, field) ? (m)->field : NULL)
 
 static double ts_diff(const struct timespec *a, const struct timespec *b)
 {
@@ -123,106 +123,77 @@ static size_t take_batch(struct email *e, struct job **batch, size_t max)
 static void *worker(void *arg)
 {
 	struct email *e = arg;
-	size_t max = (size_t)e->conf.per_session, n, i, k, retry, first = 0;
+	size_t max = (size_t)e->conf.per_session, n, i, retry, first = 0;
 	struct job **batch = calloc(max, sizeof *batch);
 	struct email_item *items = calloc(max, sizeof *items);
-	struct job **sent = calloc(max, sizeof *sent);
-	char **mimes = calloc(max, sizeof *mimes);
-	char err[256];
-	size_t len;
 
-	if (batch == NULL || items == NULL || sent == NULL || mimes == NULL) {
+	if (batch == NULL || items == NULL) {
 		e->host->log(e->ctx, CV_LOG_ERR, "worker: out of memory");
 		goto out;
 	}
 	while ((n = take_batch(e, batch, max)) > 0) {
-		for (i = k = 0; i < n; i++) {
-			char *mime =
-			        emime_build(&batch[i]->m, &e->sender,
-			                    time(NULL), &len, err, sizeof err);
-			if (mime == NULL) {
-				e->host->done(e->ctx, batch[i]->token, CV_FAIL,
-				              0, err);
-				free(batch[i]);
-				continue;
-			}
-			memset(&items[k], 0, sizeof items[k]);
-			items[k].mime = mime;
-			items[k].recipient = batch[i]->m.recipient;
-			mimes[k] = mime;
-			sent[k++] = batch[i];
+		for (i = 0; i < n; i++) {
+			memset(&items[i], 0, sizeof items[i]);
+			items[i].mime = batch[i]->data;
+			items[i].len = batch[i]->len;
+			items[i].recipient = batch[i]->recipient;
+			items[i].sender = batch[i]->sender;
 		}
-		if (k > 0)
-			email_smtp_send(&e->conf, items, k);
-		for (i = 0, retry = 0; i < k; i++)
+		email_smtp_send(&e->conf, items, n);
+		for (i = 0, retry = 0; i < n; i++)
 			if (items[i].result == CV_RETRY && retry++ == 0)
 				first = i;
 		if (retry > 0)
 			e->host->log(e->ctx, CV_LOG_WARN,
 			             "%zu of %zu message(s) deferred: %s",
-			             retry, k, items[first].reason);
-		for (i = 0; i < k; i++) {
+			             retry, n, items[first].reason);
+		for (i = 0; i < n; i++) {
 			e->host->done(
-			        e->ctx, sent[i]->token, items[i].result, 0,
+			        e->ctx, batch[i]->token, items[i].result, 0,
 			        items[i].result == CV_OK ? NULL
 			                                 : items[i].reason);
-			free(mimes[i]);
-			free(sent[i]);
+			free(batch[i]);
 		}
 	}
 out:
 	free(batch);
 	free(items);
-	free(sent);
-	free(mimes);
 	return NULL;
 }
 
-/* Copy M into one allocation; NULL when out of memory. */
-static struct job *job_new(const struct cv_message *m, uint64_t token)
+/* Copy the finished message of M and its envelope into one allocation.
+ * NULL with *why set when M cannot be sent, or with *why NULL when out of
+ * memory. */
+static struct job *job_new(const struct email *e, const struct cv_message *m,
+                           uint64_t token, const char **why)
 {
-	const char *src[] = {FIELD(m, kind),        FIELD(m, channel),
-	                     FIELD(m, recipient),   FIELD(m, recipient_name),
-	                     FIELD(m, language),    FIELD(m, message_id),
-	                     FIELD(m, subject),     FIELD(m, text),
-	                     FIELD(m, html),        FIELD(m, ical),
-	                     FIELD(m, ical_method), FIELD(m, unsubscribe_url)};
-	const char **dst[sizeof src / sizeof src[0]];
-	size_t total = 0, i, n;
+	const char *from = e->conf.from;
+	size_t rl, fl = 0;
 	struct job *j;
-	char *p;
 
-	for (i = 0; i < sizeof src / sizeof src[0]; i++)
-		if (src[i] != NULL)
-			total += strlen(src[i]) + 1;
-	j = calloc(1, sizeof *j + total);
+	*why = NULL;
+	if (!HAS(m, from) || m->raw == NULL) {
+		*why = "the host hands no finished message (too old)";
+		return NULL;
+	}
+	if (from == NULL)
+		from = m->from;
+	if (m->recipient == NULL || from == NULL) {
+		*why = "message without recipient or sender";
+		return NULL;
+	}
+	rl = strlen(m->recipient) + 1;
+	if (from != e->conf.from)
+		fl = strlen(from) + 1;
+	j = calloc(1, sizeof *j + m->raw_len + 1 + rl + fl);
 	if (j == NULL)
 		return NULL;
 	j->token = token;
-	j->m.size = sizeof j->m;
-	j->m.id = HAS(m, id) ? m->id : 0;
-	j->m.created_at = HAS(m, created_at) ? m->created_at : 0;
-	dst[0] = &j->m.kind;
-	dst[1] = &j->m.channel;
-	dst[2] = &j->m.recipient;
-	dst[3] = &j->m.recipient_name;
-	dst[4] = &j->m.language;
-	dst[5] = &j->m.message_id;
-	dst[6] = &j->m.subject;
-	dst[7] = &j->m.text;
-	dst[8] = &j->m.html;
-	dst[9] = &j->m.ical;
-	dst[10] = &j->m.ical_method;
-	dst[11] = &j->m.unsubscribe_url;
-	p = j->data;
-	for (i = 0; i < sizeof src / sizeof src[0]; i++) {
-		if (src[i] == NULL)
-			continue;
-		n = strlen(src[i]) + 1;
-		memcpy(p, src[i], n);
-		*dst[i] = p;
-		p += n;
-	}
+	j->len = m->raw_len;
+	memcpy(j->data, m->raw, m->raw_len);
+	j->recipient = memcpy(j->data + m->raw_len + 1, m->recipient, rl);
+	j->sender = fl ? memcpy(j->data + m->raw_len + 1 + rl, from, fl)
+	               : e->conf.from;
 	return j;
 }
 
@@ -230,9 +201,14 @@ static int email_deliver(void *state, const struct cv_message *m,
                          uint64_t token)
 {
 	struct email *e = state;
+	const char *why;
 	struct job *j;
 
-	j = job_new(m, token);
+	j = job_new(e, m, token, &why);
+	if (j == NULL && why != NULL) {
+		e->host->done(e->ctx, token, CV_FAIL, 0, why);
+		return 0;
+	}
 	if (j == NULL)
 		return -1;
 	pthread_mutex_lock(&e->mu);
@@ -309,9 +285,6 @@ static int email_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
 		free(e);
 		return -1;
 	}
-	e->sender.from = e->conf.from;
-	e->sender.from_name = e->conf.from_name;
-	e->sender.reply_to = e->conf.reply_to;
 	if (e->conf.rate_per_minute > 0) {
 		/* Bursts of at most ten seconds' worth (and one session). */
 		e->capacity = e->conf.rate_per_minute / 6.0;

@@ -9,7 +9,6 @@
 #include <sodium.h>
 
 #include "email_conf.h"
-#include "email_mime.h"
 
 const char *const email_conf_keys[] = {"host",
                                        "port",
@@ -18,8 +17,6 @@ const char *const email_conf_keys[] = {"host",
                                        "password",
                                        "password_file",
                                        "from",
-                                       "from_name",
-                                       "reply_to",
                                        "timeout_ms",
                                        "workers",
                                        "per_session",
@@ -52,9 +49,20 @@ static int get_long(const char *key, const char *v, long def, long min,
 	return 0;
 }
 
-static char *dup_or_null(const char *s)
+#define PRINTABLE                                                              \
+	" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"  \
+	"abcdefghijklmnopqrstuvwxyz{|}~"
+
+/* 1 when S is a plain addr-spec: printable ASCII without space or any of
+ * <>,;"()[]\: and one '@' with text on both sides. */
+static int addr_ok(const char *s)
 {
-	return s != NULL ? strdup(s) : NULL;
+	const char *at = strchr(s, '@');
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 254 && strspn(s, PRINTABLE) == n &&
+	       strpbrk(s, " <>,;\"()[]\\:") == NULL && at != NULL && at != s &&
+	       at[1] != '\0' && strchr(at + 1, '@') == NULL;
 }
 
 /* 1 when S looks like a host name or IP literal we can pass on. */
@@ -144,7 +152,8 @@ static int load(struct email_conf *c, struct cv_plugin_ctx *ctx,
 	}
 
 	v = h->conf(ctx, "user");
-	if (v != NULL && (*v == '\0' || !emime_text_ok(v, 255))) {
+	if (v != NULL && (*v == '\0' || strlen(v) > 255 ||
+	                  strspn(v, PRINTABLE) != strlen(v))) {
 		snprintf(err, errlen, "user: must be non-empty printable text");
 		return -1;
 	}
@@ -178,32 +187,11 @@ static int load(struct email_conf *c, struct cv_plugin_ctx *ctx,
 	}
 
 	v = h->conf(ctx, "from");
-	if (v == NULL) {
-		snprintf(err, errlen, "from: required (the sender address)");
-		return -1;
-	}
-	if (!emime_addr_ok(v)) {
+	if (v != NULL && !addr_ok(v)) {
 		snprintf(err, errlen, "from: \"%s\" is not a valid address", v);
 		return -1;
 	}
-	c->from = strdup(v);
-	v = h->conf(ctx, "from_name");
-	if (v != NULL && !emime_text_ok(v, 256)) {
-		snprintf(err, errlen,
-		         "from_name: control characters, invalid "
-		         "UTF-8 or longer than 256 bytes");
-		return -1;
-	}
-	c->from_name = dup_or_null(v);
-	v = h->conf(ctx, "reply_to");
-	if (v != NULL && !emime_addr_ok(v)) {
-		snprintf(err, errlen, "reply_to: \"%s\" is not a valid address",
-		         v);
-		return -1;
-	}
-	c->reply_to = dup_or_null(v);
-	if (c->from == NULL || (h->conf(ctx, "from_name") && !c->from_name) ||
-	    (h->conf(ctx, "reply_to") && !c->reply_to))
+	if (v != NULL && (c->from = strdup(v)) == NULL)
 		goto oom;
 
 	if (get_long("timeout_ms", h->conf(ctx, "timeout_ms"), 30000, 100,
@@ -271,8 +259,6 @@ void email_conf_free(struct email_conf *c)
 	free(c->server);
 	free(c->user);
 	free(c->from);
-	free(c->from_name);
-	free(c->reply_to);
 	free(c->helo);
 	free(c->ca_file);
 	memset(c, 0, sizeof *c);

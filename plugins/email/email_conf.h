@@ -13,9 +13,7 @@ struct email_conf {
 	enum email_tls starttls;
 	char *user;     /* NULL: no AUTH */
 	char *password; /* from password or password_file */
-	char *from;
-	char *from_name; /* or NULL */
-	char *reply_to;  /* or NULL */
+	char *from;     /* envelope sender, or NULL: the message's From */
 	long timeout_ms;
 	int workers;
 	int per_session;

@@ -1,5 +1,6 @@
 /* email_smtp.c - one blocking libesmtp session per batch, with per-message
  * and per-recipient status classified into ok / retry / fail. */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,34 @@ static void status_text(char *out, size_t outlen, const char *what,
 		out[--n] = '\0';
 }
 
+/* libesmtp's message callback: the item's bytes in one piece.  libesmtp
+ * reads them line by line (lines end in CRLF; a bare LF does not end a
+ * line), passes our headers through unchanged when each appears once and
+ * adds none we already have, and does the dot-stuffing itself, so the
+ * message goes out exactly as the host built it.  With LEN NULL: rewind. */
+static const char *message_cb(void **ctx, int *len, void *arg)
+{
+	const struct email_item *it = arg;
+	int *sent = *ctx;
+
+	if (sent == NULL) {
+		sent = calloc(1, sizeof *sent); /* libesmtp frees it */
+		if (sent == NULL) {
+			if (len != NULL)
+				*len = 0;
+			return NULL;
+		}
+		*ctx = sent;
+	}
+	if (len == NULL) {
+		*sent = 0;
+		return NULL;
+	}
+	*len = *sent || it->len > INT_MAX ? 0 : (int)it->len;
+	*sent = 1;
+	return it->mime;
+}
+
 /* Classify one message after the session.  SESSION_ERR is the reason the
  * session ended early, or NULL when it ran to QUIT. */
 static void classify(struct email_item *it, smtp_message_t msg,
@@ -246,9 +275,9 @@ void email_smtp_send(const struct email_conf *c, struct email_item *items,
 			session_err = "out of memory";
 			goto fail_all;
 		}
-		smtp_set_reverse_path(msgs[i], c->from);
+		smtp_set_reverse_path(msgs[i], items[i].sender);
 		rcpts[i] = smtp_add_recipient(msgs[i], items[i].recipient);
-		smtp_set_message_str(msgs[i], (void *)items[i].mime);
+		smtp_set_messagecb(msgs[i], message_cb, &items[i]);
 		if (rcpts[i] == NULL) {
 			session_err = "out of memory";
 			goto fail_all;

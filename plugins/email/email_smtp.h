@@ -7,11 +7,13 @@
 #include "email_conf.h"
 #include "plugin.h"
 
-/* One message of a batch: the caller fills mime/recipient; the session
- * fills result and reason. */
+/* One message of a batch: the caller fills mime, len, recipient and
+ * sender; the session fills result and reason. */
 struct email_item {
-	const char *mime;      /* the whole message, CRLF, NUL-terminated */
+	const char *mime;      /* the whole message, CRLF, not dot-stuffed */
+	size_t len;            /* its length */
 	const char *recipient; /* envelope recipient */
+	const char *sender;    /* envelope sender (MAIL FROM) */
 	enum cv_result result;
 	char reason[256]; /* server text or local cause; "" for CV_OK */
 };

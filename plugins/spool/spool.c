@@ -1,9 +1,10 @@
-/* spool.c - the spool plugin: every message becomes an RFC 5322 file in a
- * maildir (tmp/ then rename into new/), written in durable batches by a
- * few writer threads. */
+/* spool.c - the spool plugin: every message (the host's finished RFC 5322
+ * bytes, unchanged) becomes a file in a maildir (tmp/ then rename into
+ * new/), written in durable batches by a few writer threads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mime.h"
 #include "plugin.h"
 
 struct job {
@@ -29,7 +29,6 @@ struct spool {
 	struct cv_plugin_ctx *ctx;
 	const struct cv_host *host;
 	char *dir;
-	char *from;
 	char host_name[256];
 	int do_fsync;
 	unsigned long seq; /* under mu */
@@ -41,8 +40,7 @@ struct spool {
 	int stop;
 };
 
-static const char *const spool_keys[] = {"maildir", "from", "fsync", "writers",
-                                         NULL};
+static const char *const spool_keys[] = {"maildir", "fsync", "writers", NULL};
 
 static int mkdir_p(const char *path)
 {
@@ -217,7 +215,6 @@ static int spool_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
 {
 	const char *dir = host->conf(ctx, "maildir");
 	const char *fs = host->conf(ctx, "fsync");
-	const char *from = host->conf(ctx, "from");
 	const char *wr = host->conf(ctx, "writers");
 	long writers = 2;
 	static const char *const sub[] = {"tmp", "new", "cur"};
@@ -225,10 +222,6 @@ static int spool_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
 
 	if (!dir || !*dir) {
 		snprintf(err, errlen, "missing key 'maildir'");
-		return -1;
-	}
-	if (from && !mime_header_ok(from)) {
-		snprintf(err, errlen, "bad 'from': control characters");
 		return -1;
 	}
 	if (wr) {
@@ -265,22 +258,6 @@ static int spool_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
 			goto fail;
 		}
 	}
-	if (from) {
-		sp->from = strdup(from);
-	} else {
-		const char *url = host->base_url(ctx);
-		const char *h = url ? strstr(url, "://") : NULL;
-		size_t n;
-		h = h ? h + 3 : "localhost";
-		n = strcspn(h, ":/");
-		if (asprintf(&sp->from, "convened <noreply@%.*s>", (int)n, h) <
-		    0)
-			sp->from = NULL;
-	}
-	if (!sp->from) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
 	pthread_mutex_init(&sp->mu, NULL);
 	pthread_cond_init(&sp->cv, NULL);
 	sp->tail = &sp->head;
@@ -301,114 +278,36 @@ static int spool_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
 	return 0;
 fail:
 	free(sp->threads);
-	free(sp->from);
 	free(sp->dir);
 	free(sp);
 	return -1;
 }
 
-static void put_part(FILE *f, const char *ctype, const char *body)
-{
-	fprintf(f,
-	        "Content-Type: %s\nContent-Transfer-Encoding: "
-	        "quoted-printable\n\n",
-	        ctype);
-	mime_put_qp(f, body);
-}
-
-/* Build the whole message; NULL with *why set when it cannot be sent. */
-static char *build(struct spool *sp, const struct cv_message *m, size_t *len,
-                   const char **why)
-{
-	const char *hdrs[] = {
-	        m->recipient, m->recipient_name,  m->subject,    m->message_id,
-	        m->kind,      m->unsubscribe_url, m->ical_method};
-	char *buf = NULL;
-	FILE *f;
-	int multi = m->html || m->ical;
-	char boundary[64];
-
-	if (!m->recipient || !*m->recipient || !m->text) {
-		*why = "message without recipient or text";
-		return NULL;
-	}
-	for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
-		if (!mime_header_ok(hdrs[i])) {
-			*why = "control character in a header value";
-			return NULL;
-		}
-	if (strchr(m->recipient, '<') || strchr(m->recipient, '>') ||
-	    strchr(m->recipient, ',') || !strchr(m->recipient, '@')) {
-		*why = "malformed recipient address";
-		return NULL;
-	}
-	f = open_memstream(&buf, len);
-	if (!f) {
-		*why = "out of memory";
-		return NULL;
-	}
-	fprintf(f, "From: %s\nTo: ", sp->from);
-	mime_put_address(f, m->recipient_name, m->recipient, 4);
-	fputs("\nSubject: ", f);
-	mime_put_words(f, m->subject ? m->subject : "", 9);
-	fputs("\nDate: ", f);
-	mime_put_date(f, time(NULL));
-	if (m->message_id)
-		fprintf(f, "\nMessage-ID: %s", m->message_id);
-	if (m->unsubscribe_url)
-		fprintf(f, "\nList-Unsubscribe: <%s>", m->unsubscribe_url);
-	fprintf(f,
-	        "\nMIME-Version: 1.0\nX-Convened-Kind: %s\n"
-	        "X-Convened-Outbox-Id: %" PRId64 "\n",
-	        m->kind ? m->kind : "", m->id);
-	if (!multi) {
-		put_part(f, "text/plain; charset=utf-8", m->text);
-	} else {
-		snprintf(boundary, sizeof(boundary), "=_cv_%" PRId64 "_%lx",
-		         m->id, (unsigned long)time(NULL));
-		fprintf(f,
-		        "Content-Type: multipart/alternative; "
-		        "boundary=\"%s\"\n\n",
-		        boundary);
-		fprintf(f, "--%s\n", boundary);
-		put_part(f, "text/plain; charset=utf-8", m->text);
-		if (m->html) {
-			fprintf(f, "--%s\n", boundary);
-			put_part(f, "text/html; charset=utf-8", m->html);
-		}
-		if (m->ical) {
-			char ct[128];
-			snprintf(ct, sizeof(ct),
-			         "text/calendar; charset=utf-8; method=%s",
-			         m->ical_method ? m->ical_method : "PUBLISH");
-			fprintf(f, "--%s\n", boundary);
-			put_part(f, ct, m->ical);
-		}
-		fprintf(f, "--%s--\n", boundary);
-	}
-	if (fclose(f) != 0) {
-		free(buf);
-		*why = "out of memory";
-		return NULL;
-	}
-	return buf;
-}
+/* Does the host's message (of size m->size) carry FIELD? */
+#define HAS(m, field)                                                          \
+	((m)->size >= offsetof(struct cv_message, field) + sizeof((m)->field))
 
 static int spool_deliver(void *state, const struct cv_message *m,
                          uint64_t token)
 {
 	struct spool *sp = state;
-	const char *why = NULL;
 	struct job *j = calloc(1, sizeof(*j));
 
 	if (!j)
 		return -1;
-	j->data = build(sp, m, &j->len, &why);
-	if (!j->data) {
+	if (!HAS(m, raw_len) || !m->raw) {
 		free(j);
-		sp->host->done(sp->ctx, token, CV_FAIL, 0, why);
+		sp->host->done(sp->ctx, token, CV_FAIL, 0,
+		               "the host hands no finished message (too old)");
 		return 0;
 	}
+	j->data = malloc(m->raw_len);
+	if (!j->data) {
+		free(j);
+		return -1;
+	}
+	memcpy(j->data, m->raw, m->raw_len);
+	j->len = m->raw_len;
 	j->token = token;
 	j->id = m->id;
 	pthread_mutex_lock(&sp->mu);
@@ -428,7 +327,6 @@ static void spool_shutdown(void *state)
 	pthread_mutex_destroy(&sp->mu);
 	pthread_cond_destroy(&sp->cv);
 	free(sp->threads);
-	free(sp->from);
 	free(sp->dir);
 	free(sp);
 }

@@ -1,4 +1,4 @@
-/* fuzz_email_mime.c - libFuzzer target: the email plugin's MIME builder
+/* fuzz_email_mime.c - libFuzzer target: the one MIME writer (mail_out)
  * with fuzzed names, subjects and bodies.  An accepted message has CRLF
  * line ends only, no line over 998 octets, and a header block in which
  * every line is a header or a folded continuation (no injection). */
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "email/email_mime.h"
+#include "mail_out.h"
 #include "fuzz_util.h"
 
 static void check(const char *msg, size_t len)
@@ -51,9 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *f[8];
 	size_t n = fuzz_split(data, size, '\n', f, 8), len;
 	struct cv_message m;
-	struct emime_sender s = {.from = "office@example.org",
-	                         .from_name = NULL,
-	                         .reply_to = NULL};
+	struct mail_sender s = {.from = "office@example.org",
+	                        .from_name = NULL,
+	                        .reply_to = NULL};
 	char err[256];
 	char *out;
 
@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m.ical_method = "REQUEST";
 	}
 	m.created_at = 1790000000;
-	out = emime_build(&m, &s, 1790000000, &len, err, sizeof(err));
+	out = mail_out_build(&m, &s, 1790000000, &len, err, sizeof(err));
 	if (out != NULL) {
 		check(out, len);
 		free(out);

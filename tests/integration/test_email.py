@@ -1,7 +1,8 @@
 """test_email.py - the daemon with [plugin email] (libesmtp) instead of the
 spool, against a real SMTP server (tests/integration/smtpd.py, aiosmtpd):
 mails arrive with the right headers and language, non-ASCII subjects and
-names decode, invitations carry a parseable calendar, 451 is retried, 550
+names decode, invitations carry a parseable calendar, the spool and the
+email plugin carry the same bytes for the same row, 451 is retried, 550
 fails only its row, and an SMTP server down for 30 s loses nothing."""
 
 import email.parser
@@ -75,16 +76,20 @@ FROM = "office@example.org"
 FROM_NAME = "Sekretariatet för nätverket"
 
 
+MAIL = {"from": FROM, "from_name": FROM_NAME, "reply_to": "secretariat@example.org"}
+OUTBOX = {"lease_seconds": 5, "retry_base_seconds": 1, "retry_max_seconds": 2,
+          "max_attempts": 100, "rescan_seconds": 1}
+
+
 def email_config(port, **extra):
-    plugin = {"channels": "email", "host": "127.0.0.1", "port": port, "from": FROM,
-              "from_name": FROM_NAME, "reply_to": "secretariat@example.org",
+    plugin = {"channels": "email", "host": "127.0.0.1", "port": port,
               "starttls": "off", "timeout_ms": 2000, "workers": 2}
     plugin.update(extra)
     return {
         "plugin spool": None,
         "plugin email": plugin,
-        "outbox": {"lease_seconds": 5, "retry_base_seconds": 1, "retry_max_seconds": 2,
-                   "max_attempts": 100, "rescan_seconds": 1},
+        "mail": MAIL,
+        "outbox": OUTBOX,
     }
 
 
@@ -290,5 +295,102 @@ def test_server_down_30s_loses_nothing():
         assert all(n == 1 for n in got.values()), got
         assert "deferred" in d.log_text()
         d.stop()
+    finally:
+        srv.cleanup()
+
+
+# Headers an MTA may add on the way; everything else must be identical.
+MTA_HEADERS = (b"received", b"return-path", b"x-peer", b"x-mailfrom", b"x-rcptto",
+               b"delivered-to", b"x-original-to")
+
+
+def without_mta_headers(raw):
+    """RAW with the MTA-added header fields (and their folded lines) removed."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    out, skip = [], False
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t"):
+            if not skip:
+                out.append(line)
+            continue
+        skip = line.split(b":", 1)[0].strip().lower() in MTA_HEADERS
+        if not skip:
+            out.append(line)
+    return b"\r\n".join(out) + sep + body
+
+
+def test_spool_and_email_send_the_same_bytes():
+    """The same rows, written by the spool plugin and then (put back to
+    pending, as after a crash) sent by the email plugin, are the same
+    bytes; both parse as mail, the invitation as iCalendar."""
+    import icalendar
+
+    pg = harness.cluster()
+    db = pg.new_database()
+    common = {"convened": {"base_url": "https://events.example.org"}, "mail": MAIL,
+              "outbox": OUTBOX}
+    d = harness.Daemon(db, config=common)
+    d.start()
+    pid = rf.project(pg, db)
+    ev = rf.event(pg, db, pid, title="Seminarium w Poznaniu – Göteborg", city="Poznań",
+                  country="PL")
+    r = rf.register(d, ev, "malgorzata@example.pl", name="Małgorzata Żółć", language="pl")
+    assert r.status in (200, 201, 202), r
+    harness.wait_until(lambda: len(d.maildir_messages()) == 1, timeout=20)
+    r = rf.confirm(d, rf.token(pg, db, ev, "malgorzata@example.pl"))
+    assert r.status in (200, 303), r
+    harness.wait_until(lambda: len(d.maildir_messages()) == 2, timeout=20)
+    d.stop()
+    spooled = {}
+    for name in os.listdir(os.path.join(d.maildir, "new")):
+        with open(os.path.join(d.maildir, "new", name), "rb") as f:
+            raw = f.read()
+        mid = re.search(rb"^Message-ID: (<[^>]+>)\r$", raw, re.M).group(1)
+        spooled[mid] = raw
+    assert len(spooled) == 2, list(spooled)
+
+    sent_ids = pg.psql(db, "UPDATE outbox SET state = 'pending', next_attempt_at = now()"
+                           " WHERE state = 'sent' RETURNING id")
+    assert len(sent_ids) == 2, sent_ids
+    srv = Smtpd().start()
+    try:
+        cfg = email_config(srv.port)
+        cfg["convened"] = common["convened"]
+        d2 = harness.Daemon(db, config=cfg)
+        d2.start()
+        recs = srv.wait_count(2)
+        wait_states(pg, db, {"sent", "pending"})
+        d2.stop()
+        kinds = set()
+        for rec, m in recs:
+            with open(os.path.join(srv.dir, rec["file"]), "rb") as f:
+                raw = f.read()
+            mid = m["Message-ID"].encode()
+            assert mid in spooled, (mid, list(spooled))
+            assert without_mta_headers(raw) == without_mta_headers(spooled.pop(mid)), mid
+            assert rec["mail_from"] == FROM
+            assert not m.defects, m.defects
+            assert m["To"].addresses[0].display_name == "Małgorzata Żółć"
+            assert m["From"].addresses[0].display_name == FROM_NAME
+            assert m["Auto-Submitted"] == "auto-generated"
+            assert m["Content-Language"] == "pl"
+            assert m["X-Mailer"].startswith("convened ")
+            assert m["X-Convened-Outbox-Id"] in [i[0] for i in sent_ids]
+            kinds.add(m["X-Convened-Kind"])
+            text = m.get_body(preferencelist=("plain",)).get_content()
+            assert "Seminarium w Poznaniu – Göteborg" in text, text
+            cal = [p for p in m.walk() if p.get_content_type() == "text/calendar"]
+            if m["X-Convened-Kind"] == "registration_confirmed":
+                assert m.get_content_type() == "multipart/mixed"
+                assert len(cal) == 1
+                c = icalendar.Calendar.from_ical(cal[0].get_content())
+                assert str(c["METHOD"]) == cal[0].get_param("method") == "REQUEST"
+                assert "Seminarium w Poznaniu" in str(c.walk("VEVENT")[0]["SUMMARY"])
+                files = [p for p in m.walk() if p.get_filename() == "invite.ics"]
+                assert len(files) == 1
+            else:
+                assert cal == []
+        assert spooled == {}
+        assert kinds == {"registration_confirm_request", "registration_confirmed"}, kinds
     finally:
         srv.cleanup()

@@ -1,5 +1,7 @@
-/* test_email_mime.c - the email plugin's MIME builder, checked with Python's
- * email package and icalendar (real parsers) and by line-level rules. */
+/* test_email_mime.c - the one MIME writer (daemon/mail_out.c), checked with
+ * Python's email package and icalendar (real parsers) and by line-level
+ * rules: encoded words, quoted-printable, structure, headers, injection
+ * refused, the same bytes for the same row. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "email/email_mime.c"
+#include "mail_out.h"
 
-static const struct emime_sender sender = {
+static const struct mail_sender sender = {
         .from = "events@example.org",
         .from_name = "Sekretariatet Åre–Łódź",
         .reply_to = "secretariat@example.org",
@@ -39,10 +41,10 @@ static struct cv_message base_msg(void)
 static char *build(const struct cv_message *m, size_t *len)
 {
 	char err[256];
-	char *s = emime_build(m, &sender, 1700000000, len, err, sizeof err);
+	char *s = mail_out_build(m, &sender, 1700000000, len, err, sizeof err);
 
 	if (s == NULL)
-		fail_msg("emime_build failed: %s", err);
+		fail_msg("mail_out_build failed: %s", err);
 	return s;
 }
 
@@ -303,7 +305,7 @@ static void test_calendar(void **state)
 	m.html = NULL;
 	s = build(&m, &len);
 	assert_non_null(
-	        strstr(s, "text/calendar; charset=UTF-8; method=REQUEST"));
+	        strstr(s, "text/calendar; method=REQUEST; charset=UTF-8"));
 	free(s);
 }
 
@@ -315,11 +317,11 @@ static void test_calendar_method_mismatch(void **state)
 
 	m.ical = ics;
 	m.ical_method = "CANCEL";
-	assert_null(emime_build(&m, &sender, 0, &len, err, sizeof err));
+	assert_null(mail_out_build(&m, &sender, 0, &len, err, sizeof err));
 	assert_non_null(strstr(err, "CANCEL"));
 	assert_non_null(strstr(err, "REQUEST"));
 	m.ical_method = "REQUEST\r\nX-Evil: 1";
-	assert_null(emime_build(&m, &sender, 0, &len, err, sizeof err));
+	assert_null(mail_out_build(&m, &sender, 0, &len, err, sizeof err));
 }
 
 static void test_unsubscribe(void **state)
@@ -338,12 +340,12 @@ static void test_unsubscribe(void **state)
 	free(s);
 }
 
-/* Expect emime_build to refuse M, with WHAT in the reason. */
+/* Expect mail_out_build to refuse M, with WHAT in the reason. */
 static void refused(const struct cv_message *m, const char *what)
 {
 	char err[256] = "";
 	size_t len;
-	char *s = emime_build(m, &sender, 0, &len, err, sizeof err);
+	char *s = mail_out_build(m, &sender, 0, &len, err, sizeof err);
 
 	if (s != NULL)
 		fail_msg("accepted, expected a refusal about %s:\n%s", what, s);
@@ -406,6 +408,18 @@ static void test_injection(void **state)
 	refused(&m, "unsubscribe_url");
 	m.unsubscribe_url = "https://x/> <https://evil";
 	refused(&m, "unsubscribe_url");
+	m = base_msg();
+	m.kind = "event_reminder\r\nBcc: evil@example.com";
+	refused(&m, "kind");
+	m = base_msg();
+	m.language = "sv\r\nBcc: evil@example.com";
+	{
+		size_t len;
+		char *s = build(&m, &len); /* a bad language is left out */
+		assert_null(strstr(s, "Content-Language"));
+		assert_null(strstr(s, "Bcc"));
+		free(s);
+	}
 }
 
 /* Tabs are allowed in a subject but nothing can become a new header:
@@ -434,13 +448,122 @@ static void test_no_new_headers(void **state)
 
 static void test_addr_ok(void **state)
 {
-	assert_true(emime_addr_ok("a.b+c@example.co.uk"));
-	assert_true(emime_addr_ok("x@y"));
-	assert_false(emime_addr_ok(NULL));
-	assert_false(emime_addr_ok("a b@c"));
-	assert_true(emime_text_ok(NULL, 10));
-	assert_true(emime_text_ok("Åsa", 10));
-	assert_false(emime_text_ok("Åsa Åsa Åsa", 10));
+	assert_true(mail_addr_ok("a.b+c@example.co.uk"));
+	assert_true(mail_addr_ok("x@y"));
+	assert_false(mail_addr_ok(NULL));
+	assert_false(mail_addr_ok("a b@c"));
+	assert_true(mail_text_ok(NULL, 10));
+	assert_true(mail_text_ok("Åsa", 10));
+	assert_false(mail_text_ok("Åsa Åsa Åsa", 10));
+}
+
+/* The headers every message carries, besides the addresses. */
+static void test_headers(void **state)
+{
+	struct cv_message m = base_msg();
+	size_t len;
+	char *s = build(&m, &len);
+
+	assert_non_null(strstr(s, "\r\nAuto-Submitted: auto-generated\r\n"));
+	assert_non_null(strstr(s, "\r\nContent-Language: sv\r\n"));
+	assert_non_null(
+	        strstr(s, "\r\nX-Mailer: convened " CONVENED_VERSION "\r\n"));
+	assert_non_null(
+	        strstr(s, "\r\nX-Convened-Kind: registration_confirmed\r\n"));
+	assert_non_null(strstr(s, "\r\nX-Convened-Outbox-Id: 42\r\n"));
+	py_check(
+	        s, len,
+	        "assert m['Auto-Submitted'] == 'auto-generated'\n"
+	        "assert m['X-Convened-Kind'] == 'registration_confirmed'\n"
+	        "assert m['X-Convened-Outbox-Id'] == '42'\n"
+	        "assert m['X-Mailer'].startswith('convened ')\n"
+	        "assert m['Date'].datetime.timestamp() == 1700000000\n"
+	        "for h in ('From', 'To', 'Subject', 'Date', 'Message-ID',\n"
+	        "          'Reply-To', 'MIME-Version', 'Auto-Submitted',\n"
+	        "          'Content-Language', 'X-Mailer', 'X-Convened-Kind',\n"
+	        "          'X-Convened-Outbox-Id', 'Content-Type'):\n"
+	        "    assert len(m.get_all(h)) == 1, h\n");
+	free(s);
+
+	/* without Reply-To, with another language */
+	{
+		struct mail_sender s2 = sender;
+		char err[256];
+
+		s2.reply_to = NULL;
+		m.language = "pl";
+		s = mail_out_build(&m, &s2, 1700000000, &len, err, sizeof err);
+		assert_non_null(s);
+		assert_null(strstr(s, "Reply-To"));
+		assert_non_null(strstr(s, "\r\nContent-Language: pl\r\n"));
+		free(s);
+	}
+}
+
+/* The structure: text alone; text + html; text + calendar without html. */
+static void test_structure(void **state)
+{
+	struct cv_message m = base_msg();
+	size_t len;
+	char *s;
+
+	s = build(&m, &len);
+	assert_null(strstr(s, "multipart"));
+	free(s);
+
+	m.html = "<p>Hej</p>";
+	s = build(&m, &len);
+	py_check(s, len,
+	         "assert m.get_content_type() == 'multipart/alternative'\n"
+	         "assert [p.get_content_type() for p in m.iter_parts()] == "
+	         "['text/plain', 'text/html']\n"
+	         "assert m.get_boundary() == '=_cv_42_alt'\n"
+	         "assert not m.defects\n");
+	free(s);
+
+	m.html = NULL;
+	m.ical = ics;
+	m.ical_method = "REQUEST";
+	s = build(&m, &len);
+	py_check(s, len,
+	         "assert m.get_content_type() == 'multipart/mixed'\n"
+	         "top = list(m.iter_parts())\n"
+	         "assert [p.get_content_type() for p in top] == "
+	         "['multipart/alternative', 'application/ics']\n"
+	         "alt = [p.get_content_type() for p in top[0].iter_parts()]\n"
+	         "assert alt == ['text/plain', 'text/calendar'], alt\n"
+	         "assert m.get_boundary() == '=_cv_42_mix'\n"
+	         "assert not m.defects\n");
+	free(s);
+}
+
+/* The same row gives the same bytes: nothing depends on the clock or on
+ * randomness; the date and boundaries come from the caller's row. */
+static void test_deterministic(void **state)
+{
+	struct cv_message m = base_msg();
+	size_t len1, len2;
+	char *a, *b;
+
+	m.html = "<p>Hej</p>";
+	m.ical = ics;
+	m.ical_method = "REQUEST";
+	m.unsubscribe_url = "https://events.example.org/unsubscribe/x";
+	a = build(&m, &len1);
+	sleep(1);
+	b = build(&m, &len2);
+	assert_int_equal(len1, len2);
+	assert_memory_equal(a, b, len1);
+	free(b);
+	/* another row: other boundaries and id, nothing else changes */
+	m.id = 43;
+	b = build(&m, &len2);
+	assert_int_equal(len1, len2);
+	assert_memory_not_equal(a, b, len1);
+	assert_non_null(strstr(b, "=_cv_43_mix"));
+	assert_null(strstr(b, "=_cv_42_"));
+	free(a);
+	free(b);
 }
 
 int main(void)
@@ -456,6 +579,9 @@ int main(void)
 	        cmocka_unit_test(test_injection),
 	        cmocka_unit_test(test_no_new_headers),
 	        cmocka_unit_test(test_addr_ok),
+	        cmocka_unit_test(test_headers),
+	        cmocka_unit_test(test_structure),
+	        cmocka_unit_test(test_deterministic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* test_plugin_host.c - plugin host: loads real plugins built from source,
  * refuses bad ones with the file and the reason, routes channels, carries
- * results back through the loop; the spool plugin writes a proper maildir. */
+ * results back through the loop; the spool plugin writes the host's bytes to a
+ * maildir. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 
 #include "app.h"
 #include "config.h"
+#include "mail_out.h"
 #include "plugin_host.h"
 
 static char dir[64]; /* plugins built here, spool written here */
@@ -61,8 +63,7 @@ static int setup_all(void **st)
 	if (build("answer", "tests/plugins/answer.c", "") ||
 	    build("badabi", "tests/plugins/badabi.c", "") ||
 	    build("nosym", "tests/plugins/nosym.c", "") ||
-	    build("spool", "plugins/spool/spool.c plugins/spool/mime.c",
-	          "-lsodium -lpthread"))
+	    build("spool", "plugins/spool/spool.c", "-lpthread"))
 		return -1;
 	return 0;
 }
@@ -257,6 +258,8 @@ static void test_spool_writes_maildir(void **st)
 	char err[512] = "", sections[512], maildir[128], path[256];
 	struct stat sb;
 	char *mail;
+	const struct mail_sender sender = {.from = "noreply@events.example.org",
+	                                   .from_name = "convened"};
 	struct cv_message m = {.size = sizeof(m),
 	                       .id = 41,
 	                       .kind = "registration_confirmed",
@@ -279,46 +282,37 @@ static void test_spool_writes_maildir(void **st)
 	snprintf(path, sizeof(path), "%s/cur", maildir);
 	assert_int_equal(stat(path, &sb), 0);
 
+	m.raw = mail_out_build(&m, &sender, 1790000000, &m.raw_len, err,
+	                       sizeof(err));
+	assert_non_null(m.raw);
+	m.from = sender.from;
 	assert_int_equal(plugin_deliver("email", &m, 5), 0);
 	wait_for(&app, &r, 1);
 	assert_int_equal(r.res, CV_OK);
+	/* exactly the host's bytes: CRLF, encoded words, QP as built */
 	mail = read_new_file(maildir);
-	assert_non_null(strstr(mail, "\nTo: =?UTF-8?B?w4VzYSDDlmJlcmc=?= "
-	                             "<anna@example.se>\n"));
-	assert_non_null(strstr(mail, "\nSubject: =?UTF-8?B?"));
-	assert_non_null(strstr(mail, "\nMessage-ID: "
-	                             "<outbox-41.abc@events.example.org>\n"));
-	assert_non_null(strstr(mail, "\nX-Convened-Outbox-Id: 41\n"));
-	assert_non_null(strstr(mail, "\nX-Convened-Kind: "
-	                             "registration_confirmed\n"));
-	assert_non_null(strstr(mail, "From: convened "
-	                             "<noreply@events.example.org>\n"));
-	assert_non_null(strstr(mail, "multipart/alternative"));
-	assert_non_null(strstr(mail, "text/calendar; charset=utf-8; "
-	                             "method=REQUEST"));
-	assert_non_null(strstr(mail, "Hej =C3=85sa,\nline =3D with equals\n"));
+	assert_int_equal(strlen(mail), m.raw_len);
+	assert_memory_equal(mail, m.raw, m.raw_len);
+	assert_non_null(strstr(mail, "\r\nX-Convened-Outbox-Id: 41\r\n"));
+	assert_non_null(strstr(mail, "Hej =C3=85sa,\r\nline =3D with equals"));
 	free(mail);
 
-	/* header injection is refused permanently, nothing written */
-	m.subject = "hi\r\nBcc: all@example.org";
+	/* a host that hands no finished message: refused for good */
+	m.size = offsetof(struct cv_message, raw);
 	assert_int_equal(plugin_deliver("email", &m, 6), 0);
 	wait_for(&app, &r, 2);
 	assert_int_equal(r.res, CV_FAIL);
-	assert_non_null(strstr(r.reason, "control character"));
-	m.subject = "ok";
-	m.recipient = "a@example.org>, b@example.org";
-	assert_int_equal(plugin_deliver("email", &m, 7), 0);
-	wait_for(&app, &r, 3);
-	assert_int_equal(r.res, CV_FAIL);
+	assert_non_null(strstr(r.reason, "finished message"));
+	m.size = sizeof(m);
 
 	/* an unwritable maildir is a temporary failure with the errno text */
-	m.recipient = "anna@example.se";
 	snprintf(path, sizeof(path), "%s/tmp", maildir);
 	assert_int_equal(rmdir(path), 0);
 	assert_int_equal(plugin_deliver("email", &m, 8), 0);
-	wait_for(&app, &r, 4);
+	wait_for(&app, &r, 3);
 	assert_int_equal(r.res, CV_RETRY);
 	assert_non_null(strstr(r.reason, "No such file or directory"));
+	free((char *)m.raw);
 	finish(&app);
 }
 

@@ -1,4 +1,5 @@
-/* email_mime.c - RFC 5322 headers, RFC 2047 words and MIME bodies for email. */
+/* mail_out.c - the one MIME writer: RFC 5322 headers, RFC 2047 words,
+ * quoted-printable and multipart bodies of every outgoing message. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,7 +9,7 @@
 
 #include <sodium.h>
 
-#include "email_mime.h"
+#include "mail_out.h"
 
 #define LINE_MAX_SOFT   78 /* RFC 5322 2.1.1 SHOULD */
 #define QP_LINE         76 /* RFC 2045 6.7 (5) */
@@ -127,7 +128,7 @@ static size_t utf8_seq(const unsigned char *s)
 	return n;
 }
 
-int emime_text_ok(const char *s, size_t max)
+int mail_text_ok(const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n;
@@ -147,7 +148,7 @@ int emime_text_ok(const char *s, size_t max)
 	return 1;
 }
 
-int emime_addr_ok(const char *addr)
+int mail_addr_ok(const char *addr)
 {
 	const char *at = NULL, *p;
 
@@ -413,22 +414,22 @@ static int url_ok(const char *url)
 
 /* Check every field that ends up in a header.  0, or -1 with ERR. */
 static int check_message(const struct cv_message *m,
-                         const struct emime_sender *s, char *method,
+                         const struct mail_sender *s, char *method,
                          size_t methodlen, char *err, size_t errlen)
 {
 	char found[32];
 
-	if (!emime_addr_ok(m->recipient)) {
+	if (!mail_addr_ok(m->recipient)) {
 		snprintf(err, errlen, "invalid recipient address");
 		return -1;
 	}
-	if (!emime_text_ok(m->recipient_name, NAME_MAX_LEN)) {
+	if (!mail_text_ok(m->recipient_name, NAME_MAX_LEN)) {
 		snprintf(err, errlen,
 		         "recipient name has control characters, "
 		         "invalid UTF-8 or is too long");
 		return -1;
 	}
-	if (m->subject == NULL || !emime_text_ok(m->subject, SUBJECT_MAX_LEN)) {
+	if (m->subject == NULL || !mail_text_ok(m->subject, SUBJECT_MAX_LEN)) {
 		snprintf(err, errlen,
 		         "subject is missing, has control "
 		         "characters, invalid UTF-8 or is too long");
@@ -438,9 +439,14 @@ static int check_message(const struct cv_message *m,
 		snprintf(err, errlen, "no text body");
 		return -1;
 	}
-	if (!emime_addr_ok(s->from) ||
-	    !emime_text_ok(s->from_name, NAME_MAX_LEN) ||
-	    (s->reply_to != NULL && !emime_addr_ok(s->reply_to))) {
+	if (m->kind != NULL &&
+	    !token_ok(m->kind, "abcdefghijklmnopqrstuvwxyz0123456789_", 64)) {
+		snprintf(err, errlen, "invalid kind");
+		return -1;
+	}
+	if (!mail_addr_ok(s->from) ||
+	    !mail_text_ok(s->from_name, NAME_MAX_LEN) ||
+	    (s->reply_to != NULL && !mail_addr_ok(s->reply_to))) {
 		snprintf(err, errlen,
 		         "invalid sender (from, from_name or "
 		         "reply_to)");
@@ -483,20 +489,23 @@ static void put_text_part(struct ebuf *b, const char *type, const char *extra,
                           const char *body)
 {
 	eb_printf(b,
-	          "Content-Type: %s; charset=UTF-8%s\r\n"
+	          "Content-Type: %s%s; charset=UTF-8\r\n"
 	          "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 	          type, extra);
 	put_qp(b, body);
 	eb_puts(b, "\r\n");
 }
 
-/* Boundaries contain "=_", which quoted-printable and base64 never do. */
+/* The body (from Content-Type on).  Boundaries hold "=_", which neither
+ * quoted-printable nor base64 can produce, and the row id, which makes
+ * them the same for every rendering of the row. */
 static void put_body(struct ebuf *b, const struct cv_message *m,
                      const char *method)
 {
-	char extra[64];
-	const char *alt = "=_cv_alt_0", *mix = "=_cv_mix_0";
+	char extra[64], alt[48], mix[48];
 
+	snprintf(alt, sizeof alt, "=_cv_%lld_alt", (long long)m->id);
+	snprintf(mix, sizeof mix, "=_cv_%lld_mix", (long long)m->id);
 	if (m->ical == NULL && m->html == NULL) {
 		put_text_part(b, "text/plain", "", m->text);
 		return;
@@ -538,8 +547,8 @@ static void put_body(struct ebuf *b, const struct cv_message *m,
 	eb_printf(b, "--%s--\r\n", mix);
 }
 
-char *emime_build(const struct cv_message *m, const struct emime_sender *s,
-                  time_t now, size_t *len, char *err, size_t errlen)
+char *mail_out_build(const struct cv_message *m, const struct mail_sender *s,
+                     time_t date, size_t *len, char *err, size_t errlen)
 {
 	struct ebuf b = {0};
 	char method[32];
@@ -558,7 +567,7 @@ char *emime_build(const struct cv_message *m, const struct emime_sender *s,
 	eb_puts(&b, "Subject: ");
 	put_unstructured(&b, m->subject);
 	eb_puts(&b, "\r\nDate: ");
-	put_date(&b, now);
+	put_date(&b, date);
 	if (m->message_id != NULL) {
 		eb_printf(&b, "\r\nMessage-ID: %s\r\n", m->message_id);
 	} else {
@@ -579,6 +588,10 @@ char *emime_build(const struct cv_message *m, const struct emime_sender *s,
 		        "List-Unsubscribe: <%s>\r\n"
 		        "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
 		        m->unsubscribe_url);
+	eb_puts(&b, "X-Mailer: convened " CONVENED_VERSION "\r\n");
+	if (m->kind != NULL)
+		eb_printf(&b, "X-Convened-Kind: %s\r\n", m->kind);
+	eb_printf(&b, "X-Convened-Outbox-Id: %lld\r\n", (long long)m->id);
 	put_body(&b, m, method);
 
 	if (b.oom) {
