@@ -11,6 +11,7 @@
 #include <ini.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,7 +204,7 @@ int config_parse_duration(const char *s, int *days, long *seconds)
 	return 0;
 }
 
-static int parse_bool(const char *v, int *out)
+int config_parse_bool(const char *v, int *out)
 {
 	static const char *const yes[] = {"yes", "true", "on", "1", NULL};
 	static const char *const no[] = {"no", "false", "off", "0", NULL};
@@ -217,61 +218,125 @@ static int parse_bool(const char *v, int *out)
 	return -1;
 }
 
+int config_parse_long(const char *s, long *out)
+{
+	char *end;
+	long n;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return -1;
+	*out = n;
+	return 0;
+}
+
+int config_parse_size(const char *s, size_t *out)
+{
+	static const struct {
+		const char *suffix;
+		unsigned long long unit;
+	} units[] = {
+	        {"", 1},
+	        {"k", 1ULL << 10},
+	        {"kb", 1ULL << 10},
+	        {"m", 1ULL << 20},
+	        {"mb", 1ULL << 20},
+	        {"g", 1ULL << 30},
+	        {"gb", 1ULL << 30},
+	};
+	unsigned long long n;
+	char *end;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1; /* also refuses the "-1" strtoull would wrap */
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(end, units[i].suffix) != 0)
+			continue;
+		/* check before multiplying: no overflow */
+		if (errno == ERANGE || n > SIZE_MAX / units[i].unit)
+			return -2;
+		*out = (size_t)(n * units[i].unit);
+		return 0;
+	}
+	return -1;
+}
+
+int config_parse_seconds(const char *s, long *out)
+{
+	static const struct {
+		char suffix;
+		long unit;
+	} units[] = {{'\0', 1}, {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+	char *end;
+	long n;
+
+	if (s != NULL && s[0] == 'P') {
+		int days;
+		long secs;
+
+		if (config_parse_duration(s, &days, &secs) < 0)
+			return -1;
+		*out = days * 86400L + secs;
+		return 0;
+	}
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (end[0] != '\0' && end[1] != '\0')
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (end[0] != units[i].suffix)
+			continue;
+		if (errno == ERANGE || n > LONG_MAX / units[i].unit)
+			return -2;
+		*out = n * units[i].unit;
+		return 0;
+	}
+	return -1;
+}
+
 static int set_key(struct parse *p, const struct ckey *k, const char *v)
 {
 	char *base = (char *)p->c;
-	char *end;
+	size_t size;
 	long n;
-	int b;
+	int b, r;
 
 	if (*v == '\0')
 		return fail(p, "[%s] %s: empty value", k->section, k->key);
 	switch (k->type) {
 	case C_INT:
-	case C_SIZE:
-		errno = 0;
-		n = strtol(v, &end, 10);
-		if (errno || end == v)
-			return fail(p, "[%s] %s: '%s' is not a whole number",
-			            k->section, k->key, v);
-		if (k->type == C_SIZE && *end != '\0') {
-			long unit = 0;
-
-			if (strcasecmp(end, "k") == 0 ||
-			    strcasecmp(end, "kb") == 0)
-				unit = 1024;
-			else if (strcasecmp(end, "m") == 0 ||
-			         strcasecmp(end, "mb") == 0)
-				unit = 1024 * 1024;
-			if (unit == 0)
-				return fail(p,
-				            "[%s] %s: '%s' is not a size (a "
-				            "number, optionally with k or m)",
-				            k->section, k->key, v);
-			/* check before multiplying: no signed overflow */
-			if (n > k->max / unit || n < k->min / unit - 1)
-				return fail(p,
-				            "[%s] %s: %s is out of range "
-				            "(%ld..%ld bytes)",
-				            k->section, k->key, v, k->min,
-				            k->max);
-			n *= unit;
-			end += strlen(end);
-		}
-		if (*end != '\0')
+		if (config_parse_long(v, &n) < 0)
 			return fail(p, "[%s] %s: '%s' is not a whole number",
 			            k->section, k->key, v);
 		if (n < k->min || n > k->max)
 			return fail(p,
 			            "[%s] %s: %ld is out of range (%ld..%ld)",
 			            k->section, k->key, n, k->min, k->max);
-		if (k->type == C_INT)
-			*(int *)(base + k->off) = (int)n;
-		else
-			*(size_t *)(base + k->off) = (size_t)n;
+		*(int *)(base + k->off) = (int)n;
+		return 1;
+	case C_SIZE:
+		r = config_parse_size(v, &size);
+		if (r == -1)
+			return fail(p,
+			            "[%s] %s: '%s' is not a size (a number, "
+			            "optionally with k, M or G)",
+			            k->section, k->key, v);
+		if (r < 0 || size < (size_t)k->min || size > (size_t)k->max)
+			return fail(p,
+			            "[%s] %s: %s is out of range (%ld..%ld "
+			            "bytes)",
+			            k->section, k->key, v, k->min, k->max);
+		*(size_t *)(base + k->off) = size;
 		return 1;
 	case C_BOOL:
-		if (parse_bool(v, &b) < 0)
+		if (config_parse_bool(v, &b) < 0)
 			return fail(p, "[%s] %s: '%s' is not yes or no",
 			            k->section, k->key, v);
 		*(int *)(base + k->off) = b;

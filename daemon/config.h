@@ -114,4 +114,23 @@ const char *config_plugin_get(const struct config_plugin *p, const char *key);
  * Returns 0, or -1 when malformed. */
 int config_parse_duration(const char *s, int *days, long *seconds);
 
+/* The value parsers behind the typed keys, shared with the plugin host's
+ * getters (one implementation).  Each returns 0 with the value in *out, or
+ * -1 when S is malformed (*out untouched). */
+
+/* yes/no, true/false, on/off, 1/0 (any case) into 1 or 0. */
+int config_parse_bool(const char *s, int *out);
+
+/* A whole decimal number that fits a long (-1 also when it does not). */
+int config_parse_long(const char *s, long *out);
+
+/* A byte count: digits, optionally followed by k, M or G (KiB, MiB, GiB;
+ * "kb", "mb", "gb" too, any case).  -2 when it does not fit a size_t. */
+int config_parse_size(const char *s, size_t *out);
+
+/* A duration in seconds: digits with an optional unit s, m, h or d ("90",
+ * "90s", "5m", "2h", "1d"), or an ISO 8601 duration as above ("PT5M").
+ * -2 when it does not fit a long. */
+int config_parse_seconds(const char *s, long *out);
+
 #endif
