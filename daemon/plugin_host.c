@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <event2/event.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,11 +17,13 @@
 #include "app.h"
 #include "config.h"
 #include "log.h"
+#include "plugin_conf.h"
 
 #define MAX_ROUTES 64
 
 struct cv_plugin_ctx {
 	const struct config_plugin *sec;
+	const char *cfgpath; /* the config file, for "file:line:" in errors */
 	char *path;
 	void *dl;
 	const struct cv_plugin *p;
@@ -84,6 +87,84 @@ static const char *host_conf(struct cv_plugin_ctx *ctx, const char *key)
 	return config_plugin_get(ctx->sec, key);
 }
 
+/* ---- typed config getters (host->conf_int ...): the checks are in
+ * plugin_conf.c; here the value and "file:line:" come from the section. */
+
+/* KEY's value in ctx's section (NULL when absent) and, in WHERE, the
+ * "file:line: [plugin NAME] " of the key (of the section when absent). */
+static const char *conf_where(struct cv_plugin_ctx *ctx, const char *key,
+                              char *where, size_t len)
+{
+	const struct config_plugin *sec = ctx ? ctx->sec : NULL;
+	const char *v = NULL;
+	int line = sec ? sec->line : 0;
+
+	where[0] = '\0';
+	if (!sec || !key)
+		return NULL;
+	for (size_t i = 0; i < sec->nkv; i++)
+		if (strcmp(sec->kv[i].key, key) == 0) {
+			v = sec->kv[i].value;
+			line = sec->kv[i].line;
+			break;
+		}
+	if (ctx->cfgpath)
+		snprintf(where, len, "%s:%d: [plugin %s] ", ctx->cfgpath, line,
+		         sec->name);
+	else
+		snprintf(where, len, "[plugin %s] ", sec->name);
+	return v;
+}
+
+static int host_conf_int(struct cv_plugin_ctx *ctx, const char *key, long min,
+                         long max, long *out, char *err, size_t errlen)
+{
+	char where[PATH_MAX + 64];
+	const char *v = conf_where(ctx, key, where, sizeof(where));
+
+	return plugin_conf_int(where, key, v, min, max, out, err, errlen);
+}
+
+static int host_conf_bool(struct cv_plugin_ctx *ctx, const char *key, int *out,
+                          char *err, size_t errlen)
+{
+	char where[PATH_MAX + 64];
+	const char *v = conf_where(ctx, key, where, sizeof(where));
+
+	return plugin_conf_bool(where, key, v, out, err, errlen);
+}
+
+static int host_conf_size(struct cv_plugin_ctx *ctx, const char *key,
+                          size_t min, size_t max, size_t *out, char *err,
+                          size_t errlen)
+{
+	char where[PATH_MAX + 64];
+	const char *v = conf_where(ctx, key, where, sizeof(where));
+
+	return plugin_conf_size(where, key, v, min, max, out, err, errlen);
+}
+
+static int host_conf_duration(struct cv_plugin_ctx *ctx, const char *key,
+                              long min_s, long max_s, long *out_s, char *err,
+                              size_t errlen)
+{
+	char where[PATH_MAX + 64];
+	const char *v = conf_where(ctx, key, where, sizeof(where));
+
+	return plugin_conf_duration(where, key, v, min_s, max_s, out_s, err,
+	                            errlen);
+}
+
+static int host_conf_path(struct cv_plugin_ctx *ctx, const char *key,
+                          unsigned flags, const char **out, char *err,
+                          size_t errlen)
+{
+	char where[PATH_MAX + 64];
+	const char *v = conf_where(ctx, key, where, sizeof(where));
+
+	return plugin_conf_path(where, key, v, flags, out, err, errlen);
+}
+
 static struct event_base *host_base(struct cv_plugin_ctx *ctx)
 {
 	return H.app ? H.app->base : NULL;
@@ -139,6 +220,11 @@ static const struct cv_host host_funcs = {
         .done = host_done,
         .calendar = host_calendar,
         .base_url = host_base_url,
+        .conf_int = host_conf_int,
+        .conf_bool = host_conf_bool,
+        .conf_size = host_conf_size,
+        .conf_duration = host_conf_duration,
+        .conf_path = host_conf_path,
 };
 
 /* Run the done callback for everything queued so far (loop thread). */
@@ -277,6 +363,7 @@ static int load_one(const struct config *cfg, const struct config_plugin *sec,
 		return -1;
 	}
 	c->sec = sec;
+	c->cfgpath = cfg->path;
 	snprintf(c->prefix, sizeof(c->prefix), "plugin %s: ", sec->name);
 	if (file[0] == '/' || !cfg->plugin_dir)
 		r = asprintf(&c->path, "%s", file);
@@ -305,11 +392,17 @@ static int load_one(const struct config *cfg, const struct config_plugin *sec,
 		         CV_PLUGIN_ENTRY_SYMBOL);
 		goto fail;
 	}
-	if (p->abi != CV_PLUGIN_ABI) {
+	if (p->abi < CV_PLUGIN_ABI_MIN || p->abi > CV_PLUGIN_ABI) {
 		snprintf(err, errlen,
-		         "%s: plugin ABI version %u, this convened needs %u "
-		         "(rebuild the plugin against this plugin.h)",
-		         c->path, p->abi, CV_PLUGIN_ABI);
+		         "%s: plugin ABI version %u, this convened loads "
+		         "versions %u to %u (%s)",
+		         c->path, p->abi, CV_PLUGIN_ABI_MIN, CV_PLUGIN_ABI,
+		         p->abi > CV_PLUGIN_ABI
+		                 ? "the plugin was built for a newer convened: "
+		                   "upgrade convened or rebuild the plugin "
+		                   "against this convened's plugin.h"
+		                 : "rebuild the plugin against this convened's "
+		                   "plugin.h");
 		goto fail;
 	}
 	if (p->size < sizeof(struct cv_plugin)) {

@@ -8,22 +8,37 @@
 /*
  * Rules of this ABI (Redis-module style):
  *  - Both structs start with the ABI version and their own size.
- *  - Fields are only ever appended; a plugin built against an older header
- *    sees a prefix of what the host offers (check host->size before using a
- *    field added later).
- *  - CV_PLUGIN_ABI changes only when an existing field changes meaning.
+ *  - Fields are only ever appended, and each release that appends any
+ *    raises CV_PLUGIN_ABI by one (the version that added a field is noted
+ *    beside it).
+ *  - The host loads plugins built for CV_PLUGIN_ABI_MIN up to its own
+ *    CV_PLUGIN_ABI: an older plugin sees a prefix of struct cv_host.  A
+ *    plugin that needs a field added later checks CV_HOST_HAS(host, field)
+ *    in init and fails with a clear reason on an older host.
+ *  - A plugin built for a newer ABI than the host's is refused (it would
+ *    use fields this host lacks).
+ *  - CV_PLUGIN_ABI_MIN rises only when an existing field changes meaning or
+ *    goes away.
  *
  * A plugin is a shared object exporting one symbol, CV_PLUGIN_ENTRY_SYMBOL,
  * of type cv_plugin_entry_fn.  The host dlopen()s it with RTLD_NOW|RTLD_LOCAL
  * and refuses it (naming the file and the reason) when the symbol is missing,
- * the ABI version differs, the size is too small, or init fails.
+ * the ABI version is outside CV_PLUGIN_ABI_MIN..CV_PLUGIN_ABI, the size is
+ * too small, or init fails.
+ *
+ * Life: init once at start-up; deliver/changed while running; shutdown
+ * exactly once when the daemon stops (SIGTERM, after in-flight deliveries
+ * were given time to finish), or when start-up fails after this plugin's
+ * init succeeded.  A plugin whose init failed gets no shutdown.
  *
  * Threads: every callback is called on the host's event loop thread.  A
  * plugin may run threads of its own; from those it may only call
  * host->done() and host->log().
  */
 
-#define CV_PLUGIN_ABI 1
+/* 2: cv_message.raw/raw_len/from, cv_host's typed config getters */
+#define CV_PLUGIN_ABI          2
+#define CV_PLUGIN_ABI_MIN      1
 #define CV_PLUGIN_ENTRY_SYMBOL "cv_plugin_entry"
 
 struct event_base;
@@ -62,7 +77,7 @@ struct cv_message {
 	const char *ical_method;    /* "REQUEST", "CANCEL", "PUBLISH" or NULL */
 	const char *unsubscribe_url;/* List-Unsubscribe target, or NULL */
 	int64_t created_at;         /* unix seconds the row was created */
-	/* Added later (check m->size): the finished message. */
+	/* ABI 2 (check m->size): the finished message. */
 	const char *raw;  /* the whole RFC 5322 message the host built from
 	                   * the fields above: CRLF line ends, no dot-stuffing,
 	                   * the same bytes for every delivery of the row.  A
@@ -74,7 +89,7 @@ struct cv_message {
 
 /* Functions the host offers a plugin.  Fields are only ever appended. */
 struct cv_host {
-	uint32_t abi;  /* CV_PLUGIN_ABI */
+	uint32_t abi;  /* the host's CV_PLUGIN_ABI */
 	uint32_t size; /* sizeof(struct cv_host) of the host */
 
 	/* Log a line prefixed with the plugin's name.  Thread-safe. */
@@ -107,11 +122,60 @@ struct cv_host {
 
 	/* The host's public base URL, e.g. "https://events.example.org". */
 	const char *(*base_url)(struct cv_plugin_ctx *ctx);
+
+	/*
+	 * ABI 2: typed config getters, as collectd's cf_util_get_*.  Each
+	 * reads KEY of the plugin's own section.  An absent key returns 0 and
+	 * leaves *out as it was (set the default first).  A bad value returns
+	 * -1 and writes a message naming the key into err, with the config
+	 * file and line when the host knows them, e.g.
+	 * "convened.conf:12: [plugin email] port: 70000 is out of range
+	 * (1..65535)"; init can pass that on as its own error.
+	 */
+
+	/* A whole number in [min, max]. */
+	int (*conf_int)(struct cv_plugin_ctx *ctx, const char *key, long min,
+	                long max, long *out, char *err, size_t errlen);
+
+	/* yes/no, true/false, on/off, 1/0 (any case): *out becomes 1 or 0. */
+	int (*conf_bool)(struct cv_plugin_ctx *ctx, const char *key, int *out,
+	                 char *err, size_t errlen);
+
+	/* A byte count in [min, max], optionally with k, M or G (KiB, MiB,
+	 * GiB): "512", "64k", "10M", "1G". */
+	int (*conf_size)(struct cv_plugin_ctx *ctx, const char *key, size_t min,
+	                 size_t max, size_t *out, char *err, size_t errlen);
+
+	/* A duration in whole seconds, in [min_s, max_s]: a number with s, m,
+	 * h or d ("90s", "5m", "2h", "1d"; a bare number is seconds) or an ISO
+	 * 8601 duration ("PT5M", "P1D"). */
+	int (*conf_duration)(struct cv_plugin_ctx *ctx, const char *key,
+	                     long min_s, long max_s, long *out_s, char *err,
+	                     size_t errlen);
+
+	/* A file system path: non-empty, no control characters, shorter than
+	 * PATH_MAX.  FLAGS: CV_PATH_REQUIRED (an absent key is an error) and
+	 * CV_PATH_READABLE (it must name something this process can read
+	 * now).  *out points into the config and lives as long as the plugin.
+	 */
+	int (*conf_path)(struct cv_plugin_ctx *ctx, const char *key,
+	                 unsigned flags, const char **out, char *err,
+	                 size_t errlen);
 };
+
+/* Flags of host->conf_path. */
+#define CV_PATH_REQUIRED 0x1u
+#define CV_PATH_READABLE 0x2u
+
+/* 1 when HOST (a const struct cv_host *) offers FIELD, else 0: a plugin
+ * built against a newer header checks this before using a later field. */
+#define CV_HOST_HAS(host, field)                                               \
+	((host)->size >= offsetof(struct cv_host, field) +                     \
+	                         sizeof(((struct cv_host *)0)->field))
 
 /* What a plugin exports.  Any callback may be NULL when not needed. */
 struct cv_plugin {
-	uint32_t abi;  /* CV_PLUGIN_ABI */
+	uint32_t abi;  /* CV_PLUGIN_ABI of the header it was built with */
 	uint32_t size; /* sizeof(struct cv_plugin) */
 	const char *name;
 	/* NULL-terminated list of the config keys the plugin understands
