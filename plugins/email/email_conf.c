@@ -25,30 +25,6 @@ const char *const email_conf_keys[] = {"host",
                                        "ca_file",
                                        NULL};
 
-/* An integer key within [min, max], or DEF when absent. */
-static int get_long(const char *key, const char *v, long def, long min,
-                    long max, long *out, char *err, size_t errlen)
-{
-	char *end;
-	long n;
-
-	if (v == NULL) {
-		*out = def;
-		return 0;
-	}
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || end == v || *end != '\0' || n < min || n > max) {
-		snprintf(err, errlen,
-		         "%s: must be an integer from %ld to %ld, "
-		         "not \"%s\"",
-		         key, min, max, v);
-		return -1;
-	}
-	*out = n;
-	return 0;
-}
-
 #define PRINTABLE                                                              \
 	" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"  \
 	"abcdefghijklmnopqrstuvwxyz{|}~"
@@ -110,10 +86,18 @@ static int load(struct email_conf *c, struct cv_plugin_ctx *ctx,
 	const char *host = h->conf(ctx, "host");
 	const char *tls = h->conf(ctx, "starttls");
 	const char *pw = h->conf(ctx, "password");
-	const char *pwfile = h->conf(ctx, "password_file");
+	const char *pwfile = NULL;
 	const char *v;
-	long n, port;
+	long n, port = 25;
 
+	if (!CV_HOST_HAS(h, conf_path)) {
+		snprintf(err, errlen,
+		         "host too old: no typed config getters (plugin ABI "
+		         "2)");
+		return -1;
+	}
+	if (h->conf_path(ctx, "password_file", 0, &pwfile, err, errlen) < 0)
+		return -1;
 	if (host == NULL)
 		host = "localhost";
 	if (!hostname_ok(host)) {
@@ -123,8 +107,7 @@ static int load(struct email_conf *c, struct cv_plugin_ctx *ctx,
 		         host);
 		return -1;
 	}
-	if (get_long("port", h->conf(ctx, "port"), 25, 1, 65535, &port, err,
-	             errlen) < 0)
+	if (h->conf_int(ctx, "port", 1, 65535, &port, err, errlen) < 0)
 		return -1;
 	if (strchr(host, ':') != NULL) /* IPv6 literal */
 		c->server = malloc(strlen(host) + 16);
@@ -194,19 +177,21 @@ static int load(struct email_conf *c, struct cv_plugin_ctx *ctx,
 	if (v != NULL && (c->from = strdup(v)) == NULL)
 		goto oom;
 
-	if (get_long("timeout_ms", h->conf(ctx, "timeout_ms"), 30000, 100,
-	             3600000, &c->timeout_ms, err, errlen) < 0)
+	c->timeout_ms = 30000;
+	if (h->conf_int(ctx, "timeout_ms", 100, 3600000, &c->timeout_ms, err,
+	                errlen) < 0)
 		return -1;
-	if (get_long("workers", h->conf(ctx, "workers"), 4, 1, 64, &n, err,
-	             errlen) < 0)
+	n = 4;
+	if (h->conf_int(ctx, "workers", 1, 64, &n, err, errlen) < 0)
 		return -1;
 	c->workers = (int)n;
-	if (get_long("per_session", h->conf(ctx, "per_session"), 50, 1, 10000,
-	             &n, err, errlen) < 0)
+	n = 50;
+	if (h->conf_int(ctx, "per_session", 1, 10000, &n, err, errlen) < 0)
 		return -1;
 	c->per_session = (int)n;
-	if (get_long("rate_per_minute", h->conf(ctx, "rate_per_minute"), 0, 0,
-	             INT_MAX, &n, err, errlen) < 0)
+	n = 0;
+	if (h->conf_int(ctx, "rate_per_minute", 0, INT_MAX, &n, err, errlen) <
+	    0)
 		return -1;
 	c->rate_per_minute = (int)n;
 
@@ -217,13 +202,10 @@ static int load(struct email_conf *c, struct cv_plugin_ctx *ctx,
 	}
 	if (v != NULL && (c->helo = strdup(v)) == NULL)
 		goto oom;
-	v = h->conf(ctx, "ca_file");
+	v = NULL;
+	if (h->conf_path(ctx, "ca_file", CV_PATH_READABLE, &v, err, errlen) < 0)
+		return -1;
 	if (v != NULL) {
-		if (access(v, R_OK) != 0) {
-			snprintf(err, errlen, "ca_file: cannot read %s: %s", v,
-			         strerror(errno));
-			return -1;
-		}
 		if (c->starttls == EMAIL_TLS_OFF) {
 			snprintf(err, errlen,
 			         "ca_file: set but starttls is "

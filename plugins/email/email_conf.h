@@ -25,8 +25,9 @@ struct email_conf {
 /* The keys above as a NULL-terminated list (for cv_plugin.config_keys). */
 extern const char *const email_conf_keys[];
 
-/* Read and check every key through host->conf.  0, or -1 with
- * "key: why" in ERR (and nothing left allocated). */
+/* Read and check every key through the host's typed getters (host->conf
+ * for strings).  0, or -1 with a message naming the key in ERR (and nothing
+ * left allocated); a host older than plugin ABI 2 is refused. */
 int email_conf_load(struct email_conf *c, struct cv_plugin_ctx *ctx,
                     const struct cv_host *host, char *err, size_t errlen);
 

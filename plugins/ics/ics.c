@@ -193,18 +193,17 @@ static void publish(struct ics *st, const char *name)
 static int ics_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
                     void **state, char *err, size_t errlen)
 {
-	const char *dir = host->conf(ctx, "dir");
+	const char *dir = NULL;
 	struct ics *st;
 
-	if (host->size < offsetof(struct cv_host, base_url)) {
-		snprintf(err, errlen, "host too old: no calendar renderer");
-		return -1;
-	}
-	if (!dir || !*dir) {
+	if (!CV_HOST_HAS(host, conf_path)) {
 		snprintf(err, errlen,
-		         "missing key 'dir' (where to write .ics)");
+		         "host too old: no config getters (plugin ABI 2)");
 		return -1;
 	}
+	if (host->conf_path(ctx, "dir", CV_PATH_REQUIRED, &dir, err, errlen) <
+	    0)
+		return -1;
 	if (mkdir_p(dir) < 0) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;

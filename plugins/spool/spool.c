@@ -213,27 +213,23 @@ static void stop_writers(struct spool *sp)
 static int spool_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
                       void **state, char *err, size_t errlen)
 {
-	const char *dir = host->conf(ctx, "maildir");
-	const char *fs = host->conf(ctx, "fsync");
-	const char *wr = host->conf(ctx, "writers");
+	const char *dir = NULL;
 	long writers = 2;
+	int do_fsync = 1;
 	static const char *const sub[] = {"tmp", "new", "cur"};
 	struct spool *sp;
 
-	if (!dir || !*dir) {
-		snprintf(err, errlen, "missing key 'maildir'");
+	if (!CV_HOST_HAS(host, conf_path)) {
+		snprintf(err, errlen,
+		         "host too old: no config getters (plugin ABI 2)");
 		return -1;
 	}
-	if (wr) {
-		char *end;
-		writers = strtol(wr, &end, 10);
-		if (*wr == '\0' || *end != '\0' || writers < 1 ||
-		    writers > SPOOL_MAX_WRITERS) {
-			snprintf(err, errlen, "bad 'writers': 1 to %d",
-			         SPOOL_MAX_WRITERS);
-			return -1;
-		}
-	}
+	if (host->conf_path(ctx, "maildir", CV_PATH_REQUIRED, &dir, err,
+	                    errlen) < 0 ||
+	    host->conf_bool(ctx, "fsync", &do_fsync, err, errlen) < 0 ||
+	    host->conf_int(ctx, "writers", 1, SPOOL_MAX_WRITERS, &writers, err,
+	                   errlen) < 0)
+		return -1;
 	sp = calloc(1, sizeof(*sp));
 	if (!sp || !(sp->dir = strdup(dir))) {
 		free(sp);
@@ -242,8 +238,7 @@ static int spool_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
 	}
 	sp->ctx = ctx;
 	sp->host = host;
-	sp->do_fsync = !(fs && (strcmp(fs, "no") == 0 || strcmp(fs, "0") == 0 ||
-	                        strcmp(fs, "false") == 0));
+	sp->do_fsync = do_fsync;
 	if (gethostname(sp->host_name, sizeof(sp->host_name) - 1) < 0)
 		strcpy(sp->host_name, "localhost");
 	for (char *p = sp->host_name; *p; p++)

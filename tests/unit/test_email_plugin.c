@@ -25,6 +25,7 @@
 
 #include "mail_out.h"
 #include "plugin.h"
+#include "plugin_conf.h"
 
 #define MAXJOBS 600
 
@@ -63,6 +64,43 @@ static const char *h_conf(struct cv_plugin_ctx *ctx, const char *key)
 	return NULL;
 }
 
+/* The typed getters, with the daemon's own checks (plugin_conf.c). */
+static int h_conf_int(struct cv_plugin_ctx *ctx, const char *key, long min,
+                      long max, long *out, char *err, size_t errlen)
+{
+	return plugin_conf_int("", key, h_conf(ctx, key), min, max, out, err,
+	                       errlen);
+}
+
+static int h_conf_bool(struct cv_plugin_ctx *ctx, const char *key, int *out,
+                       char *err, size_t errlen)
+{
+	return plugin_conf_bool("", key, h_conf(ctx, key), out, err, errlen);
+}
+
+static int h_conf_size(struct cv_plugin_ctx *ctx, const char *key, size_t min,
+                       size_t max, size_t *out, char *err, size_t errlen)
+{
+	return plugin_conf_size("", key, h_conf(ctx, key), min, max, out, err,
+	                        errlen);
+}
+
+static int h_conf_duration(struct cv_plugin_ctx *ctx, const char *key,
+                           long min_s, long max_s, long *out_s, char *err,
+                           size_t errlen)
+{
+	return plugin_conf_duration("", key, h_conf(ctx, key), min_s, max_s,
+	                            out_s, err, errlen);
+}
+
+static int h_conf_path(struct cv_plugin_ctx *ctx, const char *key,
+                       unsigned flags, const char **out, char *err,
+                       size_t errlen)
+{
+	return plugin_conf_path("", key, h_conf(ctx, key), flags, out, err,
+	                        errlen);
+}
+
 static void h_done(struct cv_plugin_ctx *ctx, uint64_t token,
                    enum cv_result result, unsigned retry_after_s,
                    const char *reason)
@@ -85,6 +123,11 @@ static const struct cv_host host = {
         .log = h_log,
         .conf = h_conf,
         .done = h_done,
+        .conf_int = h_conf_int,
+        .conf_bool = h_conf_bool,
+        .conf_size = h_conf_size,
+        .conf_duration = h_conf_duration,
+        .conf_path = h_conf_path,
 };
 
 static void reset_results(void)
@@ -726,6 +769,17 @@ static void test_config_errors(void **unused)
 	bad_conf(c13, "rate_per_minute");
 	bad_conf(c16, "host");
 	bad_conf(c17, "helo");
+
+	/* a host older than plugin ABI 2 (no getters) is refused cleanly */
+	struct cv_host old = host;
+	void *state = NULL;
+	char err[256] = "";
+	const char *ok[] = {"from", f, NULL};
+
+	old.size = offsetof(struct cv_host, conf_int);
+	ctx.kv = ok;
+	assert_int_equal(plugin->init(&ctx, &old, &state, err, sizeof err), -1);
+	assert_non_null(strstr(err, "host too old"));
 }
 
 static void test_abi(void **unused)

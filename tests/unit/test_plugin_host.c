@@ -68,6 +68,7 @@ static int setup_all(void **st)
 	    build("nosym", "tests/plugins/nosym.c", "") ||
 	    build("oldabi", "tests/plugins/oldabi.c", "") ||
 	    build("recorder", "tests/plugins/recorder.c", "") ||
+	    build("ics", "plugins/ics/ics.c", "") ||
 	    build("spool", "plugins/spool/spool.c", "-lpthread"))
 		return -1;
 	return 0;
@@ -506,6 +507,40 @@ static void test_getters_through_the_host(void **st)
 	finish(&app);
 }
 
+/* The shipped plugins read their keys through the getters: bad values are
+ * refused naming the key, with file:line. */
+static void test_shipped_plugins_use_the_getters(void **st)
+{
+	static const struct {
+		const char *sections, *want;
+	} cases[] = {
+	        {"[plugin spool]\nmaildir = /tmp/x\nwriters = 9\n",
+	         "test.conf:6: [plugin spool] writers: 9 is out of range "
+	         "(1..8)"},
+	        {"[plugin spool]\nmaildir = /tmp/x\nfsync = maybe\n",
+	         "test.conf:6: [plugin spool] fsync: 'maybe' is not yes or no"},
+	        {"[plugin spool]\nfsync = off\n",
+	         "test.conf:5: [plugin spool] maildir: required (a path)"},
+	        {"[plugin ics]\nfile = ics.so\n",
+	         "test.conf:5: [plugin ics] dir: required (a path)"},
+	        {"[plugin ics]\ndir = /tmp/a\tb\n",
+	         "test.conf:5: [plugin ics] dir: control character in the "
+	         "path"},
+	};
+	struct app app;
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(
+		        start(&app, cases[i].sections, err, sizeof(err)), -1);
+		if (!strstr(err, cases[i].want))
+			fail_msg("expected \"%s\" in \"%s\"", cases[i].want,
+			         err);
+		finish(&app);
+	}
+}
+
 static char *read_new_file(const char *maildir)
 {
 	char path[512];
@@ -612,6 +647,7 @@ int main(void)
 	        cmocka_unit_test(test_conf_size_and_duration),
 	        cmocka_unit_test(test_conf_path),
 	        cmocka_unit_test(test_getters_through_the_host),
+	        cmocka_unit_test(test_shipped_plugins_use_the_getters),
 	        cmocka_unit_test(test_spool_writes_maildir),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
