@@ -525,11 +525,11 @@ static void conn_shutdown(struct conn *c)
 		query_finish(c->db, q, NULL, "shutting down");
 }
 
-void db_free(struct db *db)
+void db_close(struct db *db)
 {
 	struct query *q;
 
-	if (db == NULL)
+	if (db == NULL || db->closing)
 		return;
 	db->closing = 1;
 	for (int i = 0; i < db->size; i++)
@@ -539,6 +539,13 @@ void db_free(struct db *db)
 		TAILQ_REMOVE(&db->queue, q, entry);
 		query_finish(db, q, NULL, "shutting down");
 	}
+}
+
+void db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	db_close(db);
 	event_free(db->tick);
 	for (int i = 0; i < db->nlisteners; i++)
 		free(db->listeners[i].channel);

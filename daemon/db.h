@@ -34,7 +34,12 @@ struct db *db_new(struct event_base *base, const char *conninfo, int size,
                   int reconnect_min_ms, int reconnect_max_ms,
                   int query_timeout_ms);
 
-/* Close every connection; queued queries get their callback with res NULL. */
+/* Stop taking queries and close every connection; every query queued or
+ * running gets its callback now, with res NULL ("shutting down"), while its
+ * owner is still alive.  Safe to call twice. */
+void db_close(struct db *db);
+
+/* db_close, then free the pool. */
 void db_free(struct db *db);
 
 /*
