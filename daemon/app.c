@@ -1,7 +1,12 @@
-/* app.c - the daemon's single shared state and its hook lists. */
+/* app.c - the daemon's single shared state, the walk over its lifecycle
+ * table and its hook lists. */
 #include "app.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
 
 struct app *app_instance;
 
@@ -34,4 +39,38 @@ int app_drained(void)
 		if (!drain_checks[i]())
 			return 0;
 	return 1;
+}
+
+int app_start(struct app *app, const struct app_module *mods, size_t n,
+              char *err, size_t errlen)
+{
+	char why[1024];
+
+	app->modules = mods;
+	app->nstarted = 0;
+	for (size_t i = 0; i < n; i++) {
+		why[0] = '\0';
+		if (mods[i].init)
+			log_debug("starting %s", mods[i].name);
+		if (mods[i].init && mods[i].init(app, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "cannot start %s%s%s",
+			         mods[i].name, why[0] ? ": " : "", why);
+			app_stop(app);
+			return -1;
+		}
+		app->nstarted = i + 1;
+	}
+	return 0;
+}
+
+void app_stop(struct app *app)
+{
+	while (app->nstarted > 0) {
+		const struct app_module *m = &app->modules[--app->nstarted];
+
+		if (m->stop) {
+			log_debug("stopping %s", m->name);
+			m->stop();
+		}
+	}
 }

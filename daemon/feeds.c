@@ -893,14 +893,13 @@ static const struct http_route routes[] = {
         {0, NULL, NULL, 0, NULL},
 };
 
-int feeds_init(void)
+int feeds_init(struct app *app)
 {
 	if (http_add_routes(routes) < 0)
 		return -1;
-	if (db_listen(app_instance->db, "convened_changed", on_changed, NULL) <
-	    0)
+	if (db_listen(app->db, "convened_changed", on_changed, NULL) < 0)
 		return -1;
-	db_on_reconnect(app_instance->db, on_reconnect, NULL);
+	db_on_reconnect(app->db, on_reconnect, NULL);
 	plugin_host_set_calendar(calendar_hook);
 	app_on_drain(feeds_idle);
 	return 0;

@@ -5,10 +5,12 @@
 
 #include <stddef.h>
 
+struct app;
+
 /* Register the feed routes, LISTEN on convened_changed and offer the
- * renderer to plugins (host->calendar).  Needs app_instance with cfg and
- * db, and cal_init() done.  Returns 0 or -1. */
-int feeds_init(void);
+ * renderer to plugins (host->calendar).  Needs app's cfg and db, and
+ * cal_init() done.  Returns 0 or -1. */
+int feeds_init(struct app *app);
 
 /* Render FEED ("public", "projects/<slug>", "personal/<token>") from the
  * cache or the database; cb gets the bytes (valid during the call), or NULL
@@ -21,7 +23,7 @@ int feeds_calendar(const char *feed,
 /* Drop every cached feed (e.g. after the LISTEN connection reconnects). */
 void feeds_invalidate_all(void);
 
-/* Free the cache; call after db_free (queries in flight have ended). */
+/* Free the cache; call after db_close (queries in flight have ended). */
 void feeds_shutdown(void);
 
 #endif

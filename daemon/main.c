@@ -1,4 +1,5 @@
-/* main.c - convened: options, start-up, the event loop, signals, systemd. */
+/* main.c - convened: options, the lifecycle table, the event loop, signals,
+ * systemd. */
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -13,10 +14,10 @@
 #include <unistd.h>
 
 #include "api_core.h"
-#include "api_reg.h"
-#include "api_report.h"
 #include "api_items.h"
 #include "api_outbox.h"
+#include "api_reg.h"
+#include "api_report.h"
 #include "app.h"
 #include "cal.h"
 #include "config.h"
@@ -25,14 +26,19 @@
 #include "http.h"
 #include "log.h"
 #include "outbox.h"
+#include "pages.h"
 #include "plugin_host.h"
 #include "tmpl.h"
-#include "pages.h"
 
 #define DEFAULT_CONFIG   "/etc/convened/convened.conf"
 #define DRAIN_TIMEOUT_MS 10000
 
 static struct app app;
+static struct {
+	const char *path; /* -c */
+	const char *conninfo;
+	int check_only, verbose, force_stderr, migrate_only, no_migrate;
+} opt = {.path = DEFAULT_CONFIG};
 static struct event *ev_sigterm, *ev_sigint, *ev_sighup, *ev_watchdog,
         *ev_drain;
 static struct timespec drain_started;
@@ -40,7 +46,7 @@ static struct timespec drain_started;
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: convened [-fnv] [-c file] [--migrate | --no-migrate]\n"
+	        "usage: convened [-fnvV] [-c file] [--migrate | --no-migrate]\n"
 	        "  -c file       configuration file (default %s)\n"
 	        "  -f            log to stderr (default: stderr on a terminal "
 	        "or under systemd, else syslog)\n"
@@ -49,11 +55,14 @@ static void usage(FILE *f)
 	        "  -v            verbose: log debug messages\n"
 	        "  --migrate     apply database migrations and exit\n"
 	        "  --no-migrate  do not apply migrations at start\n"
+	        "  -V, --version print the version and exit\n"
 	        "  -h, --help    this help\n"
 	        "environment: CONVENED_DATABASE overrides [database] "
 	        "conninfo\n",
 	        DEFAULT_CONFIG);
 }
+
+/* ---- signals and the drain ---- */
 
 static long ms_since(const struct timespec *t0)
 {
@@ -114,63 +123,219 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg)
 	sd_notify(0, "WATCHDOG=1");
 }
 
-static int run_migrations(const struct config *cfg, const char *conninfo)
+/* ---- the modules' start and stop, where they need adapting ---- */
+
+static int sodium_start(struct app *a, char *err, size_t errlen)
 {
-	char err[1024];
+	if (sodium_init() < 0)
+		return snprintf(err, errlen, "sodium_init failed"), -1;
+	return 0;
+}
+
+static int run_migrations(const struct config *cfg, char *err, size_t errlen)
+{
 	int n = -1;
 
 	/* The database may still be starting: retry for a while. */
 	for (int attempt = 0; attempt < 30; attempt++) {
-		n = db_migrate(conninfo, cfg->sql_dir, err, sizeof(err));
+		n = db_migrate(opt.conninfo, cfg->sql_dir, err, errlen);
 		if (n >= 0 || strstr(err, "cannot connect") == NULL)
 			break;
 		if (attempt == 0)
 			log_warnx("%s; retrying", err);
 		sleep(1);
 	}
-	if (n < 0) {
-		log_warnx("migrations failed: %s", err);
+	if (n < 0)
 		return -1;
-	}
 	if (n > 0)
 		log_info("applied %d migration%s", n, n == 1 ? "" : "s");
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int migrations_start(struct app *a, char *err, size_t errlen)
+{
+	if (!a->cfg->migrate || opt.no_migrate)
+		return 0;
+	return run_migrations(a->cfg, err, errlen);
+}
+
+static int loop_start(struct app *a, char *err, size_t errlen)
+{
+	signal(SIGPIPE, SIG_IGN);
+	evthread_use_pthreads();
+	a->base = event_base_new();
+	return a->base ? 0 : -1;
+}
+
+static void loop_stop(void)
+{
+	event_base_free(app.base);
+	app.base = NULL;
+}
+
+static int db_start(struct app *a, char *err, size_t errlen)
+{
+	const struct config *c = a->cfg;
+
+	a->db = db_new(a->base, opt.conninfo, c->db_pool_size,
+	               c->db_reconnect_min_ms, c->db_reconnect_max_ms,
+	               c->db_query_timeout_ms);
+	return a->db ? 0 : -1;
+}
+
+static void db_stop(void)
+{
+	db_free(app.db);
+	app.db = NULL;
+}
+
+/* At exit, before any module above it stops: fail the queries still in
+ * flight (drain timed out) while the modules whose callbacks they run are
+ * alive. */
+static void queries_stop(void)
+{
+	db_close(app.db);
+}
+
+static int cal_start(struct app *a, char *err, size_t errlen)
+{
+	if (cal_init() < 0)
+		return snprintf(err, errlen, "cannot read the zoneinfo"), -1;
+	return 0;
+}
+
+/* Route tables only: nothing to stop (the server goes with "http"). */
+static int routes_start(struct app *a, char *err, size_t errlen)
+{
+	if (api_core_init() < 0 || api_reg_init() < 0 || pages_init() < 0 ||
+	    api_report_init() < 0 || api_items_init() < 0 ||
+	    api_outbox_init() < 0)
+		return snprintf(err, errlen, "too many route tables"), -1;
+	return 0;
+}
+
+static int feeds_start(struct app *a, char *err, size_t errlen)
+{
+	return feeds_init(a);
+}
+
+static int tmpl_start(struct app *a, char *err, size_t errlen)
+{
+	if (tmpl_load(a->cfg->template_dir, err, errlen) < 0)
+		return -1;
+	app_on_reload(tmpl_on_hup);
+	return 0;
+}
+
+static int outbox_init(struct app *a, char *err, size_t errlen)
+{
+	return outbox_start(a);
+}
+
+static int http_init(struct app *a, char *err, size_t errlen)
+{
+	return http_start(a); /* logs why */
+}
+
+static int signals_start(struct app *a, char *err, size_t errlen)
+{
+	uint64_t wd_usec = 0;
+
+	ev_sigterm = evsignal_new(a->base, SIGTERM, on_term, NULL);
+	ev_sigint = evsignal_new(a->base, SIGINT, on_term, NULL);
+	ev_sighup = evsignal_new(a->base, SIGHUP, on_hup, NULL);
+	if (!ev_sigterm || !ev_sigint || !ev_sighup ||
+	    event_add(ev_sigterm, NULL) < 0 || event_add(ev_sigint, NULL) < 0 ||
+	    event_add(ev_sighup, NULL) < 0)
+		return -1;
+	if (a->cfg->watchdog && sd_watchdog_enabled(0, &wd_usec) > 0) {
+		struct timeval tv = {(time_t)(wd_usec / 2 / 1000000),
+		                     (suseconds_t)(wd_usec / 2 % 1000000)};
+		ev_watchdog =
+		        event_new(a->base, -1, EV_PERSIST, on_watchdog, NULL);
+		if (!ev_watchdog || event_add(ev_watchdog, &tv) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void signals_stop(void)
+{
+	struct event **evs[] = {&ev_drain, &ev_watchdog, &ev_sigterm,
+	                        &ev_sigint, &ev_sighup};
+
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (*evs[i]) {
+			event_free(*evs[i]);
+			*evs[i] = NULL;
+		}
+}
+
+/*
+ * The lifecycle table: started top to bottom, stopped bottom to top (only
+ * what started).  At SIGTERM the loop first drains (HTTP requests and
+ * deliveries in flight finish, up to 10 s), then: signals off, queries
+ * still in flight failed, HTTP server closed, outbox stopped, every
+ * plugin's shutdown, templates, feeds, zones, database, loop.
+ */
+static const struct app_module modules[] = {
+        {.name = "libsodium", .init = sodium_start},
+        {.name = "migrations", .init = migrations_start},
+        {.name = "event loop", .init = loop_start, .stop = loop_stop},
+        {.name = "database", .init = db_start, .stop = db_stop},
+        /* zones load before any thread starts (libical #1029) */
+        {.name = "calendar zones", .init = cal_start, .stop = cal_shutdown},
+        {.name = "routes", .init = routes_start},
+        /* before plugins: publishers ask for feeds from their init */
+        {.name = "feeds", .init = feeds_start, .stop = feeds_shutdown},
+        {.name = "templates", .init = tmpl_start, .stop = tmpl_free},
+        {.name = "plugins",
+         .init = plugin_host_start,
+         .stop = plugin_host_stop},
+        {.name = "outbox", .init = outbox_init, .stop = outbox_stop},
+        {.name = "http", .init = http_init, .stop = http_stop},
+        {.name = "queries", .stop = queries_stop},
+        {.name = "signals", .init = signals_start, .stop = signals_stop},
+};
+
+/* ---- main ---- */
+
+/* Parse the command line into opt.  -1: go on; else the exit code. */
+static int options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	        {"migrate", no_argument, NULL, 'M'},
 	        {"no-migrate", no_argument, NULL, 'N'},
+	        {"version", no_argument, NULL, 'V'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	const char *path = DEFAULT_CONFIG, *conninfo;
-	int ch, check_only = 0, verbose = 0, force_stderr = 0;
-	int migrate_only = 0, no_migrate = 0;
-	char err[1024];
-	uint64_t wd_usec = 0;
+	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:fnvh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fnvVh", longopts, NULL)) !=
+	       -1) {
 		switch (ch) {
 		case 'c':
-			path = optarg;
+			opt.path = optarg;
 			break;
 		case 'f':
-			force_stderr = 1;
+			opt.force_stderr = 1;
 			break;
 		case 'n':
-			check_only = 1;
+			opt.check_only = 1;
 			break;
 		case 'v':
-			verbose = 1;
+			opt.verbose = 1;
 			break;
 		case 'M':
-			migrate_only = 1;
+			opt.migrate_only = 1;
 			break;
 		case 'N':
-			no_migrate = 1;
+			opt.no_migrate = 1;
 			break;
+		case 'V':
+			printf("convened %s\n", CONVENED_VERSION);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -183,99 +348,51 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	log_init(force_stderr || check_only || migrate_only || isatty(2) ||
-	                 getenv("JOURNAL_STREAM") != NULL,
-	         verbose);
+	return -1;
+}
 
-	app.cfg = config_load(path, err, sizeof(err));
+int main(int argc, char **argv)
+{
+	char err[1024];
+	int rc = options(argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	log_init(opt.force_stderr || opt.check_only || opt.migrate_only ||
+	                 isatty(2) || getenv("JOURNAL_STREAM") != NULL,
+	         opt.verbose);
+	app.cfg = config_load(opt.path, err, sizeof(err));
 	if (app.cfg == NULL) {
 		log_warnx("%s", err);
 		return 1;
 	}
-	if (check_only) {
-		fprintf(stderr, "%s: configuration OK\n", path);
-		return 0;
+	opt.conninfo = getenv("CONVENED_DATABASE");
+	if (opt.conninfo == NULL || *opt.conninfo == '\0')
+		opt.conninfo = app.cfg->db_conninfo;
+	if (opt.check_only) {
+		fprintf(stderr, "%s: configuration OK\n", opt.path);
+		rc = 0;
+	} else if (opt.migrate_only) {
+		rc = run_migrations(app.cfg, err, sizeof(err));
+		if (rc < 0)
+			log_warnx("migrations failed: %s", err);
+	} else {
+		app_instance = &app;
+		app.started = time(NULL);
+		rc = app_start(&app, modules,
+		               sizeof(modules) / sizeof(modules[0]), err,
+		               sizeof(err));
+		if (rc < 0) {
+			log_warnx("%s", err);
+		} else {
+			sd_notify(0, "READY=1");
+			log_info("convened ready");
+			event_base_dispatch(app.base);
+			log_info("stopping");
+			app_stop(&app);
+			log_info("stopped");
+		}
 	}
-	conninfo = getenv("CONVENED_DATABASE");
-	if (conninfo == NULL || *conninfo == '\0')
-		conninfo = app.cfg->db_conninfo;
-	if (sodium_init() < 0)
-		fatalx("libsodium failed to initialise");
-	if (migrate_only)
-		return run_migrations(app.cfg, conninfo) < 0 ? 1 : 0;
-	if (app.cfg->migrate && !no_migrate &&
-	    run_migrations(app.cfg, conninfo) < 0)
-		return 1;
-
-	signal(SIGPIPE, SIG_IGN);
-	evthread_use_pthreads();
-	app_instance = &app;
-	app.started = time(NULL);
-	app.base = event_base_new();
-	if (app.base == NULL)
-		fatalx("cannot create the event loop");
-	app.db = db_new(app.base, conninfo, app.cfg->db_pool_size,
-	                app.cfg->db_reconnect_min_ms,
-	                app.cfg->db_reconnect_max_ms,
-	                app.cfg->db_query_timeout_ms);
-	if (app.db == NULL)
-		fatalx("cannot create the database pool");
-
-	/* Modules: each registers its routes, listeners and hooks. */
-	if (api_core_init() < 0)
-		fatalx("cannot register routes");
-	if (api_reg_init() < 0 || pages_init() < 0 || api_report_init() < 0)
-		fatalx("cannot register registration routes");
-	if (api_items_init() < 0)
-		fatalx("cannot register routes");
-	/* Calendars before plugins: zones load before any thread starts,
-	 * and publishers can ask for feeds from their init. */
-	if (cal_init() < 0 || feeds_init() < 0)
-		fatalx("cannot start the calendar feeds (zoneinfo?)");
-	/* Notifications: templates, plugins, the outbox scheduler. */
-	if (tmpl_load(app.cfg->template_dir, err, sizeof(err)) < 0 ||
-	    plugin_host_start(&app, err, sizeof(err)) < 0) {
-		log_warnx("%s", err);
-		return 1;
-	}
-	app_on_reload(tmpl_on_hup);
-	if (api_outbox_init() < 0 || outbox_start(&app) < 0)
-		fatalx("cannot start the outbox");
-
-	if (http_start(&app) < 0)
-		return 1;
-
-	ev_sigterm = evsignal_new(app.base, SIGTERM, on_term, NULL);
-	ev_sigint = evsignal_new(app.base, SIGINT, on_term, NULL);
-	ev_sighup = evsignal_new(app.base, SIGHUP, on_hup, NULL);
-	event_add(ev_sigterm, NULL);
-	event_add(ev_sigint, NULL);
-	event_add(ev_sighup, NULL);
-	if (app.cfg->watchdog && sd_watchdog_enabled(0, &wd_usec) > 0) {
-		struct timeval tv = {(time_t)(wd_usec / 2 / 1000000),
-		                     (suseconds_t)(wd_usec / 2 % 1000000)};
-		ev_watchdog =
-		        event_new(app.base, -1, EV_PERSIST, on_watchdog, NULL);
-		event_add(ev_watchdog, &tv);
-	}
-	sd_notify(0, "READY=1");
-	log_info("convened ready");
-
-	event_base_dispatch(app.base);
-
-	log_info("stopping");
-	http_stop();
-	if (ev_drain)
-		event_free(ev_drain);
-	if (ev_watchdog)
-		event_free(ev_watchdog);
-	event_free(ev_sigterm);
-	event_free(ev_sigint);
-	event_free(ev_sighup);
-	db_free(app.db);
-	feeds_shutdown();
-	cal_shutdown();
-	event_base_free(app.base);
 	config_free(app.cfg);
-	return 0;
+	return rc < 0 ? 1 : 0;
 }
