@@ -73,7 +73,7 @@ int ctl_http(struct ctl *c, const char *method, const char *path, json_t *body,
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)TIMEOUT_S);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "convenectl/1.0");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "convenectl/" CONVENED_VERSION);
 	if (c->verbose)
 		fprintf(stderr, "convenectl: %s %s\n", method, url);
 	cc = curl_easy_perform(h);

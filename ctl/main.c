@@ -52,7 +52,8 @@ void ctl_err(const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: convenectl [--url URL] [--token TOKEN] [--config "
-	           "FILE] [--json] COMMAND [ARGS]\n\n"
+	           "FILE] [--json] COMMAND [ARGS]\n"
+	           "       convenectl --version\n\n"
 	           "commands:\n");
 	for (int i = 0; cmds[i]; i++)
 		fprintf(f, "  %-22s %s\n", cmds[i]->name, cmds[i]->about);
@@ -156,6 +157,7 @@ int main(int argc, char **argv)
 	        {"json", no_argument, NULL, 'j'},
 	        {"verbose", no_argument, NULL, 'v'},
 	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct ctl c = {0};
@@ -164,7 +166,7 @@ int main(int argc, char **argv)
 	json_t *fields = NULL;
 	int ch, used = 0, rc;
 
-	while ((ch = getopt_long(argc, argv, "+u:t:c:jvh", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+u:t:c:jvhV", longopts, NULL)) !=
 	       -1) {
 		switch (ch) {
 		case 'u':
@@ -186,6 +188,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return finish(&c, fields, 0);
+		case 'V':
+			printf("convenectl %s\n", CONVENED_VERSION);
 			return finish(&c, fields, 0);
 		default:
 			usage(stderr);

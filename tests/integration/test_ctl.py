@@ -72,6 +72,49 @@ def _add_seminar(d, title="Seminar in Poznań", **extra):
     return json.loads(_ok(d.ctl("--json", *args)).stdout)
 
 
+# --------------------------------------------------------------- version
+
+
+def _version():
+    with open(os.path.join(harness.REPO, "VERSION")) as f:
+        return f.read().strip()
+
+
+def test_ctl_version_prints_it_and_the_user_agent_carries_it():
+    import http.server
+    import threading
+
+    r = _ok(_ctl_raw("--version"))
+    assert r.stdout == f"convenectl {_version()}\n", r.stdout
+    assert r.stderr == ""
+    assert "--version" in _ok(_ctl_raw("--help")).stdout
+
+    agents = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            agents.append(self.headers.get("User-Agent"))
+            body = b'{"status":"ok"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        _ok(_ctl_raw("--url", f"http://127.0.0.1:{srv.server_address[1]}", "health"))
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert agents == [f"convenectl/{_version()}"], agents
+
+
 # ------------------------------------------------------------------ help
 
 
