@@ -19,13 +19,19 @@ CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null)
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 OPT      ?= -O2 -g
 SANFLAGS ?=
+# Hardening for every binary and plugin: stack protector, fortified libc
+# calls (glibc needs optimisation for those, so not with -O0) and full RELRO
+# (relocations read-only, symbols bound at load).  HARDEN= turns them off.
+HARDEN   ?= -fstack-protector-strong \
+            $(if $(filter -O0,$(OPT)),,-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
+HARDEN_LDFLAGS ?= -Wl,-z,relro,-z,now
 CFLAGS   ?=
-override CFLAGS += $(OPT) $(SANFLAGS) -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE \
+override CFLAGS += $(OPT) $(SANFLAGS) $(HARDEN) -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE \
             -DCONVENED_PREFIX='"$(PREFIX)"' \
             -DCONVENED_VERSION='"$(VERSION)"' \
             -Idaemon -Iplugins $(PKG_CFLAGS)
 LDFLAGS  ?=
-override LDFLAGS += $(SANFLAGS)
+override LDFLAGS += $(SANFLAGS) $(HARDEN_LDFLAGS)
 LIBS     := $(PKG_LIBS) -lpthread -ldl
 
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
