@@ -50,7 +50,7 @@ HEADERS    := $(wildcard daemon/*.h plugins/*.h plugins/*/*.h ctl/*.h) VERSION
 BINS := $(BUILD)/convened $(if $(CTL_SRC),$(BUILD)/convenectl)
 
 .PHONY: all run check check-unit check-integration check-faults deps asan \
-        install clean bench fuzz format
+        install clean bench fuzz format format-check
 
 all: $(BINS) $(PLUGINS) $(UNIT_BIN)
 
@@ -97,6 +97,7 @@ run: deps
 # The whole test suite: builds, replays the fuzz corpora (regressions), runs
 # unit and integration tests; ends with one line "N passed, N failed".
 check: deps
+	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory asan
 	@FUZZ_SECONDS=0 sh tests/fuzz/run.sh
@@ -113,8 +114,28 @@ bench: deps
 fuzz:
 	@sh tests/fuzz/run.sh
 
+# Every C file clang-format keeps: `make format` rewrites them, `make
+# format-check` (the first step of `make check`) fails naming each file
+# clang-format would change.
+FORMAT_SRC := $(wildcard daemon/*.[ch] ctl/*.[ch] plugins/*.h plugins/*/*.[ch] \
+                tests/unit/*.[ch] tests/fuzz/*.[ch] tests/plugins/*.c)
+
 format:
-	clang-format -i $(wildcard daemon/*.[ch] ctl/*.[ch] plugins/*.h plugins/*/*.[ch] tests/unit/*.c tests/fuzz/*.c)
+	clang-format -i $(FORMAT_SRC)
+
+format-check:
+	@out=$$(clang-format --dry-run --Werror $(FORMAT_SRC) 2>&1); rc=$$?; \
+	bad=$$(printf '%s\n' "$$out" | \
+		sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error:.*/\1/p' | sort -u); \
+	if [ -n "$$bad" ]; then \
+		echo "format: clang-format would change these files (run make format):"; \
+		for f in $$bad; do echo "  $$f"; done; \
+		exit 1; \
+	elif [ $$rc -ne 0 ]; then \
+		printf 'format: clang-format failed:\n%s\n' "$$out" | head -n 20; \
+		exit 1; \
+	fi; \
+	echo "format: ok, $(words $(FORMAT_SRC)) files as clang-format writes them"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \

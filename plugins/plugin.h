@@ -62,21 +62,21 @@ enum cv_result {
  * that sends later must copy what it needs.
  */
 struct cv_message {
-	uint32_t size;         /* sizeof(struct cv_message) of the host */
-	int64_t id;            /* outbox row id */
-	const char *kind;      /* e.g. "event_reminder", "registration_confirmed" */
-	const char *channel;   /* the channel this plugin was routed, e.g. "email" */
-	const char *recipient; /* address, e.g. "anna@example.se" */
+	uint32_t size;              /* sizeof(struct cv_message) of the host */
+	int64_t id;                 /* outbox row id */
+	const char *kind;           /* e.g. "registration_confirmed" */
+	const char *channel;        /* the channel routed here, e.g. "email" */
+	const char *recipient;      /* address, e.g. "anna@example.se" */
 	const char *recipient_name; /* display name, or NULL */
 	const char *language;       /* "en", "sv", "it", "pl", "es", "fi" */
 	const char *message_id;     /* "<...@...>", stable for the outbox row */
 	const char *subject;        /* rendered subject, one line, unencoded */
 	const char *text;           /* rendered text/plain body */
 	const char *html;           /* rendered text/html body, or NULL */
-	const char *ical;           /* iCalendar object (with METHOD), or NULL */
-	const char *ical_method;    /* "REQUEST", "CANCEL", "PUBLISH" or NULL */
-	const char *unsubscribe_url;/* List-Unsubscribe target, or NULL */
-	int64_t created_at;         /* unix seconds the row was created */
+	const char *ical;           /* iCalendar text (with METHOD), or NULL */
+	const char *ical_method;    /* "REQUEST", "CANCEL", "PUBLISH", NULL */
+	const char *unsubscribe_url; /* List-Unsubscribe URL, or NULL */
+	int64_t created_at;          /* unix seconds the row was created */
 	/* ABI 2 (check m->size): the finished message. */
 	const char *raw;  /* the whole RFC 5322 message the host built from
 	                   * the fields above: CRLF line ends, no dot-stuffing,
@@ -94,8 +94,7 @@ struct cv_host {
 
 	/* Log a line prefixed with the plugin's name.  Thread-safe. */
 	void (*log)(struct cv_plugin_ctx *ctx, enum cv_log_level level,
-	            const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
+	            const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 	/* The value of KEY in the plugin's own [plugin NAME] config section,
 	 * or NULL when absent.  The string lives as long as the plugin. */
