@@ -57,9 +57,9 @@ static void metrics(struct http_req *r)
 }
 
 static const struct http_route routes[] = {
-        {EVHTTP_REQ_GET, "/healthz", healthz, 0, NULL},
-        {EVHTTP_REQ_GET, "/metrics", metrics, 0, NULL},
-        {0, NULL, NULL, 0, NULL},
+        {.method = EVHTTP_REQ_GET, .pattern = "/healthz", .handler = healthz},
+        {.method = EVHTTP_REQ_GET, .pattern = "/metrics", .handler = metrics},
+        {.pattern = NULL},
 };
 
 int api_core_init(void)

@@ -105,12 +105,23 @@ static void deadline_patch(struct http_req *r)
 }
 
 static const struct http_route routes[] = {
-        {EVHTTP_REQ_POST, "/api/deadlines", deadline_create, HTTP_ADMIN, NULL},
-        {EVHTTP_REQ_GET, "/api/deadlines", deadline_list, HTTP_ADMIN, NULL},
-        {EVHTTP_REQ_GET, "/api/deadlines/{id}", deadline_get, HTTP_ADMIN, NULL},
-        {EVHTTP_REQ_PATCH, "/api/deadlines/{id}", deadline_patch, HTTP_ADMIN,
-         NULL},
-        {0, NULL, NULL, 0, NULL},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/api/deadlines",
+         .handler = deadline_create,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/deadlines",
+         .handler = deadline_list,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/deadlines/{id}",
+         .handler = deadline_get,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_PATCH,
+         .pattern = "/api/deadlines/{id}",
+         .handler = deadline_patch,
+         .flags = HTTP_ADMIN},
+        {.pattern = NULL},
 };
 
 int api_deadlines_init(void)

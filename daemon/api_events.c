@@ -178,13 +178,27 @@ static void event_cancel(struct http_req *r)
 }
 
 static const struct http_route routes[] = {
-        {EVHTTP_REQ_POST, "/api/events", event_create, HTTP_ADMIN, NULL},
-        {EVHTTP_REQ_GET, "/api/events", event_list, HTTP_ADMIN, NULL},
-        {EVHTTP_REQ_GET, "/api/events/{id}", event_get, HTTP_ADMIN, NULL},
-        {EVHTTP_REQ_PATCH, "/api/events/{id}", event_patch, HTTP_ADMIN, NULL},
-        {EVHTTP_REQ_POST, "/api/events/{id}/cancel", event_cancel, HTTP_ADMIN,
-         NULL},
-        {0, NULL, NULL, 0, NULL},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/api/events",
+         .handler = event_create,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/events",
+         .handler = event_list,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/events/{id}",
+         .handler = event_get,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_PATCH,
+         .pattern = "/api/events/{id}",
+         .handler = event_patch,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/api/events/{id}/cancel",
+         .handler = event_cancel,
+         .flags = HTTP_ADMIN},
+        {.pattern = NULL},
 };
 
 int api_events_init(void)

@@ -220,12 +220,27 @@ static void org_list(struct http_req *r)
 }
 
 static const struct http_route routes[] = {
-        {EVHTTP_REQ_POST, "/api/projects", project_create, HTTP_ADMIN, NULL},
-        {EVHTTP_REQ_GET, "/api/projects", project_list, HTTP_ADMIN, NULL},
-        {EVHTTP_REQ_GET, "/api/projects/{slug}", project_get, HTTP_ADMIN, NULL},
-        {EVHTTP_REQ_POST, "/api/organisations", org_create, HTTP_ADMIN, NULL},
-        {EVHTTP_REQ_GET, "/api/organisations", org_list, HTTP_ADMIN, NULL},
-        {0, NULL, NULL, 0, NULL},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/api/projects",
+         .handler = project_create,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/projects",
+         .handler = project_list,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/projects/{slug}",
+         .handler = project_get,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/api/organisations",
+         .handler = org_create,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/organisations",
+         .handler = org_list,
+         .flags = HTTP_ADMIN},
+        {.pattern = NULL},
 };
 
 int api_items_init(void)

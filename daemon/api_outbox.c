@@ -104,8 +104,11 @@ static void list(struct http_req *r)
 }
 
 static const struct http_route routes[] = {
-        {EVHTTP_REQ_GET, "/api/outbox", list, HTTP_ADMIN, NULL},
-        {0, NULL, NULL, 0, NULL},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/outbox",
+         .handler = list,
+         .flags = HTTP_ADMIN},
+        {.pattern = NULL},
 };
 
 int api_outbox_init(void)

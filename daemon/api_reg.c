@@ -328,14 +328,21 @@ static void admin_cancel(struct http_req *r)
 }
 
 static const struct http_route routes[] = {
-        {EVHTTP_REQ_POST, "/api/public/events/{id}/registrations",
-         public_register, 0, NULL},
-        {EVHTTP_REQ_POST, "/api/public/subscriptions", public_follow, 0, NULL},
-        {EVHTTP_REQ_GET, "/api/events/{id}/registrations", admin_list,
-         HTTP_ADMIN, NULL},
-        {EVHTTP_REQ_POST, "/api/registrations/{id}/cancel", admin_cancel,
-         HTTP_ADMIN, NULL},
-        {0, NULL, NULL, 0, NULL},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/api/public/events/{id}/registrations",
+         .handler = public_register},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/api/public/subscriptions",
+         .handler = public_follow},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/events/{id}/registrations",
+         .handler = admin_list,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/api/registrations/{id}/cancel",
+         .handler = admin_cancel,
+         .flags = HTTP_ADMIN},
+        {.pattern = NULL},
 };
 
 int api_reg_init(void)

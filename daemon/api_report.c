@@ -206,9 +206,11 @@ static void attendance(struct http_req *r)
 }
 
 static const struct http_route routes[] = {
-        {EVHTTP_REQ_GET, "/api/reports/attendance", attendance, HTTP_ADMIN,
-         NULL},
-        {0, NULL, NULL, 0, NULL},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/reports/attendance",
+         .handler = attendance,
+         .flags = HTTP_ADMIN},
+        {.pattern = NULL},
 };
 
 int api_report_init(void)

@@ -884,13 +884,19 @@ static int calendar_hook(const char *feed,
 }
 
 static const struct http_route routes[] = {
-        {EVHTTP_REQ_GET, "/calendars/public.ics", h_public, 0,
-         "/calendars/public.ics"},
-        {EVHTTP_REQ_GET, "/calendars/projects/{slug}.ics", h_project, 0,
-         "/calendars/projects/{slug}.ics"},
-        {EVHTTP_REQ_GET, "/calendars/personal/{token}.ics", h_personal, 0,
-         "/calendars/personal/{token}.ics"},
-        {0, NULL, NULL, 0, NULL},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/calendars/public.ics",
+         .handler = h_public,
+         .name = "/calendars/public.ics"},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/calendars/projects/{slug}.ics",
+         .handler = h_project,
+         .name = "/calendars/projects/{slug}.ics"},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/calendars/personal/{token}.ics",
+         .handler = h_personal,
+         .name = "/calendars/personal/{token}.ics"},
+        {.pattern = NULL},
 };
 
 int feeds_init(struct app *app)

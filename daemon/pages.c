@@ -815,14 +815,28 @@ static void unsub_post(struct http_req *r)
 }
 
 static const struct http_route routes[] = {
-        {EVHTTP_REQ_GET, "/events/{id}/register", form_get, 0, NULL},
-        {EVHTTP_REQ_POST, "/events/{id}/register", form_post, 0, NULL},
-        {EVHTTP_REQ_GET, "/r/{token}", token_get, 0, NULL},
-        {EVHTTP_REQ_POST, "/r/{token}/confirm", token_confirm, 0, NULL},
-        {EVHTTP_REQ_POST, "/r/{token}/cancel", token_cancel, 0, NULL},
-        {EVHTTP_REQ_GET, "/unsubscribe/{token}", unsub_get, 0, NULL},
-        {EVHTTP_REQ_POST, "/unsubscribe/{token}", unsub_post, 0, NULL},
-        {0, NULL, NULL, 0, NULL},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/events/{id}/register",
+         .handler = form_get},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/events/{id}/register",
+         .handler = form_post},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/r/{token}",
+         .handler = token_get},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/r/{token}/confirm",
+         .handler = token_confirm},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/r/{token}/cancel",
+         .handler = token_cancel},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/unsubscribe/{token}",
+         .handler = unsub_get},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/unsubscribe/{token}",
+         .handler = unsub_post},
+        {.pattern = NULL},
 };
 
 int pages_init(void)
