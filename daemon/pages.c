@@ -697,29 +697,44 @@ static void token_cancel(struct http_req *r)
 static const struct unsub_text {
 	const char *lang, *heading, *question, *button, *done;
 } unsub_texts[] = {
-        {"en", "Deadline reminders",
-         "Stop the deadline reminders for this project?", "Unsubscribe",
-         "You will no longer receive deadline reminders for this project."},
-        {"sv", "Påminnelser om tidsfrister",
-         "Sluta skicka påminnelser om tidsfrister för det här projektet?",
-         "Avsluta prenumerationen",
-         "Du får inte längre påminnelser om tidsfrister för det här "
-         "projektet."},
-        {"it", "Promemoria delle scadenze",
-         "Interrompere i promemoria delle scadenze per questo progetto?",
-         "Annulla l'iscrizione",
-         "Non riceverai più promemoria delle scadenze per questo progetto."},
-        {"pl", "Przypomnienia o terminach",
-         "Przestać wysyłać przypomnienia o terminach tego projektu?",
-         "Wypisz się",
-         "Nie będziesz już otrzymywać przypomnień o terminach tego projektu."},
-        {"es", "Recordatorios de plazos",
-         "¿Dejar de recibir recordatorios de plazos de este proyecto?",
-         "Darse de baja",
-         "Ya no recibirás recordatorios de plazos de este proyecto."},
-        {"fi", "Määräaikamuistutukset",
-         "Lopetetaanko tämän hankkeen määräaikamuistutukset?", "Peru tilaus",
-         "Et saa enää tämän hankkeen määräaikamuistutuksia."},
+        {.lang = "en",
+         .heading = "Deadline reminders",
+         .question = "Stop the deadline reminders for this project?",
+         .button = "Unsubscribe",
+         .done = "You will no longer receive deadline reminders for this "
+                 "project."},
+        {.lang = "sv",
+         .heading = "Påminnelser om tidsfrister",
+         .question = "Sluta skicka påminnelser om tidsfrister för det här "
+                     "projektet?",
+         .button = "Avsluta prenumerationen",
+         .done = "Du får inte längre påminnelser om tidsfrister för det här "
+                 "projektet."},
+        {.lang = "it",
+         .heading = "Promemoria delle scadenze",
+         .question = "Interrompere i promemoria delle scadenze per questo "
+                     "progetto?",
+         .button = "Annulla l'iscrizione",
+         .done = "Non riceverai più promemoria delle scadenze per questo "
+                 "progetto."},
+        {.lang = "pl",
+         .heading = "Przypomnienia o terminach",
+         .question =
+                 "Przestać wysyłać przypomnienia o terminach tego projektu?",
+         .button = "Wypisz się",
+         .done = "Nie będziesz już otrzymywać przypomnień o terminach tego "
+                 "projektu."},
+        {.lang = "es",
+         .heading = "Recordatorios de plazos",
+         .question =
+                 "¿Dejar de recibir recordatorios de plazos de este proyecto?",
+         .button = "Darse de baja",
+         .done = "Ya no recibirás recordatorios de plazos de este proyecto."},
+        {.lang = "fi",
+         .heading = "Määräaikamuistutukset",
+         .question = "Lopetetaanko tämän hankkeen määräaikamuistutukset?",
+         .button = "Peru tilaus",
+         .done = "Et saa enää tämän hankkeen määräaikamuistutuksia."},
 };
 
 static const struct unsub_text *unsub_text(const char *lang)
