@@ -142,6 +142,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/lib/convened/plugins \
 		$(DESTDIR)$(PREFIX)/share/convened/sql \
 		$(DESTDIR)$(PREFIX)/share/convened/templates \
+		$(DESTDIR)$(PREFIX)/include/convened \
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system \
@@ -149,7 +150,10 @@ install: all
 	install -m 0755 $(BUILD)/convened $(DESTDIR)$(PREFIX)/sbin/convened
 	if [ -f $(BUILD)/convenectl ]; then install -m 0755 $(BUILD)/convenectl $(DESTDIR)$(PREFIX)/bin/convenectl; fi
 	for p in $(PLUGINS); do install -m 0755 $$p $(DESTDIR)$(PREFIX)/lib/convened/plugins/; done
-	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/convened/sql/ && install -d $(DESTDIR)$(PREFIX)/share/convened/sql/functions && install -m 0644 sql/functions/*.sql $(DESTDIR)$(PREFIX)/share/convened/sql/functions/
+	install -m 0644 plugins/plugin.h $(DESTDIR)$(PREFIX)/include/convened/plugin.h
+	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/convened/sql/
+	install -d $(DESTDIR)$(PREFIX)/share/convened/sql/functions
+	install -m 0644 sql/functions/*.sql $(DESTDIR)$(PREFIX)/share/convened/sql/functions/
 	cp -R config/templates/. $(DESTDIR)$(PREFIX)/share/convened/templates/
 	install -m 0644 config/convened.conf $(DESTDIR)$(PREFIX)/share/doc/convened/convened.conf.example
 	sed 's|@PREFIX@|$(PREFIX)|g' systemd/convened.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/convened.service

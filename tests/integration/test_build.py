@@ -6,6 +6,7 @@ puts them, and plugin.h for third-party plugin authors, where it says."""
 import glob
 import os
 import subprocess
+import tempfile
 
 import harness
 
@@ -40,3 +41,37 @@ def test_binaries_and_plugins_are_hardened():
         if not name.endswith(".so"):
             assert "_chk@" in symbols.replace("__stack_chk_fail@", ""), \
                 f"{name}: no fortified libc call (_FORTIFY_SOURCE)"
+
+
+def test_make_install_puts_plugin_h_where_a_plugin_author_finds_it():
+    dest = tempfile.mkdtemp(prefix="convened-install-")
+    try:
+        # -o all: install what the build under test holds, build nothing
+        r = subprocess.run(
+            ["make", "--no-print-directory", "-o", "all", "install", f"DESTDIR={dest}",
+             "PREFIX=/usr", f"BUILD={harness.build_dir()}"],
+            cwd=harness.REPO, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        header = os.path.join(dest, "usr", "include", "convened", "plugin.h")
+        with open(header, "rb") as f, open(os.path.join(harness.REPO, "plugins", "plugin.h"), "rb") as g:
+            assert f.read() == g.read()
+        assert os.stat(header).st_mode & 0o777 == 0o644
+        for path in ("usr/sbin/convened", "usr/bin/convenectl",
+                     "usr/lib/convened/plugins/spool.so"):
+            assert os.access(os.path.join(dest, path), os.X_OK), path
+        # a third-party plugin compiles against the installed header alone
+        src = os.path.join(dest, "third_party.c")
+        with open(src, "w") as f:
+            f.write(
+                "#include <convened/plugin.h>\n"
+                "static const struct cv_plugin p = {\n"
+                "        .abi = CV_PLUGIN_ABI, .size = sizeof(struct cv_plugin),\n"
+                "        .name = \"third_party\"};\n"
+                "const struct cv_plugin *cv_plugin_entry(void) { return &p; }\n")
+        r = subprocess.run(
+            ["cc", "-std=gnu11", "-Wall", "-Werror", "-fsyntax-only",
+             "-I", os.path.join(dest, "usr", "include"), src],
+            capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+    finally:
+        harness._rmtree(dest)
