@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh - the whole test suite: cmocka unit tests (build/ and build-asan/),
-# then the integration tests against build-asan; ends with "N passed, N failed".
+# then the integration tests against build-asan; ends with
+# "N passed, N failed, N skipped" (skipped: could not run here, never passed).
 #   sh tests/run.sh          unit + integration
 #   sh tests/run.sh faults   the fault-injection tests in tests/faults
 # Env: CONVENED_BUILD overrides the build the integration runner uses.
@@ -11,6 +12,7 @@ PY=/usr/bin/python3
 
 passed=0
 failed=0
+skipped=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/convened-check.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
@@ -46,7 +48,7 @@ run_unit() { # $1 = binary
 run_integration() { # $1 = runner argument (dir or "faults")
 	out="$tmp/integration.out"
 	"$PY" tests/integration/runner.py "$@" 2>&1 | tee "$out"
-	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$out" | tail -n 1)
 	if [ -z "$last" ]; then
 		echo "FAIL  integration runner ended without a summary"
 		failed=$((failed + 1))
@@ -54,9 +56,12 @@ run_integration() { # $1 = runner argument (dir or "faults")
 	fi
 	p=${last%% passed*}
 	f=${last#*passed, }
-	f=${f%% failed}
+	f=${f%% failed*}
+	s=0
+	case $last in *skipped) s=${last##*failed, }; s=${s%% skipped} ;; esac
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 }
 
 if [ "${1:-}" = faults ]; then
@@ -93,5 +98,6 @@ fi
 
 echo "== took $(($(date +%s) - start)) s"
 total=$((passed + failed))
-echo "$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && echo "== $skipped integration test(s) SKIPPED, not run here (listed above)"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$total" -gt 0 ]

@@ -17,8 +17,16 @@ Typical use in a test file (tests/integration/test_*.py):
 
 Daemons started in a test are killed by the runner after the test (even
 when it fails); the cluster is destroyed when the process exits.
+A test that needs something this machine lacks raises harness.Skip(reason);
+the runner reports it as SKIP, by name, never as passed.  Real-client data
+(calendar exports, mail) lives outside the repository, in
+../shared/fixtures/ next to the clone: harness.shared_fixture("ics", NAME)
+finds it or skips the test.
+
 Environment: CONVENED_BUILD (build dir, default "build"), CONVENED_BIN
-(binary path override), CONVENED_KEEP=1 (keep temp dirs for debugging).
+(binary path override), CONVENED_KEEP=1 (keep temp dirs for debugging),
+CONVENED_SHARED_FIXTURES (the shared fixtures folder, default
+<repo>/../shared/fixtures).
 """
 
 import atexit
@@ -65,8 +73,31 @@ def is_asan():
     return "asan" in os.path.basename(build_dir().rstrip("/"))
 
 
+_next_port = None
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    """A TCP port on 127.0.0.1 that was free a moment ago.  Under the
+    parallel runner each worker hands out ports from its own range
+    (CONVENED_PORT_BASE, CONVENED_PORT_SPAN; below the kernel's ephemeral
+    ports), in turn, so two workers never pick the same port and a port
+    is not reused soon after a test let it go."""
+    global _next_port
+    base = int(os.environ.get("CONVENED_PORT_BASE") or 0)
+    if base:
+        span = int(os.environ.get("CONVENED_PORT_SPAN") or 1000)
+        if _next_port is None:
+            _next_port = base
+        for _ in range(span):
+            port = _next_port
+            _next_port = base + (_next_port + 1 - base) % span
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in {base}..{base + span - 1}")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -89,6 +120,29 @@ def wait_until(fn, timeout=10.0, interval=0.05, msg=None):
             detail = f" (last error: {last_exc!r})" if last_exc else ""
             raise TimeoutError(f"timed out after {timeout}s waiting for {msg or fn}{detail}")
         time.sleep(interval)
+
+
+class Skip(Exception):
+    """Raised by a test that cannot run here; the message says why."""
+
+
+def shared_fixtures_dir():
+    """The folder of real-client fixtures shared by the projects of this
+    CI (env CONVENED_SHARED_FIXTURES, default <repo>/../shared/fixtures);
+    never copied into the repository."""
+    d = os.environ.get("CONVENED_SHARED_FIXTURES") or os.path.join(
+        os.path.dirname(REPO), "shared", "fixtures")
+    return os.path.abspath(d)
+
+
+def shared_fixture(*parts):
+    """Path of a shared fixture, e.g. shared_fixture("ics", "thunderbird.ics");
+    raises Skip naming the missing path when it is absent."""
+    path = os.path.join(shared_fixtures_dir(), *parts)
+    if not os.path.exists(path):
+        raise Skip(f"shared fixture {path} is absent (set CONVENED_SHARED_FIXTURES "
+                   "to the folder holding ics/ and mail/)")
+    return path
 
 
 def _tail(path, lines=60):
