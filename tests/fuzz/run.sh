@@ -58,6 +58,20 @@ for api in daemon/api_*.c; do
 		cp tests/fuzz/corpus/json_in/* "tests/fuzz/corpus/$name/" 2>/dev/null
 done
 
+# 3. Seeds that are not kept in tests/fuzz/corpus/: the iCalendar import
+#    starts from our own fixtures and from the real clients' exports, which
+#    stay in ../shared/fixtures/ (CONVENED_SHARED_FIXTURES) and are copied
+#    here at run time only, never into the repository.
+SHARED=${CONVENED_SHARED_FIXTURES:-../shared/fixtures}
+rm -rf "$OUT/seeds"
+mkdir -p "$OUT/seeds/ical_import"
+cp tests/fixtures/ics/convened-*.ics "$OUT/seeds/ical_import/" 2>/dev/null
+if [ -d "$SHARED/ics" ]; then
+	cp "$SHARED"/ics/*.ics "$OUT/seeds/ical_import/"
+else
+	echo "fuzz: SKIPPED SEEDS: $SHARED/ics is absent; ical_import starts without the real clients' exports"
+fi
+
 targets=${FUZZ_TARGETS:-$(ls tests/fuzz/fuzz_*.c "$OUT"/gen/fuzz_*.c 2>/dev/null |
 	sed 's|.*/fuzz_\(.*\)\.c|\1|' | sort -u)}
 
@@ -82,6 +96,7 @@ for t in $targets; do
 	else
 		set -- -max_total_time="$SECS" "$work" "$seeds"
 	fi
+	[ -d "$OUT/seeds/$t" ] && set -- "$@" "$OUT/seeds/$t"
 	start=$(date +%s)
 	"$bin" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$OUT/crashes/$t-" "$@" >"$OUT/logs/$t.log" 2>&1
@@ -89,7 +104,7 @@ for t in $targets; do
 	took=$(( $(date +%s) - start ))
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$OUT/logs/$t.log" | tail -1)
 	cov=$(grep -E '^#[0-9]+' "$OUT/logs/$t.log" | tail -1 | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
-	ncorp=$(find "$work" "$seeds" -type f 2>/dev/null | wc -l)
+	ncorp=$(find "$work" "$seeds" "$OUT/seeds/$t" -type f 2>/dev/null | wc -l)
 	if [ $rc -eq 0 ]; then
 		line="$t: ok, ${runs:-?} runs in ${took}s, cov ${cov:-?}, corpus $ncorp"
 		pass=$((pass + 1))

@@ -20,7 +20,14 @@ UTC = datetime.timezone.utc
 
 
 def _fix(name):
+    """One of the project's own fixtures (tests/fixtures/ics/convened-*)."""
     return os.path.join(FIX, name)
+
+
+def _export(name):
+    """A real client's export, from the shared fixtures (the test is
+    skipped, by name, when they are absent)."""
+    return harness.shared_fixture("ics", name)
 
 
 def _start():
@@ -112,7 +119,7 @@ def test_import_outlook_google_thunderbird_exports():
 
     # Outlook/Exchange 2010: Windows zone name, two recurring all-day
     # series (skipped), one timed event in "GMT Standard Time"
-    r = _ok(_import(d, _fix("outlook-exchange-2010.ics")))
+    r = _ok(_import(d, _export("outlook-exchange-2010.ics")))
     assert r.stdout.splitlines()[-1] == "1 imported, 2 skipped", r.stdout
     long_a = ("040000008200E00074C5B7101A82E00800000000C41E94C5B4F3DA01000000000000000"
               "0100000007EA1D0AA9DB96545A536FABC0B0C1F5A")
@@ -135,7 +142,7 @@ def test_import_outlook_google_thunderbird_exports():
     assert got["uid"] == long_b, got
 
     # Google: UTC times, X-WR-TIMEZONE Europe/London
-    r = _ok(_import(d, _fix("google-calendar.ics")))
+    r = _ok(_import(d, _export("google-calendar.ics")))
     assert r.stdout.splitlines()[-1] == "1 imported, 0 skipped", r.stdout
     ev = _rows(pg, db)["79fs7pkqvht9m5igs0vjv1sfra@google.com"]
     local_s = _local("2024-10-04T18:15:00Z", "Europe/London")
@@ -145,7 +152,7 @@ def test_import_outlook_google_thunderbird_exports():
     assert ev["start_at"] == "2024-10-04T18:15:00Z" and ev["end_at"] == "2024-10-04T19:00:00Z"
 
     # Thunderbird: TZID Europe/London with a full VTIMEZONE
-    r = _ok(_import(d, _fix("thunderbird.ics")))
+    r = _ok(_import(d, _export("thunderbird.ics")))
     assert r.stdout.splitlines()[-1] == "1 imported, 0 skipped", r.stdout
     ev = _rows(pg, db)["b9a23b47-f109-4e7a-908c-75e925b27def"]
     _check_timed(ev, "Europe/London", "2024-10-23T15:00:00", "2024-10-23T16:00:00")
@@ -154,9 +161,9 @@ def test_import_outlook_google_thunderbird_exports():
 
     # a second import of every file: nothing new, each reported
     for name in ("outlook-exchange-2010.ics", "google-calendar.ics", "thunderbird.ics"):
-        r = _ok(_import(d, _fix(name)))
+        r = _ok(_import(d, _export(name)))
         assert re.search(r"^0 imported, \d skipped$", r.stdout, re.M), r.stdout
-    r = _ok(_import(d, _fix("google-calendar.ics")))
+    r = _ok(_import(d, _export("google-calendar.ics")))
     assert 'skipped "event with alarms": already imported (UID 79fs7pkqvht9m5igs0vjv1sfra@google.com)' \
         in r.stdout, r.stdout
     assert _count(pg, db) == 3
@@ -283,7 +290,7 @@ def test_import_recurring_all_day_floating_new_zone_and_friends():
 
 def test_import_json_output():
     pg, db, d = _start()
-    r = _ok(d.ctl("--json", "import", _fix("outlook-exchange-2010.ics"), "--project", "imp"))
+    r = _ok(d.ctl("--json", "import", _export("outlook-exchange-2010.ics"), "--project", "imp"))
     v = json.loads(r.stdout)
     assert (v["imported"], v["skipped"], v["failed"]) == (1, 2, 0), v
     assert [e["result"] for e in v["events"]] == ["skipped", "skipped", "imported"], v
@@ -299,7 +306,7 @@ def test_import_json_output():
 
 def test_import_unparsable_files_import_nothing():
     pg, db, d = _start()
-    r = _ok(_import(d, _fix("thunderbird.ics")))
+    r = _ok(_import(d, _export("thunderbird.ics")))
     assert _count(pg, db) == 1
     before = pg.psql(db, "SELECT md5(string_agg(e::text, ',' ORDER BY id)) FROM events e")
     tmpdir = d.dir
@@ -365,7 +372,7 @@ def test_import_unparsable_files_import_nothing():
 
 def test_import_options_and_project_errors():
     pg, db, d = _start()
-    path = _fix("thunderbird.ics")
+    path = _export("thunderbird.ics")
     for args, why in (
         (("--kind", "party"), r"--kind party"),
         (("--status", "cancelled"), r"--status cancelled"),
