@@ -95,7 +95,8 @@ run: deps
 	@sh scripts/run.sh
 
 # The whole test suite: builds, replays the fuzz corpora (regressions), runs
-# unit and integration tests; ends with one line "N passed, N failed".
+# unit and integration tests; ends with one line "N passed, N failed, N
+# skipped" (skipped: could not run on this machine, never counted as passed).
 check: deps
 	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all

@@ -66,7 +66,9 @@ run_integration() { # $1 = runner argument (dir or "faults")
 
 if [ "${1:-}" = faults ]; then
 	CONVENED_BUILD=${CONVENED_BUILD:-build}
-	export CONVENED_BUILD
+	# the fault tests load the machine on purpose: one file at a time
+	CONVENED_TEST_JOBS=${CONVENED_TEST_JOBS:-1}
+	export CONVENED_BUILD CONVENED_TEST_JOBS
 	echo "== fault tests (CONVENED_BUILD=$CONVENED_BUILD)"
 	run_integration faults
 else
