@@ -75,3 +75,20 @@ def test_make_install_puts_plugin_h_where_a_plugin_author_finds_it():
         assert r.returncode == 0, r.stderr
     finally:
         harness._rmtree(dest)
+
+
+def test_one_version_string_in_binaries_and_man_pages():
+    """VERSION is the one version: both binaries print it, and every man
+    page's .TH line names it (a release that bumps VERSION and forgets the
+    pages fails here)."""
+    version = open(os.path.join(harness.REPO, "VERSION")).read().strip()
+    for prog in ("convened", "convenectl"):
+        out = subprocess.run([os.path.join(harness.build_dir(), prog), "--version"],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, (prog, out.stderr)
+        assert out.stdout.strip() == f"{prog} {version}", out.stdout
+    pages = sorted(glob.glob(os.path.join(harness.REPO, "man", "*.[0-9]")))
+    assert len(pages) >= 3, pages
+    for page in pages:
+        th = [line for line in open(page) if line.startswith(".TH ")]
+        assert th and f'"convened {version}"' in th[0], (page, th)
