@@ -265,12 +265,17 @@ char *ip_part_text(GMimePart *part, size_t max, size_t *len, int *cut)
 		/* no charset, or a wrong one: windows-1252 reads any byte */
 		out = g_convert((const char *)bytes->data, (gssize)n, "UTF-8",
 		                "WINDOWS-1252", NULL, &wrote, NULL);
+		if (out == NULL) /* 0x81, 0x8d ... are not windows-1252 */
+			out = g_convert((const char *)bytes->data, (gssize)n,
+			                "UTF-8", "ISO-8859-1", NULL, &wrote,
+			                NULL);
 		if (out != NULL)
 			n = wrote;
 	}
 	if (out == NULL) {
 		out = g_malloc(n + 1);
-		memcpy(out, bytes->data, n);
+		if (n > 0)
+			memcpy(out, bytes->data, n);
 		out[n] = '\0';
 	}
 	g_object_unref(mem);
