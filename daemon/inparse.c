@@ -525,19 +525,23 @@ done:
 	        (out->cls != INPARSE_HUMAN && out->cls != INPARSE_MALFORMED);
 }
 
-/* Lines that open a MIME boundary ("--..."): counted before GMime builds
- * the tree, so that a 10,000-part message is refused at once. */
+/* Lines that can be MIME boundaries ("--" then up to 72 characters, no
+ * space after the dashes): counted before GMime builds the tree, so that
+ * a 10,000-part message is refused at once. */
 static size_t boundary_lines(const char *raw, size_t len)
 {
 	size_t n = 0;
 	const char *p = raw, *end = raw + len;
 
 	while (p < end) {
-		const char *nl;
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
 
-		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+		if (e > p && e[-1] == '\r')
+			e--;
+		if (e - p > 2 && e - p <= 74 && p[0] == '-' && p[1] == '-' &&
+		    p[2] != ' ' && p[2] != '\t')
 			n++;
-		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
 			break;
 		p = nl + 1;
