@@ -46,7 +46,9 @@ fi
 # is newer than tests/node_modules.
 if [ -f tests/package.json ]; then
 	stale=0
-	if [ ! -d tests/node_modules ]; then
+	# npm writes node_modules/.package-lock.json once an install has
+	# finished: an empty or half-written node_modules counts as missing.
+	if [ ! -f tests/node_modules/.package-lock.json ]; then
 		stale=1
 	elif [ tests/package.json -nt tests/node_modules ]; then
 		stale=1
