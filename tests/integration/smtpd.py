@@ -41,7 +41,7 @@ class Store:
             f.write("%d %s\n" % (self.sessions, peer))
         return self.sessions
 
-    def save(self, session_id, envelope, tls, auth):
+    def save(self, session_id, envelope, tls, auth, tls_version=None):
         self.messages += 1
         name = "%06d.eml" % self.messages
         with open(os.path.join(self.dir, name), "wb") as f:
@@ -53,6 +53,7 @@ class Store:
             "rcpt_tos": list(envelope.rcpt_tos),
             "file": name,
             "tls": tls,
+            "tls_version": tls_version,
             "auth": auth,
         }
         with open(os.path.join(self.dir, "messages.jsonl"), "a") as f:
@@ -78,8 +79,10 @@ class Handler:
             return "451 4.3.0 Temporary failure, try again later (test)"
         auth = session.auth_data.login.decode() if isinstance(
             session.auth_data, LoginPassword) else None
+        tls_obj = session.ssl.get("ssl_object") if session.ssl else None
         n = self.store.save(server.cv_session_id, envelope,
-                            session.ssl is not None, auth)
+                            session.ssl is not None, auth,
+                            tls_obj.version() if tls_obj else None)
         return "250 OK queued as %d" % n
 
 
