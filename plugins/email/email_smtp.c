@@ -14,7 +14,16 @@
 
 #include "email_smtp.h"
 
-/* Our SSL context (ca_file set), or NULL: libesmtp's default one. */
+/* Our SSL context for STARTTLS (NULL with starttls = off).
+ *
+ * TLS 1.2 at most: libesmtp 1.1's session loop, when a poll finds the
+ * socket readable while its next command is still in the write buffer,
+ * reads before it flushes, and a read that yields no application data
+ * waits for a reply to a command it never sent, until the timeout (then
+ * QUITs and returns success with no status: "no reply from the server").
+ * TLS 1.3 servers send NewSessionTicket records after the handshake, so
+ * after STARTTLS they often arrive just as the EHLO is buffered.  In TLS
+ * 1.2 tickets belong to the handshake and nothing arrives unasked. */
 static SSL_CTX *ssl_ctx;
 static int auth_inited;
 
@@ -30,14 +39,20 @@ int email_smtp_init(const struct email_conf *c, char *err, size_t errlen)
 		auth_client_init();
 		auth_inited = 1;
 	}
-	if (c->ca_file == NULL)
+	if (c->starttls == EMAIL_TLS_OFF)
 		return 0;
 	ssl_ctx = SSL_CTX_new(TLS_client_method());
 	if (ssl_ctx == NULL) {
-		snprintf(err, errlen, "ca_file: cannot create a TLS context");
+		snprintf(err, errlen, "cannot create a TLS context");
 		return -1;
 	}
 	SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(ssl_ctx, TLS1_2_VERSION);
+	if (c->ca_file == NULL) {
+		/* as libesmtp's own context: libesmtp checks the result */
+		SSL_CTX_set_default_verify_paths(ssl_ctx);
+		return 0;
+	}
 	SSL_CTX_set_verify(ssl_ctx, SSL_VERIFY_PEER, NULL);
 	if (SSL_CTX_load_verify_locations(ssl_ctx, c->ca_file, NULL) != 1) {
 		snprintf(err, errlen,

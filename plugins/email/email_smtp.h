@@ -18,9 +18,9 @@ struct email_item {
 	char reason[256]; /* server text or local cause; "" for CV_OK */
 };
 
-/* Process-wide libesmtp/OpenSSL set-up for C: AUTH plugins and, with
- * ca_file, an SSL context trusting it.  Call once before any session.
- * 0, or -1 with the reason in ERR. */
+/* Process-wide libesmtp/OpenSSL set-up for C: AUTH plugins and the SSL
+ * context for STARTTLS (TLS 1.2; trusting ca_file or the system CAs).  Call
+ * once before any session. 0, or -1 with the reason in ERR. */
 int email_smtp_init(const struct email_conf *c, char *err, size_t errlen);
 
 /* Undo email_smtp_init (after every session has ended). */

@@ -525,6 +525,9 @@ static void test_starttls_auth(void **unused)
 	plugin->shutdown(st);
 	assert_int_equal(count_matching(s.dir, "\"tls\": true"), 3);
 	assert_int_equal(count_matching(s.dir, "\"auth\": \"mailer\""), 3);
+	/* TLS 1.2: libesmtp stalls on TLS 1.3 post-handshake records */
+	assert_int_equal(count_matching(s.dir, "\"tls_version\": \"TLSv1.2\""),
+	                 3);
 
 	/* wrong password: a temporary failure, nothing stored */
 	const char *kv2[] = {"host",      "localhost", "port",
@@ -539,6 +542,7 @@ static void test_starttls_auth(void **unused)
 	assert_int_equal(wait_done(1, 60), 1);
 	assert_int_equal(results[0], CV_RETRY);
 	assert_non_null(reasons[0]);
+	assert_non_null(strstr(reasons[0], "530")); /* MAIL refused */
 	plugin->shutdown(st);
 
 	/* certificate not trusted (system CAs only): a TLS failure, retry */
