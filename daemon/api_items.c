@@ -11,6 +11,7 @@
 #include "app.h"
 #include "config.h"
 #include "db.h"
+#include "db_row.h"
 #include "http.h"
 #include "ident.h"
 
@@ -32,14 +33,14 @@ static void query_done(void *arg, PGresult *res, const char *err)
 		api_error_reply(r, res, err);
 		return;
 	}
-	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0)) {
+	if (db_row_only(res, 0) == NULL) {
 		http_reply_error(r, 404, "not_found", NULL, "%s",
 		                 notfound ? notfound : "not found");
 		return;
 	}
 	http_add_header(r, "Cache-Control", "no-store");
-	http_reply_raw(r, status, "application/json", PQgetvalue(res, 0, 0),
-	               (size_t)PQgetlength(res, 0, 0));
+	http_reply_raw(r, status, "application/json", db_row_only(res, 0),
+	               strlen(db_row_only(res, 0)));
 }
 
 void api_items_query(struct http_req *r, int status, const char *notfound,
@@ -95,10 +96,9 @@ int api_items_id(struct http_req *r, size_t i, const char *what, char *buf,
 
 json_t *api_items_json_cell(const PGresult *res, int row, int col)
 {
-	if (PQntuples(res) <= row || PQnfields(res) <= col ||
-	    PQgetisnull(res, row, col))
-		return NULL;
-	return json_loads(PQgetvalue(res, row, col), 0, NULL);
+	const char *v = db_row_at(res, row, col);
+
+	return v ? json_loads(v, 0, NULL) : NULL;
 }
 
 const char *api_items_host(const struct app *app)

@@ -9,6 +9,7 @@
 #include "api_error.h"
 #include "app.h"
 #include "db.h"
+#include "db_row.h"
 #include "http.h"
 #include "ident.h"
 #include "kinds.h"
@@ -33,14 +34,15 @@ static const char *const states[] = {"pending", "sending",   "sent",
 static void list_done(void *arg, PGresult *res, const char *err)
 {
 	struct http_req *r = arg;
-	json_error_t je;
+	json_error_t je = {.text = "not one JSON value"};
 	json_t *rows;
 
 	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		api_error_reply(r, res, err);
 		return;
 	}
-	rows = json_loads(PQgetvalue(res, 0, 0), 0, &je);
+	rows = db_row_only(res, 0) ? json_loads(db_row_only(res, 0), 0, &je)
+	                           : NULL;
 	if (!rows) {
 		http_reply_error(r, 500, "internal", NULL, "bad list: %s",
 		                 je.text);

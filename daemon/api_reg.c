@@ -11,6 +11,7 @@
 #include "app.h"
 #include "csv.h"
 #include "db.h"
+#include "db_row.h"
 #include "http.h"
 #include "ident.h"
 #include "json_in.h"
@@ -52,9 +53,16 @@ static const char *str_or_null(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
-static int tf(PGresult *res, int row, int col)
+/* 0 when RES has every column of NAMES, else -1 after a 500 reply. */
+static int need(struct http_req *r, const PGresult *res,
+                const char *const *names)
 {
-	return PQgetvalue(res, row, col)[0] == 't';
+	char err[128];
+
+	if (db_row_need(res, names, err, sizeof(err)) == 0)
+		return 0;
+	http_reply_error(r, 500, "internal", NULL, "%s", err);
+	return -1;
 }
 
 /* ------------------------------------------------ public registration */
@@ -69,15 +77,19 @@ static void register_done(void *arg, PGresult *res, const char *err)
 		api_error_reply(r, res, err);
 		return;
 	}
-	created = tf(res, 0, 2);
-	resent = tf(res, 0, 3);
+	if (need(r, res,
+	         (const char *const[]){"registration_id", "reg_state",
+	                               "created", "resent", NULL}) < 0)
+		return;
+	created = db_row_bool(res, 0, "created");
+	resent = db_row_bool(res, 0, "resent");
 	http_reply_json(
 	        r, created ? 201 : 200,
 	        json_pack("{s:{s:I,s:I,s:s},s:b,s:b,s:s}", "registration", "id",
-	                  (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10),
+	                  (json_int_t)db_row_int(res, 0, "registration_id"),
 	                  "event_id",
 	                  (json_int_t)strtoll(r->params[0], NULL, 10), "state",
-	                  PQgetvalue(res, 0, 1), "created", created,
+	                  db_row_str(res, 0, "reg_state"), "created", created,
 	                  "confirmation_sent", created || resent, "message",
 	                  created || resent
 	                          ? "check your email and open the link to "
@@ -121,7 +133,9 @@ static void follow_done(void *arg, PGresult *res, const char *err)
 		api_error_reply(r, res, err);
 		return;
 	}
-	created = tf(res, 0, 1);
+	if (need(r, res, (const char *const[]){"created", NULL}) < 0)
+		return;
+	created = db_row_bool(res, 0, "created");
 	http_reply_json(
 	        r, created ? 201 : 200,
 	        json_pack("{s:b,s:b}", "following", 1, "created", created));
@@ -160,87 +174,58 @@ static void public_follow(struct http_req *r)
 
 /* ------------------------------------------------ admin: list, cancel */
 
-#define UTC(col)                                                               \
-	"to_char(" col " AT TIME ZONE 'UTC', "                                 \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* The list is cv_registration_list (sql/functions/registrations.sql): as
+ * JSON from cv_registration_list_json, as CSV from cv_registration_sheet,
+ * whose columns are the CSV's header. */
+static const char list_json_sql[] =
+        "SELECT cv_registration_list_json($1::bigint, "
+        "$2::registration_state) AS registrations";
+static const char list_csv_sql[] =
+        "SELECT * FROM cv_registration_sheet($1::bigint, "
+        "$2::registration_state)";
 
-static const char list_sql[] =
-        "SELECT e.id, coalesce((SELECT json_agg(json_build_object("
-        "'id', r.id, 'state', r.state, 'waitlist_position', "
-        "CASE WHEN r.state = 'waitlisted' THEN (SELECT count(*) FROM "
-        "registrations w WHERE w.event_id = r.event_id AND w.state = "
-        "'waitlisted' AND w.waitlist_pos <= r.waitlist_pos) END, "
-        "'name', p.name, 'email', p.email, 'organisation', o.name, "
-        "'organisation_id', o.id, 'country', o.country, 'role', p.role, "
-        "'language', p.language, "
-        "'created_at', " UTC(
-                "r.created_at") ", "
-                                "'confirmed_at', " UTC(
-                                        "r.confirmed_at") ", "
-                                                          "'waitlisted_at',"
-                                                          " " UTC("r."
-                                                                  "waitlisted_"
-                                                                  "at") ", "
-                                                                        "'promo"
-                                                                        "ted_"
-                                                                        "at',"
-                                                                        " " UTC("r.promoted_at") ", "
-                                                                                                 "'cancelled_at', " UTC(
-                                                                                                         "r.cancelled_at") ") "
-                                                                                                                           "ORDER BY r.state, r.waitlist_pos, r.id) "
-                                                                                                                           "FROM registrations r JOIN people p ON p.id = r.person_id "
-                                                                                                                           "LEFT JOIN organisations o ON o.id = r.organisation_id "
-                                                                                                                           "WHERE r.event_id = e.id AND ($2::registration_state IS NULL OR "
-                                                                                                                           "r.state = $2::registration_state)), '[]'::json) "
-                                                                                                                           "FROM events e WHERE e.id = $1::bigint";
+static void list_csv_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+	struct evbuffer *b;
+	int ncols;
+	char name[64];
 
-static const char *const list_cols[] = {
-        "id",          "state",        "waitlist_position",
-        "name",        "email",        "organisation",
-        "country",     "role",         "language",
-        "created_at",  "confirmed_at", "waitlisted_at",
-        "promoted_at", "cancelled_at", NULL,
-};
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		api_error_reply(r, res, err);
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		http_reply_error(r, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	ncols = PQnfields(res);
+	for (int c = 0; c < ncols; c++)
+		csv_cell(b, PQfname(res, c), c > 0);
+	evbuffer_add(b, "\r\n", 2);
+	for (int i = 0; i < PQntuples(res); i++) {
+		for (int c = 0; c < ncols; c++)
+			csv_cell(b, db_row_at(res, i, c), c > 0);
+		evbuffer_add(b, "\r\n", 2);
+	}
+	snprintf(name, sizeof(name), "registrations-%s.csv", r->params[0]);
+	csv_reply(r, b, name);
+}
 
 static void list_done(void *arg, PGresult *res, const char *err)
 {
 	struct http_req *r = arg;
+	const char *v;
 	json_t *list;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		api_error_reply(r, res, err);
 		return;
 	}
-	if (PQntuples(res) == 0) {
-		http_reply_error(r, 404, "not_found", "id", "no event %s",
-		                 r->params[0]);
-		return;
-	}
-	list = api_items_json_cell(res, 0, 1);
+	v = db_row_get(res, 0, "registrations");
+	list = v ? json_loads(v, 0, NULL) : NULL;
 	if (list == NULL) {
 		http_reply_error(r, 500, "internal", NULL, "bad list");
-		return;
-	}
-	if (query_in_wants_csv(r)) {
-		struct evbuffer *b = evbuffer_new();
-		size_t i;
-		json_t *row;
-		char name[64];
-
-		for (int c = 0; list_cols[c]; c++)
-			csv_cell(b, list_cols[c], c > 0);
-		evbuffer_add(b, "\r\n", 2);
-		json_array_foreach(list, i, row)
-		{
-			for (int c = 0; list_cols[c]; c++)
-				csv_json(b, json_object_get(row, list_cols[c]),
-				         c > 0);
-			evbuffer_add(b, "\r\n", 2);
-		}
-		json_decref(list);
-		snprintf(name, sizeof(name), "registrations-%s.csv",
-		         r->params[0]);
-		csv_reply(r, b, name);
 		return;
 	}
 	http_reply_json(r, 200,
@@ -272,7 +257,10 @@ static void admin_list(struct http_req *r)
 	}
 	params[0] = r->params[0];
 	params[1] = state;
-	if (db_query(r->app->db, list_sql, 2, params, list_done, r) < 0)
+	if (query_in_wants_csv(r) ? db_query(r->app->db, list_csv_sql, 2,
+	                                     params, list_csv_done, r) < 0
+	                          : db_query(r->app->db, list_json_sql, 2,
+	                                     params, list_done, r) < 0)
 		http_reply_error(r, 503, "shutting_down", NULL,
 		                 "convened is shutting down");
 }
@@ -286,13 +274,17 @@ static void cancel_done(void *arg, PGresult *res, const char *err)
 		api_error_reply(r, res, err);
 		return;
 	}
+	if (need(r, res,
+	         (const char *const[]){"registration_id", "reg_state",
+	                               "changed", "promoted", NULL}) < 0)
+		return;
 	http_reply_json(
 	        r, 200,
 	        json_pack("{s:{s:I,s:s},s:b,s:i}", "registration", "id",
-	                  (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10),
-	                  "state", PQgetvalue(res, 0, 1), "changed",
-	                  tf(res, 0, 2), "promoted",
-	                  atoi(PQgetvalue(res, 0, 3))));
+	                  (json_int_t)db_row_int(res, 0, "registration_id"),
+	                  "state", db_row_str(res, 0, "reg_state"), "changed",
+	                  db_row_bool(res, 0, "changed"), "promoted",
+	                  (int)db_row_int(res, 0, "promoted")));
 }
 
 static void admin_cancel(struct http_req *r)

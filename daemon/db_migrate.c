@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_row.h"
 #include "log.h"
 
 /* Advisory lock key: "convened" migrations. */
@@ -196,7 +197,7 @@ static int refuse_legacy(PGconn *pg, char *err, size_t errlen)
 
 	if (r == NULL)
 		return -1;
-	legacy = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	legacy = db_row_only(r, 0) && db_row_only(r, 0)[0] == 't';
 	PQclear(r);
 	if (!legacy)
 		return 0;
@@ -226,7 +227,8 @@ static int check_applied(PGconn *pg, const char *dir, const struct files *fs,
 	if (r == NULL)
 		return -1;
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
-		const char *v = PQgetvalue(r, i, 0), *sum = PQgetvalue(r, i, 1);
+		const char *v = db_row_str(r, i, "version");
+		const char *sum = db_row_str(r, i, "checksum");
 		int k = -1;
 
 		for (int j = 0; j < fs->n; j++)
@@ -272,8 +274,9 @@ static int functions_changed(PGconn *pg, const struct files *fs, char *err,
 		return -1;
 	changed = PQntuples(r) != fs->n;
 	for (int i = 0; !changed && i < fs->n; i++)
-		changed = strcmp(PQgetvalue(r, i, 0), fs->v[i].name) != 0 ||
-		          strcmp(PQgetvalue(r, i, 1), fs->v[i].sum) != 0;
+		changed =
+		        strcmp(db_row_str(r, i, "file"), fs->v[i].name) != 0 ||
+		        strcmp(db_row_str(r, i, "checksum"), fs->v[i].sum) != 0;
 	PQclear(r);
 	return changed;
 }
@@ -283,8 +286,8 @@ static int functions_changed(PGconn *pg, const struct files *fs, char *err,
  * with any signature.  Refuses when anything else (a column default, a
  * constraint, an index) depends on one of them. */
 static const char drop_guard_sql[] =
-        "SELECT pg_describe_object(d.classid, d.objid, d.objsubid),"
-        "       p.oid::regprocedure::text"
+        "SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS object,"
+        "       p.oid::regprocedure::text AS routine"
         "  FROM pg_depend d JOIN pg_proc p"
         "    ON d.refclassid = 'pg_proc'::regclass AND d.refobjid = p.oid"
         " WHERE p.pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = "
@@ -322,7 +325,8 @@ static int apply_functions(PGconn *pg, const char *fdir, const struct files *fs,
 		         "%s depends on %s, which %s may re-create: tables, "
 		         "defaults, constraints and indexes must not call "
 		         "cv_* functions",
-		         PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), fdir);
+		         db_row_str(r, 0, "object"),
+		         db_row_str(r, 0, "routine"), fdir);
 		PQclear(r);
 		return -1;
 	}

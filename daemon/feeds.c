@@ -17,6 +17,7 @@
 #include "cal.h"
 #include "config.h"
 #include "db.h"
+#include "db_row.h"
 #include "http.h"
 #include "ident.h"
 #include "log.h"
@@ -392,7 +393,8 @@ static void answer_waiters(struct feed *f, int status, const char *body,
 
 /* ---- from rows to iCalendar ---- */
 
-/* Columns of FEED_SQL and PERSONAL_SQL, in order. */
+/* The columns render_rows reads, by name: cv_feed_rows and
+ * cv_personal_feed_rows (sql/functions/feeds.sql) return them. */
 enum {
 	C_T,
 	C_ID,
@@ -418,79 +420,32 @@ enum {
 	NCOLS
 };
 
-/* The rows every feed query ends with: its events ('e') and deadlines
- * ('d') from the CTEs e and d, in the column order render_rows reads. */
-#define FEED_ROWS                                                              \
-	" UNION ALL SELECT 'e', id, uid, sequence, kind::text, title,"         \
-	" description, venue, city, coalesce(country, ''), tz, all_day::text," \
-	" to_char(start_local, 'YYYY-MM-DD\"T\"HH24:MI:SS'),"                  \
-	" to_char(end_local, 'YYYY-MM-DD\"T\"HH24:MI:SS'),"                    \
-	" floor(extract(epoch FROM start_at))::bigint,"                        \
-	" floor(extract(epoch FROM end_at))::bigint, status::text, NULL,"      \
-	" floor(extract(epoch FROM created_at))::bigint,"                      \
-	" floor(extract(epoch FROM updated_at))::bigint, NULL"                 \
-	" FROM e WHERE status <> 'draft'"                                      \
-	" UNION ALL SELECT 'd', id, uid, sequence, kind::text, title,"         \
-	" description, NULL, NULL, NULL, tz, 'false',"                         \
-	" to_char(due_local, 'YYYY-MM-DD\"T\"HH24:MI:SS'), NULL,"              \
-	" floor(extract(epoch FROM due_at))::bigint,"                          \
-	" floor(extract(epoch FROM due_at))::bigint, status::text, url,"       \
-	" floor(extract(epoch FROM created_at))::bigint,"                      \
-	" floor(extract(epoch FROM greatest(updated_at, CASE WHEN reminders"   \
-	" IS NULL THEN (SELECT rd.updated_at FROM reminder_defaults rd"        \
-	" WHERE rd.kind = d.kind) END)))::bigint,"                             \
-	" array_to_string(cv_reminder_offsets(reminders, kind), ',')"          \
-	" FROM d WHERE status <> 'draft') x"                                   \
-	" ORDER BY t DESC, s, id"
+static const char *const col_names[NCOLS] = {
+        [C_T] = "t",
+        [C_ID] = "id",
+        [C_UID] = "uid",
+        [C_SEQ] = "sequence",
+        [C_KIND] = "kind",
+        [C_TITLE] = "title",
+        [C_DESC] = "description",
+        [C_VENUE] = "venue",
+        [C_CITY] = "city",
+        [C_COUNTRY] = "country",
+        [C_TZ] = "tz",
+        [C_ALLDAY] = "all_day",
+        [C_START] = "start_local",
+        [C_END] = "end_local",
+        [C_START_UTC] = "start_utc",
+        [C_END_UTC] = "end_utc",
+        [C_STATUS] = "status",
+        [C_URL] = "url",
+        [C_CREATED] = "created",
+        [C_MODIFIED] = "modified",
+        [C_REMINDERS] = "reminders",
+};
 
-/* One statement: a header row ('h': title and the newest change of
- * anything the feed covers, drafts included), then events ('e') and
- * deadlines ('d') by start.  $1: project slug, or NULL for all. */
-static const char FEED_SQL[] =
-        "WITH p AS (SELECT id, title, updated_at FROM projects"
-        "  WHERE $1::text IS NULL OR slug = $1),"
-        " e AS (SELECT e.* FROM events e JOIN p ON p.id = e.project_id),"
-        " d AS (SELECT d.* FROM deadlines d JOIN p ON p.id = d.project_id)"
-        " SELECT * FROM ("
-        "SELECT 'h' AS t, 0::bigint AS id, NULL, NULL, NULL,"
-        " (SELECT title FROM p WHERE $1::text IS NOT NULL LIMIT 1), NULL,"
-        " NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0::bigint AS s, NULL,"
-        " NULL, NULL, NULL, floor(extract(epoch FROM greatest("
-        "  (SELECT max(updated_at) FROM p), (SELECT max(updated_at) FROM e),"
-        "  (SELECT max(updated_at) FROM d))))::bigint, NULL"
-        " WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM p)" FEED_ROWS;
-
-/* The same for a person's feed: confirmed registrations' events and the
- * deadlines of followed projects.  $1: the feed token.  The header's id
- * is the person's. */
-static const char PERSONAL_SQL[] =
-        "WITH me AS (SELECT id, name, updated_at FROM people"
-        "  WHERE feed_token = $1),"
-        " r AS (SELECT r.event_id, r.updated_at FROM registrations r"
-        "  JOIN me ON me.id = r.person_id WHERE r.state = 'confirmed'),"
-        " e AS (SELECT e.* FROM events e JOIN r ON r.event_id = e.id),"
-        " d AS (SELECT d.* FROM deadlines d JOIN deadline_followers f"
-        "  ON f.project_id = d.project_id JOIN me ON me.id = f.person_id)"
-        " SELECT * FROM ("
-        "SELECT 'h' AS t, me.id AS id, NULL, NULL, NULL, me.name, NULL,"
-        " NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0::bigint AS s, NULL,"
-        " NULL, NULL, NULL, floor(extract(epoch FROM greatest(me.updated_at,"
-        "  (SELECT max(updated_at) FROM r), (SELECT max(updated_at) FROM e),"
-        "  (SELECT max(updated_at) FROM d),"
-        "  (SELECT max(f.created_at) FROM deadline_followers f"
-        "   WHERE f.person_id = me.id))))::bigint, NULL FROM me" FEED_ROWS;
-
-static const char *col(PGresult *res, int row, int c)
-{
-	return PQgetisnull(res, row, c) ? NULL : PQgetvalue(res, row, c);
-}
-
-static int64_t icol(PGresult *res, int row, int c)
-{
-	return PQgetisnull(res, row, c)
-	               ? 0
-	               : strtoll(PQgetvalue(res, row, c), NULL, 10);
-}
+static const char FEED_SQL[] = "SELECT * FROM cv_feed_rows($1)";
+static const char PERSONAL_SQL[] = "SELECT * FROM cv_personal_feed_rows($1)";
 
 /* Split a comma list in place into at most MAX pointers. */
 static size_t split_list(char *s, const char **out, size_t max)
@@ -520,41 +475,46 @@ static int render_rows(struct feed *f, PGresult *res, struct rendered *out)
 	struct cal_deadline *dl = calloc(rows + 1, sizeof *dl);
 	char **urls = calloc(rows + 1, sizeof *urls);
 	const char **alarms = calloc((size_t)rows * 8 + 1, sizeof *alarms);
-	char *name = NULL;
+	char *name = NULL, err[128];
 	size_t na = 0;
+	int cols[NCOLS];
 
 	if (!ev || !dl || !urls || !alarms)
 		goto done;
-	if (rows == 0 || strcmp(PQgetvalue(res, 0, C_T), "h") != 0) {
+	if (db_row_columns(res, col_names, NCOLS, cols, err, sizeof err) < 0) {
+		log_warnx("calendar %s: %s", f->key, err);
+		goto done;
+	}
+	if (rows == 0 || strcmp(db_row_str_at(res, 0, cols[C_T]), "h") != 0) {
 		rc = 1;
 		goto done;
 	}
-	out->person_id = icol(res, 0, C_ID);
-	out->modified = icol(res, 0, C_MODIFIED);
+	out->person_id = db_row_int_at(res, 0, cols[C_ID]);
+	out->modified = db_row_int_at(res, 0, cols[C_MODIFIED]);
 	for (int i = 1; i < rows; i++) {
-		const char *t = PQgetvalue(res, i, C_T);
+		const char *t = db_row_str_at(res, i, cols[C_T]);
 		if (*t == 'e') {
 			struct cal_event *e = &ev[ne++];
-			e->id = icol(res, i, C_ID);
-			e->uid = col(res, i, C_UID);
-			e->sequence = (int)icol(res, i, C_SEQ);
-			e->kind = col(res, i, C_KIND);
-			e->title = col(res, i, C_TITLE);
-			e->description = col(res, i, C_DESC);
-			e->venue = col(res, i, C_VENUE);
-			e->city = col(res, i, C_CITY);
-			e->country = col(res, i, C_COUNTRY);
-			e->tz = col(res, i, C_TZ);
-			e->all_day = strcmp(PQgetvalue(res, i, C_ALLDAY),
-			                    "true") == 0;
-			e->start_local = col(res, i, C_START);
-			e->end_local = col(res, i, C_END);
-			e->start_utc = icol(res, i, C_START_UTC);
-			e->end_utc = icol(res, i, C_END_UTC);
-			e->status =
-			        cal_status_from_string(col(res, i, C_STATUS));
-			e->created = icol(res, i, C_CREATED);
-			e->last_modified = icol(res, i, C_MODIFIED);
+			e->id = db_row_int_at(res, i, cols[C_ID]);
+			e->uid = db_row_at(res, i, cols[C_UID]);
+			e->sequence = (int)db_row_int_at(res, i, cols[C_SEQ]);
+			e->kind = db_row_at(res, i, cols[C_KIND]);
+			e->title = db_row_at(res, i, cols[C_TITLE]);
+			e->description = db_row_at(res, i, cols[C_DESC]);
+			e->venue = db_row_at(res, i, cols[C_VENUE]);
+			e->city = db_row_at(res, i, cols[C_CITY]);
+			e->country = db_row_at(res, i, cols[C_COUNTRY]);
+			e->tz = db_row_at(res, i, cols[C_TZ]);
+			e->all_day = db_row_bool_at(res, i, cols[C_ALLDAY]);
+			e->start_local = db_row_at(res, i, cols[C_START]);
+			e->end_local = db_row_at(res, i, cols[C_END]);
+			e->start_utc = db_row_int_at(res, i, cols[C_START_UTC]);
+			e->end_utc = db_row_int_at(res, i, cols[C_END_UTC]);
+			e->status = cal_status_from_string(
+			        db_row_at(res, i, cols[C_STATUS]));
+			e->created = db_row_int_at(res, i, cols[C_CREATED]);
+			e->last_modified =
+			        db_row_int_at(res, i, cols[C_MODIFIED]);
 			if (asprintf(&urls[i], "%s/events/%" PRId64 "/register",
 			             cfg->base_url, e->id) < 0) {
 				urls[i] = NULL;
@@ -563,34 +523,35 @@ static int render_rows(struct feed *f, PGresult *res, struct rendered *out)
 			e->url = urls[i];
 		} else {
 			struct cal_deadline *d = &dl[nd++];
-			const char *rem = col(res, i, C_REMINDERS);
-			d->id = icol(res, i, C_ID);
-			d->uid = col(res, i, C_UID);
-			d->sequence = (int)icol(res, i, C_SEQ);
-			d->kind = col(res, i, C_KIND);
-			d->title = col(res, i, C_TITLE);
-			d->description = col(res, i, C_DESC);
-			d->url = col(res, i, C_URL);
-			d->tz = col(res, i, C_TZ);
-			d->due_local = col(res, i, C_START);
-			d->due_utc = icol(res, i, C_START_UTC);
-			d->status =
-			        cal_status_from_string(col(res, i, C_STATUS));
-			d->created = icol(res, i, C_CREATED);
-			d->last_modified = icol(res, i, C_MODIFIED);
+			const char *rem = db_row_at(res, i, cols[C_REMINDERS]);
+			d->id = db_row_int_at(res, i, cols[C_ID]);
+			d->uid = db_row_at(res, i, cols[C_UID]);
+			d->sequence = (int)db_row_int_at(res, i, cols[C_SEQ]);
+			d->kind = db_row_at(res, i, cols[C_KIND]);
+			d->title = db_row_at(res, i, cols[C_TITLE]);
+			d->description = db_row_at(res, i, cols[C_DESC]);
+			d->url = db_row_at(res, i, cols[C_URL]);
+			d->tz = db_row_at(res, i, cols[C_TZ]);
+			d->due_local = db_row_at(res, i, cols[C_START]);
+			d->due_utc = db_row_int_at(res, i, cols[C_START_UTC]);
+			d->status = cal_status_from_string(
+			        db_row_at(res, i, cols[C_STATUS]));
+			d->created = db_row_int_at(res, i, cols[C_CREATED]);
+			d->last_modified =
+			        db_row_int_at(res, i, cols[C_MODIFIED]);
 			/* the offsets the scheduler uses too (its own, else
-			 * reminder_defaults), split in place */
+			 * reminder_defaults), split in place (libpq's
+			 * copy of the value is ours to change) */
 			d->alarms = alarms + na;
-			d->nalarms = rem ? split_list(PQgetvalue(res, i,
-			                                         C_REMINDERS),
-			                              alarms + na, 8)
-			                 : 0;
+			d->nalarms =
+			        rem ? split_list((char *)rem, alarms + na, 8)
+			            : 0;
 			na += d->nalarms;
 		}
 	}
 	{
 		const char *cname = cfg->cal_name ? cfg->cal_name : "convened";
-		const char *title = col(res, 0, C_TITLE);
+		const char *title = db_row_at(res, 0, cols[C_TITLE]);
 		if (f->kind == FEED_PUBLIC || !title)
 			name = strdup(cname);
 		else if (asprintf(&name, "%s - %s", cname, title) < 0)

@@ -13,6 +13,7 @@
 #include "app.h"
 #include "config.h"
 #include "db.h"
+#include "db_row.h"
 #include "http.h"
 #include "ident.h"
 #include "json_in.h"
@@ -117,13 +118,35 @@ static void page_db_error(struct http_req *r, const struct page_text *t,
 	                     : e.message);
 }
 
-/* "<p><strong>When</strong>: start – end (tz)</p>" and the place. */
-static void event_block(struct evbuffer *b, const struct page_text *t,
-                        const char *title, const char *start, const char *end,
-                        const char *tz, const char *venue, const char *city,
-                        const char *country)
+/* 0 when RES has every column of NAMES, else -1 after an error page. */
+static int need(struct http_req *r, const struct page_text *t,
+                const PGresult *res, const char *const *names)
 {
-	const char *where[3] = {venue, city, country};
+	char err[128];
+
+	if (db_row_need(res, names, err, sizeof(err)) == 0)
+		return 0;
+	page_message(r, 500, t, t->error, "err", err);
+	return -1;
+}
+
+/* "<p><strong>When</strong>: start – end (tz)</p>" and the place. */
+static const char *const event_cols[] = {
+        "start_text", "end_text", "tz", "venue", "city", "country", NULL,
+};
+
+/* The event of row 0 of RES: its title in column TITLE, the others named as
+ * in event_cols (checked by the caller). */
+static void event_block(struct evbuffer *b, const struct page_text *t,
+                        const PGresult *res, const char *title_col)
+{
+	const char *title = db_row_str(res, 0, title_col);
+	const char *start = db_row_str(res, 0, "start_text");
+	const char *end = db_row_str(res, 0, "end_text");
+	const char *tz = db_row_str(res, 0, "tz");
+	const char *where[3] = {db_row_str(res, 0, "venue"),
+	                        db_row_str(res, 0, "city"),
+	                        db_row_str(res, 0, "country")};
 	int n = 0;
 
 	lit(b, "<h2>");
@@ -166,21 +189,10 @@ struct form_ctx {
 	char error[256];
 };
 
+/* The event and its registration window, decided by the database
+ * (cv_registration_form, sql/functions/registrations.sql). */
 static const char form_event_sql[] =
-        "SELECT e.title, e.status, "
-        "CASE WHEN e.all_day THEN to_char(e.start_local, 'YYYY-MM-DD') "
-        "ELSE to_char(e.start_local, 'YYYY-MM-DD HH24:MI') END, "
-        "CASE WHEN e.all_day THEN to_char(e.end_local - interval '1 day', "
-        "'YYYY-MM-DD') ELSE to_char(e.end_local, 'YYYY-MM-DD HH24:MI') END, "
-        "e.tz, e.venue, e.city, coalesce(e.country, ''), "
-        "CASE WHEN e.status = 'cancelled' THEN 'cancelled' "
-        "WHEN e.reg_opens_at IS NOT NULL AND now() < e.reg_opens_at "
-        "THEN 'opens' WHEN now() >= coalesce(e.reg_closes_at, e.start_at) "
-        "THEN 'closed' ELSE 'open' END, "
-        "CASE WHEN e.reg_opens_at IS NOT NULL AND now() < e.reg_opens_at "
-        "THEN cv_reg_local(e.reg_opens_at, e.tz) "
-        "ELSE cv_reg_local(coalesce(e.reg_closes_at, e.start_at), e.tz) END "
-        "FROM events e WHERE e.id = $1::bigint AND e.status <> 'draft'";
+        "SELECT * FROM cv_registration_form($1::bigint)";
 
 static void ctx_free(struct form_ctx *c)
 {
@@ -282,16 +294,20 @@ static void form_event_done(void *arg, PGresult *res, const char *err)
 		ctx_free(c);
 		return;
 	}
-	b = page_begin(t, PQgetvalue(res, 0, 0));
+	if (need(r, t, res, event_cols) < 0 ||
+	    need(r, t, res,
+	         (const char *const[]){"title", "registration",
+	                               "registration_at", NULL}) < 0) {
+		ctx_free(c);
+		return;
+	}
+	b = page_begin(t, db_row_str(res, 0, "title"));
 	if (b) {
 		lit(b, "<h1>");
 		esc(b, t->title);
 		lit(b, "</h1>\n");
-		event_block(b, t, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2),
-		            PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4),
-		            PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 6),
-		            PQgetvalue(res, 0, 7));
-		window = PQgetvalue(res, 0, 8);
+		event_block(b, t, res, "title");
+		window = db_row_str(res, 0, "registration");
 		if (strcmp(window, "open") == 0) {
 			form_body(b, c);
 		} else {
@@ -303,7 +319,7 @@ static void form_event_done(void *arg, PGresult *res, const char *err)
 				               ? t->opens
 				               : t->closed);
 				lit(b, " ");
-				esc(b, PQgetvalue(res, 0, 9));
+				esc(b, db_row_str(res, 0, "registration_at"));
 			}
 			lit(b, "</p>\n");
 		}
@@ -461,10 +477,15 @@ static void form_done(void *arg, PGresult *res, const char *err)
 		ctx_free(c);
 		return;
 	}
-	page_message(c->r, PQgetvalue(res, 0, 2)[0] == 't' ? 201 : 200, t,
+	if (need(c->r, t, res,
+	         (const char *const[]){"created", "resent", NULL}) < 0) {
+		ctx_free(c);
+		return;
+	}
+	page_message(c->r, db_row_bool(res, 0, "created") ? 201 : 200, t,
 	             t->title, "msg",
-	             PQgetvalue(res, 0, 3)[0] == 't' ||
-	                             PQgetvalue(res, 0, 2)[0] == 't'
+	             db_row_bool(res, 0, "resent") ||
+	                             db_row_bool(res, 0, "created")
 	                     ? t->check_mail
 	                     : t->already);
 	ctx_free(c);
@@ -567,11 +588,19 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 		page_message(r, 404, t, t->not_found, "err", t->bad_link);
 		return;
 	}
+	if (need(r, t, res, event_cols) < 0 ||
+	    need(r, t, res,
+	         (const char *const[]){"state", "waitlist_rank", "person_name",
+	                               "email", "language", "feed_token",
+	                               "event_title", "event_status",
+	                               "org_name", NULL}) < 0)
+		return;
 	if (evhttp_find_header(&r->query, "lang") == NULL &&
-	    page_text_get(PQgetvalue(res, 0, 5)))
-		t = page_text_get(PQgetvalue(res, 0, 5));
-	state = PQgetvalue(res, 0, 1);
-	ev_cancelled = strcmp(PQgetvalue(res, 0, 9), "cancelled") == 0;
+	    page_text_get(db_row_get(res, 0, "language")))
+		t = page_text_get(db_row_get(res, 0, "language"));
+	state = db_row_str(res, 0, "state");
+	ev_cancelled =
+	        strcmp(db_row_str(res, 0, "event_status"), "cancelled") == 0;
 	b = page_begin(t, t->your_reg);
 	if (b == NULL) {
 		page_end(r, b, 500);
@@ -585,19 +614,16 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 		esc(b, t->saved);
 		lit(b, "</p>\n");
 	}
-	event_block(b, t, PQgetvalue(res, 0, 8), PQgetvalue(res, 0, 10),
-	            PQgetvalue(res, 0, 11), PQgetvalue(res, 0, 12),
-	            PQgetvalue(res, 0, 13), PQgetvalue(res, 0, 14),
-	            PQgetvalue(res, 0, 15));
+	event_block(b, t, res, "event_title");
 	lit(b, "<p>");
-	esc(b, PQgetvalue(res, 0, 3));
-	if (PQgetvalue(res, 0, 16)[0]) {
+	esc(b, db_row_str(res, 0, "person_name"));
+	if (db_row_str(res, 0, "org_name")[0]) {
 		lit(b, " (");
-		esc(b, PQgetvalue(res, 0, 16));
+		esc(b, db_row_str(res, 0, "org_name"));
 		lit(b, ")");
 	}
 	lit(b, " &lt;");
-	esc(b, PQgetvalue(res, 0, 4));
+	esc(b, db_row_str(res, 0, "email"));
 	lit(b, "&gt;</p>\n<p id=\"state\" data-state=\"");
 	esc(b, state);
 	lit(b, "\"><strong>");
@@ -610,7 +636,7 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 	else if (strcmp(state, "waitlisted") == 0) {
 		esc(b, t->st_waitlisted);
 		lit(b, " ");
-		esc(b, PQgetvalue(res, 0, 2));
+		esc(b, db_row_str(res, 0, "waitlist_rank"));
 		lit(b, "</strong> ");
 		esc(b, t->waitlist_note);
 		lit(b, "<strong>");
@@ -623,7 +649,7 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 		button(b, token, "cancel", t->btn_cancel);
 	if (!ev_cancelled && (strcmp(state, "confirmed") == 0 ||
 	                      strcmp(state, "waitlisted") == 0))
-		feed_links(b, t, PQgetvalue(res, 0, 6));
+		feed_links(b, t, db_row_str(res, 0, "feed_token"));
 	page_end(r, b, 200);
 }
 
@@ -762,7 +788,10 @@ static void unsub_view_done(void *arg, PGresult *res, const char *err)
 		page_message(r, 404, t, t->not_found, "err", t->bad_link);
 		return;
 	}
-	t = page_text_get(PQgetvalue(res, 0, 1));
+	if (need(r, page_text_for(r), res,
+	         (const char *const[]){"project_title", "language", NULL}) < 0)
+		return;
+	t = page_text_get(db_row_get(res, 0, "language"));
 	if (t == NULL)
 		t = page_text_for(r);
 	u = unsub_text(t->lang);
@@ -771,7 +800,7 @@ static void unsub_view_done(void *arg, PGresult *res, const char *err)
 		lit(b, "<h1>");
 		esc(b, u->heading);
 		lit(b, "</h1>\n<p><strong>");
-		esc(b, PQgetvalue(res, 0, 0));
+		esc(b, db_row_str(res, 0, "project_title"));
 		lit(b, "</strong></p>\n<p>");
 		esc(b, u->question);
 		lit(b, "</p>\n<form method=\"post\" action=\"/unsubscribe/");
@@ -808,7 +837,7 @@ static void unsub_done(void *arg, PGresult *res, const char *err)
 		page_db_error(r, page_text_for(r), res, err);
 		return;
 	}
-	t = page_text_get(PQgetvalue(res, 0, 1));
+	t = page_text_get(db_row_get(res, 0, "language"));
 	if (t == NULL)
 		t = page_text_for(r);
 	u = unsub_text(t->lang);

@@ -107,3 +107,124 @@ END $$;
 CREATE OR REPLACE TRIGGER reminder_defaults_feed_notify
     AFTER INSERT OR UPDATE OR DELETE ON reminder_defaults
     FOR EACH STATEMENT EXECUTE FUNCTION cv_feed_notify_reminders();
+
+-- What the feeds show.  Every feed read is one of cv_feed_rows and
+-- cv_personal_feed_rows: a header row (t = 'h': the feed's title and the
+-- newest change of anything it covers, drafts included) and then its events
+-- (t = 'e') by start and its deadlines (t = 'd') by due time.  daemon/feeds.c
+-- reads the columns by name and renders them with libical.
+
+-- The 'e' and 'd' rows of the given events and deadlines (drafts left out).
+-- A deadline without offsets of its own shows its kind's defaults
+-- (cv_reminder_offsets, as the scheduler sends them), and its modified
+-- time then includes the defaults' change.
+CREATE OR REPLACE FUNCTION cv_feed_items(p_events bigint[], p_deadlines bigint[])
+RETURNS TABLE (t text, id bigint, uid text, sequence integer, kind text,
+               title text, description text, venue text, city text,
+               country text, tz text, all_day boolean, start_local text,
+               end_local text, start_utc bigint, end_utc bigint, status text,
+               url text, created bigint, modified bigint, reminders text)
+LANGUAGE sql STABLE AS $$
+    SELECT 'e'::text, e.id, e.uid, e.sequence, e.kind::text, e.title,
+           e.description, e.venue, e.city, coalesce(e.country, '')::text,
+           e.tz, e.all_day,
+           to_char(e.start_local, 'YYYY-MM-DD"T"HH24:MI:SS'),
+           to_char(e.end_local, 'YYYY-MM-DD"T"HH24:MI:SS'),
+           floor(extract(epoch FROM e.start_at))::bigint,
+           floor(extract(epoch FROM e.end_at))::bigint, e.status::text,
+           NULL::text,
+           floor(extract(epoch FROM e.created_at))::bigint,
+           floor(extract(epoch FROM e.updated_at))::bigint, NULL::text
+      FROM events e JOIN unnest(p_events) AS x(id) ON x.id = e.id
+     WHERE e.status <> 'draft'
+    UNION ALL
+    SELECT 'd'::text, d.id, d.uid, d.sequence, d.kind::text, d.title,
+           d.description, NULL::text, NULL::text, NULL::text, d.tz, false,
+           to_char(d.due_local, 'YYYY-MM-DD"T"HH24:MI:SS'), NULL::text,
+           floor(extract(epoch FROM d.due_at))::bigint,
+           floor(extract(epoch FROM d.due_at))::bigint, d.status::text, d.url,
+           floor(extract(epoch FROM d.created_at))::bigint,
+           floor(extract(epoch FROM greatest(d.updated_at,
+               CASE WHEN d.reminders IS NULL THEN
+                   (SELECT rd.updated_at FROM reminder_defaults rd
+                     WHERE rd.kind = d.kind) END)))::bigint,
+           array_to_string(cv_reminder_offsets(d.reminders, d.kind), ',')
+      FROM deadlines d JOIN unnest(p_deadlines) AS x(id) ON x.id = d.id
+     WHERE d.status <> 'draft'
+$$;
+
+-- The public feed (P_SLUG NULL) or one project's; no rows at all for an
+-- unknown project.  The header's title is the project's (NULL for public).
+CREATE OR REPLACE FUNCTION cv_feed_rows(p_slug text)
+RETURNS TABLE (t text, id bigint, uid text, sequence integer, kind text,
+               title text, description text, venue text, city text,
+               country text, tz text, all_day boolean, start_local text,
+               end_local text, start_utc bigint, end_utc bigint, status text,
+               url text, created bigint, modified bigint, reminders text)
+LANGUAGE sql STABLE AS $$
+    WITH p AS (SELECT p.id, p.title, p.updated_at FROM projects p
+                WHERE p_slug IS NULL OR p.slug = p_slug),
+         e AS (SELECT e.id, e.updated_at FROM events e JOIN p ON p.id = e.project_id),
+         d AS (SELECT d.id, d.updated_at FROM deadlines d JOIN p ON p.id = d.project_id)
+    SELECT * FROM (
+        SELECT 'h'::text AS t, 0::bigint AS id, NULL::text AS uid,
+               NULL::integer AS sequence, NULL::text AS kind,
+               (SELECT p.title FROM p WHERE p_slug IS NOT NULL LIMIT 1) AS title,
+               NULL::text AS description, NULL::text AS venue,
+               NULL::text AS city, NULL::text AS country, NULL::text AS tz,
+               NULL::boolean AS all_day, NULL::text AS start_local,
+               NULL::text AS end_local, 0::bigint AS start_utc,
+               NULL::bigint AS end_utc, NULL::text AS status, NULL::text AS url,
+               NULL::bigint AS created,
+               floor(extract(epoch FROM greatest(
+                   (SELECT max(p.updated_at) FROM p),
+                   (SELECT max(e.updated_at) FROM e),
+                   (SELECT max(d.updated_at) FROM d))))::bigint AS modified,
+               NULL::text AS reminders
+         WHERE p_slug IS NULL OR EXISTS (SELECT 1 FROM p)
+        UNION ALL
+        SELECT * FROM cv_feed_items(ARRAY(SELECT e.id FROM e),
+                                    ARRAY(SELECT d.id FROM d))
+    ) x ORDER BY x.t DESC, x.start_utc, x.id
+$$;
+
+-- A person's feed by its secret token: the events of their confirmed
+-- registrations and the deadlines of the projects they follow; no rows
+-- for an unknown token.  The header carries the person's id and name.
+CREATE OR REPLACE FUNCTION cv_personal_feed_rows(p_token text)
+RETURNS TABLE (t text, id bigint, uid text, sequence integer, kind text,
+               title text, description text, venue text, city text,
+               country text, tz text, all_day boolean, start_local text,
+               end_local text, start_utc bigint, end_utc bigint, status text,
+               url text, created bigint, modified bigint, reminders text)
+LANGUAGE sql STABLE AS $$
+    WITH me AS (SELECT pe.id, pe.name, pe.updated_at FROM people pe
+                 WHERE pe.feed_token = p_token),
+         r AS (SELECT r.event_id, r.updated_at FROM registrations r
+                 JOIN me ON me.id = r.person_id WHERE r.state = 'confirmed'),
+         e AS (SELECT e.id, e.updated_at FROM events e JOIN r ON r.event_id = e.id),
+         d AS (SELECT d.id, d.updated_at FROM deadlines d
+                 JOIN deadline_followers f ON f.project_id = d.project_id
+                 JOIN me ON me.id = f.person_id)
+    SELECT * FROM (
+        SELECT 'h'::text AS t, me.id AS id, NULL::text AS uid,
+               NULL::integer AS sequence, NULL::text AS kind,
+               me.name AS title, NULL::text AS description,
+               NULL::text AS venue, NULL::text AS city, NULL::text AS country,
+               NULL::text AS tz, NULL::boolean AS all_day,
+               NULL::text AS start_local, NULL::text AS end_local,
+               0::bigint AS start_utc, NULL::bigint AS end_utc,
+               NULL::text AS status, NULL::text AS url, NULL::bigint AS created,
+               floor(extract(epoch FROM greatest(me.updated_at,
+                   (SELECT max(r.updated_at) FROM r),
+                   (SELECT max(e.updated_at) FROM e),
+                   (SELECT max(d.updated_at) FROM d),
+                   (SELECT max(f.created_at) FROM deadline_followers f
+                     WHERE f.person_id = me.id))))::bigint AS modified,
+               NULL::text AS reminders
+          FROM me
+        UNION ALL
+        SELECT * FROM cv_feed_items(ARRAY(SELECT e.id FROM e),
+                                    ARRAY(SELECT d.id FROM d))
+    ) x ORDER BY x.t DESC, x.start_utc, x.id
+$$;

@@ -98,6 +98,7 @@ DECLARE
     v_org bigint;
     v_person bigint;
     v_old registrations%ROWTYPE;
+    win record;
 BEGIN
     SELECT * INTO ev FROM events WHERE id = p_event;
     IF NOT FOUND THEN
@@ -110,14 +111,14 @@ BEGIN
                            THEN 'this event has been cancelled'
                            ELSE 'this event is not open for registration' END;
     END IF;
-    IF ev.reg_opens_at IS NOT NULL AND now() < ev.reg_opens_at THEN
+    SELECT * INTO win FROM cv_reg_window(ev);
+    IF win.registration = 'opens' THEN
         RAISE EXCEPTION USING ERRCODE = 'CV409', COLUMN = 'event',
-            MESSAGE = 'registration opens on ' || cv_reg_local(ev.reg_opens_at, ev.tz);
+            MESSAGE = 'registration opens on ' || win.registration_at;
     END IF;
-    IF now() >= coalesce(ev.reg_closes_at, ev.start_at) THEN
+    IF win.registration = 'closed' THEN
         RAISE EXCEPTION USING ERRCODE = 'CV409', COLUMN = 'event',
-            MESSAGE = 'registration closed on '
-                      || cv_reg_local(coalesce(ev.reg_closes_at, ev.start_at), ev.tz);
+            MESSAGE = 'registration closed on ' || win.registration_at;
     END IF;
 
     v_org := cv_org_find(p_org_id, p_org_name, p_org_country);
@@ -375,6 +376,106 @@ BEGIN
 END
 $$;
 
+-- The registration window of event E, the one rule both cv_register and
+-- the form page (cv_registration_form) follow: registration is
+-- 'cancelled', 'opens' (not yet), 'closed' or 'open'; registration_at is
+-- when it opens (for 'opens') or closes, as local text in the event's zone.
+CREATE OR REPLACE FUNCTION cv_reg_window(e events, OUT registration text,
+                                         OUT registration_at text)
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN e.status = 'cancelled' THEN 'cancelled'
+                WHEN e.reg_opens_at IS NOT NULL AND now() < e.reg_opens_at THEN 'opens'
+                WHEN now() >= coalesce(e.reg_closes_at, e.start_at) THEN 'closed'
+                ELSE 'open' END,
+           CASE WHEN e.reg_opens_at IS NOT NULL AND now() < e.reg_opens_at
+                THEN cv_reg_local(e.reg_opens_at, e.tz)
+                ELSE cv_reg_local(coalesce(e.reg_closes_at, e.start_at), e.tz) END
+$$;
+
+-- A waiting registration's place in line (1 = next), NULL when R is not
+-- waiting: the order cv_promote_waitlist promotes in.
+CREATE OR REPLACE FUNCTION cv_waitlist_rank(r registrations) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN r.state = 'waitlisted' THEN
+               (SELECT count(*) FROM registrations w
+                 WHERE w.event_id = r.event_id AND w.state = 'waitlisted'
+                   AND w.waitlist_pos <= r.waitlist_pos) END
+$$;
+
+-- An event's start and end as the pages show them: 'YYYY-MM-DD HH:MI' in
+-- its zone, or the first and last day of an all-day event.
+CREATE OR REPLACE FUNCTION cv_event_when(e events, OUT start_text text,
+                                         OUT end_text text)
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN e.all_day THEN to_char(e.start_local, 'YYYY-MM-DD')
+                ELSE to_char(e.start_local, 'YYYY-MM-DD HH24:MI') END,
+           CASE WHEN e.all_day THEN to_char(e.end_local - interval '1 day', 'YYYY-MM-DD')
+                ELSE to_char(e.end_local, 'YYYY-MM-DD HH24:MI') END
+$$;
+
+-- What the registration form page shows about a published or cancelled
+-- event (no row for a draft or an unknown id), with its window.
+CREATE OR REPLACE FUNCTION cv_registration_form(p_event bigint)
+RETURNS TABLE (title text, status item_status, start_text text,
+               end_text text, tz text, venue text, city text, country text,
+               registration text, registration_at text)
+LANGUAGE sql STABLE AS $$
+    SELECT e.title, e.status, (cv_event_when(e)).start_text,
+           (cv_event_when(e)).end_text, e.tz, e.venue, e.city,
+           coalesce(e.country, '')::text, (cv_reg_window(e)).registration,
+           (cv_reg_window(e)).registration_at
+      FROM events e
+     WHERE e.id = p_event AND e.status <> 'draft'
+$$;
+
+-- The secretariat's list of an event's registrations (all, or those in
+-- P_STATE): pending, confirmed, waiting (by place), cancelled.  Times are
+-- UTC ISO 8601.  An unknown event is CV404.
+CREATE OR REPLACE FUNCTION cv_registration_list(p_event bigint, p_state registration_state)
+RETURNS TABLE (id bigint, state registration_state, waitlist_position bigint,
+               name text, email text, organisation text, organisation_id bigint,
+               country text, role person_role, language person_lang,
+               created_at text, confirmed_at text, waitlisted_at text,
+               promoted_at text, cancelled_at text)
+LANGUAGE sql STABLE AS $$
+    SELECT cv_fail(404, 'id', 'no event ' || p_event)
+     WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = p_event);
+    SELECT r.id, r.state, cv_waitlist_rank(r), p.name, p.email, o.name, o.id,
+           o.country::text, p.role, p.language, cv_iso_utc(r.created_at),
+           cv_iso_utc(r.confirmed_at), cv_iso_utc(r.waitlisted_at),
+           cv_iso_utc(r.promoted_at), cv_iso_utc(r.cancelled_at)
+      FROM registrations r
+      JOIN people p ON p.id = r.person_id
+      LEFT JOIN organisations o ON o.id = r.organisation_id
+     WHERE r.event_id = p_event AND (p_state IS NULL OR r.state = p_state)
+     ORDER BY r.state, r.waitlist_pos, r.id
+$$;
+
+-- The list as the JSON API returns it: an array of objects with the
+-- columns of cv_registration_list as keys.
+CREATE OR REPLACE FUNCTION cv_registration_list_json(p_event bigint,
+                                                     p_state registration_state)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT coalesce(json_agg(l), '[]'::json)
+      FROM cv_registration_list(p_event, p_state) l
+$$;
+
+-- The list as the CSV download has it: the columns of cv_registration_list
+-- but organisation_id, in this order.
+CREATE OR REPLACE FUNCTION cv_registration_sheet(p_event bigint,
+                                                 p_state registration_state)
+RETURNS TABLE (id bigint, state registration_state, waitlist_position bigint,
+               name text, email text, organisation text, country text,
+               role person_role, language person_lang, created_at text,
+               confirmed_at text, waitlisted_at text, promoted_at text,
+               cancelled_at text)
+LANGUAGE sql STABLE AS $$
+    SELECT l.id, l.state, l.waitlist_position, l.name, l.email, l.organisation,
+           l.country, l.role, l.language, l.created_at, l.confirmed_at,
+           l.waitlisted_at, l.promoted_at, l.cancelled_at
+      FROM cv_registration_list(p_event, p_state) l
+$$;
+
 -- Everything the token page shows about one registration.
 CREATE OR REPLACE FUNCTION cv_registration_view(p_token text)
 RETURNS TABLE (id bigint, state registration_state, waitlist_rank bigint,
@@ -384,16 +485,10 @@ RETURNS TABLE (id bigint, state registration_state, waitlist_rank bigint,
                country text, org_name text)
 LANGUAGE sql STABLE AS $$
     SELECT r.id, r.state,
-           CASE WHEN r.state = 'waitlisted' THEN
-               (SELECT count(*) FROM registrations w
-                 WHERE w.event_id = r.event_id AND w.state = 'waitlisted'
-                   AND w.waitlist_pos <= r.waitlist_pos) END,
+           cv_waitlist_rank(r),
            p.name, p.email, p.language, p.feed_token,
            e.id, e.title, e.status,
-           CASE WHEN e.all_day THEN to_char(e.start_local, 'YYYY-MM-DD')
-                ELSE to_char(e.start_local, 'YYYY-MM-DD HH24:MI') END,
-           CASE WHEN e.all_day THEN to_char(e.end_local - interval '1 day', 'YYYY-MM-DD')
-                ELSE to_char(e.end_local, 'YYYY-MM-DD HH24:MI') END,
+           (cv_event_when(e)).start_text, (cv_event_when(e)).end_text,
            e.tz, e.venue, e.city, coalesce(e.country, ''), coalesce(o.name, '')
       FROM registrations r
       JOIN people p ON p.id = r.person_id
