@@ -1,0 +1,168 @@
+"""test_itip.py - the invitations (METHOD:REQUEST) and cancellations
+(METHOD:CANCEL) a person is mailed about one event, read from the spool
+maildir with python-icalendar (issue 11, part 6): the SEQUENCE a
+person sees never goes down (withdraw, register again, the event moves, the
+event is cancelled), each message's DTSTAMP is the time it was made, only a
+cancelled event's CANCEL says STATUS:CANCELLED."""
+
+import datetime
+import re
+
+import icalendar
+
+import harness
+import reg_fixtures as F
+
+CONFIG = {
+    "plugin spool": {"fsync": "no"},
+    "calendar": {"organizer": "secretariat@example.org", "organizer_name": "Secretariat"},
+}
+
+
+def _start():
+    pg = harness.cluster()
+    db = pg.new_database()
+    d = harness.Daemon(db, config=CONFIG)
+    d.start()
+    return pg, db, d
+
+
+def _event(d, **over):
+    body = {"project": "net", "kind": "seminar", "title": "Seminar on ferries",
+            "venue": "Stadshuset", "city": "Malmö", "country": "SE",
+            "tz": "Europe/Stockholm", "start": "2027-09-14T09:00",
+            "end": "2027-09-14T12:00", "status": "published"}
+    body.update(over)
+    r = d.post("/api/events", body)
+    assert r.status == 201, r
+    return r.json()
+
+
+def _outbox_id(msg):
+    m = re.match(r"<outbox-(\d+)\.", msg["Message-ID"])
+    assert m, msg["Message-ID"]
+    return int(m.group(1))
+
+
+def _itip(msg):
+    """(METHOD, the VEVENT) of MSG's text/calendar part, or None."""
+    parts = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
+    if not parts:
+        return None
+    assert len(parts) == 1, msg
+    cal = icalendar.Calendar.from_ical(parts[0].get_content())
+    assert parts[0].get_param("method") == str(cal["METHOD"])
+    vevs = [c for c in cal.walk("VEVENT")]
+    assert len(vevs) == 1, cal
+    return str(cal["METHOD"]), vevs[0]
+
+
+def _mails_to(d, email):
+    """{outbox id: message} of every mail to EMAIL so far."""
+    return {_outbox_id(m): m for m in d.maildir_messages() if email in m["To"]}
+
+
+def _wait_mails(d, email, n):
+    harness.wait_until(lambda: len(_mails_to(d, email)) >= n, timeout=20,
+                       msg=lambda: f"mails to {email}: {sorted(_mails_to(d, email))}")
+    mails = _mails_to(d, email)
+    assert len(mails) == n, sorted(mails)
+    return mails
+
+
+def _created(pg, db, outbox_id):
+    """The outbox row's creation time, whole seconds, UTC."""
+    rows = pg.psql(db, "SELECT floor(extract(epoch FROM created_at))::bigint FROM outbox"
+                       " WHERE id = $1", outbox_id)
+    return datetime.datetime.fromtimestamp(int(rows[0][0]), datetime.timezone.utc)
+
+
+def test_withdraw_and_register_again_never_lowers_the_sequence():
+    pg, db, d = _start()
+    assert d.post("/api/projects", {"slug": "net", "title": "Net"}).status == 201
+    ev = _event(d)
+    uid = ev["uid"]
+    who = "anna@example.se"
+
+    # each step waits for its mail, as a person reads one before the next
+    # registered and confirmed: a REQUEST
+    assert F.register(d, ev["id"], who).status == 201
+    tok = F.token(pg, db, ev["id"], who)
+    _wait_mails(d, who, 1)
+    assert F.confirm(d, tok).status == 303
+    _wait_mails(d, who, 2)
+    # withdrawn: a CANCEL of this attendee only
+    assert F.cancel(d, tok).status == 303
+    _wait_mails(d, who, 3)
+    # registered and confirmed again: a REQUEST again
+    assert F.register(d, ev["id"], who).status == 200
+    _wait_mails(d, who, 4)
+    assert F.confirm(d, tok).status == 303
+    _wait_mails(d, who, 5)
+    # the event moves: an updated REQUEST
+    r = d.patch(f"/api/events/{ev['id']}", {"start": "2027-09-14T10:00", "end": "2027-09-14T13:00"})
+    assert r.status == 200 and r.json()["sequence"] == 1, r
+    _wait_mails(d, who, 6)
+    # the event is cancelled: a CANCEL of the whole event
+    r = d.post(f"/api/events/{ev['id']}/cancel")
+    assert r.status == 200 and r.json()["sequence"] == 2, r
+
+    # two confirmation requests without a calendar, five iTIP messages
+    mails = _wait_mails(d, who, 7)
+    itips = [(i, m["X-Convened-Kind"], _itip(m)) for i, m in sorted(mails.items())]
+    itips = [(i, k, x) for i, k, x in itips if x is not None]
+    kinds = [k for _, k, _ in itips]
+    assert kinds == ["registration_confirmed", "registration_cancelled", "registration_confirmed",
+                     "event_updated", "event_cancelled"], kinds
+    methods = [x[0] for _, _, x in itips]
+    assert methods == ["REQUEST", "CANCEL", "REQUEST", "REQUEST", "CANCEL"], methods
+    assert all(str(x[1]["UID"]) == uid for _, _, x in itips)
+    seqs = [int(x[1]["SEQUENCE"]) for _, _, x in itips]
+    # every message is above the one before: the second REQUEST is above the
+    # CANCEL (RFC 5546 2.1.5), and never below the event's own SEQUENCE
+    assert seqs == sorted(set(seqs)), seqs
+    assert seqs[2] > seqs[1] > seqs[0], seqs
+    assert seqs[3] >= 1 and seqs[4] >= 2, seqs
+    rows = pg.psql(db, "SELECT id, itip_sequence FROM outbox WHERE itip_sequence IS NOT NULL"
+                       " ORDER BY id")
+    assert [int(s) for _, s in rows] == seqs, rows
+    assert pg.psql(db, "SELECT itip_sequence FROM registrations") == [(str(seqs[-1]),)]
+
+    # DTSTAMP is when each message was made (its outbox row), not the
+    # event's last change; the Date header says the same
+    stamps = []
+    for i, _, (_, vev) in itips:
+        stamp = vev["DTSTAMP"].dt
+        assert stamp == _created(pg, db, i), (i, stamp)
+        assert stamp == mails[i]["Date"].datetime, (stamp, mails[i]["Date"])
+        stamps.append(stamp)
+    assert stamps == sorted(stamps), stamps
+
+    # STATUS:CANCELLED only where the whole event is cancelled
+    status = [str(x[1].get("STATUS")) if x[1].get("STATUS") is not None else None
+              for _, _, x in itips]
+    assert status == ["CONFIRMED", None, "CONFIRMED", "CONFIRMED", "CANCELLED"], status
+    # a CANCEL names the attendee it removes
+    for _, _, (method, vev) in itips:
+        assert str(vev["ATTENDEE"]).lower() == "mailto:" + who, vev["ATTENDEE"]
+    d.stop()
+
+
+def test_dtstamp_differs_from_the_events_last_change():
+    """An invitation mailed after the event last changed carries its own
+    time, so clients can order two messages of one SEQUENCE."""
+    pg, db, d = _start()
+    assert d.post("/api/projects", {"slug": "net", "title": "Net"}).status == 201
+    ev = _event(d)
+    # the event's last change lies an hour back; the invitation is made now
+    pg.psql(db, "UPDATE events SET updated_at = now() - interval '1 hour' WHERE id = $1", ev["id"])
+    who = "marco@example.it"
+    assert F.register(d, ev["id"], who, language="it").status == 201
+    assert F.confirm(d, F.token(pg, db, ev["id"], who)).status == 303
+    mails = _wait_mails(d, who, 2)
+    (i, m), = [(i, m) for i, m in mails.items() if _itip(m)]
+    _, vev = _itip(m)
+    assert vev["DTSTAMP"].dt == _created(pg, db, i)
+    assert vev["LAST-MODIFIED"].dt < vev["DTSTAMP"].dt - datetime.timedelta(minutes=59)
+    d.stop()
+
