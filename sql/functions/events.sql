@@ -39,9 +39,12 @@ BEGIN
         'created_at', cv_iso_utc(e.created_at), 'updated_at', cv_iso_utc(e.updated_at));
 END $$;
 
--- Write the outbox rows that tell every registered person about a change.
--- Each row carries its iTIP SEQUENCE (cv_itip_sequence), kept on the
--- registration as the one its person has seen.  Returns rows written.
+-- Write the outbox rows that tell people about a change of event E: an
+-- update (KIND event_updated, an invitation with the new details) goes to
+-- confirmed participants only, a cancellation (event_cancelled) to everyone
+-- still registered (pending, confirmed, waitlisted).  Each row carries its
+-- iTIP SEQUENCE (cv_itip_sequence), kept on the registration as the one its
+-- person has seen.  Returns rows written.
 CREATE OR REPLACE FUNCTION cv_event_notify(e events, kind text) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -55,7 +58,9 @@ BEGIN
                CASE kind WHEN 'event_cancelled' THEN format('cxl:%s:%s', e.id, r.id)
                          ELSE format('upd:%s:%s:%s', e.id, r.id, e.sequence) END
         FROM registrations r JOIN people p ON p.id = r.person_id
-        WHERE r.event_id = e.id AND r.state IN ('pending', 'confirmed', 'waitlisted')
+        WHERE r.event_id = e.id
+          AND (r.state = 'confirmed'
+               OR (kind = 'event_cancelled' AND r.state IN ('pending', 'waitlisted')))
         ORDER BY r.id
         ON CONFLICT (dedupe_key) DO NOTHING
         RETURNING registration_id, itip_sequence),

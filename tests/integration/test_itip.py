@@ -1,9 +1,10 @@
 """test_itip.py - the invitations (METHOD:REQUEST) and cancellations
 (METHOD:CANCEL) a person is mailed about one event, read from the spool
-maildir with python-icalendar (issue 11, part 6): the SEQUENCE a
+maildir with python-icalendar (issue 11, parts 6 and 7): the SEQUENCE a
 person sees never goes down (withdraw, register again, the event moves, the
 event is cancelled), each message's DTSTAMP is the time it was made, only a
-cancelled event's CANCEL says STATUS:CANCELLED."""
+cancelled event's CANCEL says STATUS:CANCELLED, and after a change only
+confirmed participants get a REQUEST."""
 
 import datetime
 import re
@@ -166,3 +167,44 @@ def test_dtstamp_differs_from_the_events_last_change():
     assert vev["LAST-MODIFIED"].dt < vev["DTSTAMP"].dt - datetime.timedelta(minutes=59)
     d.stop()
 
+
+def test_only_confirmed_participants_get_a_request_after_a_move():
+    pg, db, d = _start()
+    assert d.post("/api/projects", {"slug": "net", "title": "Net"}).status == 201
+    ev = _event(d, capacity=1)
+    seat, waiting, unconfirmed = "seat@example.se", "wait@example.se", "pending@example.se"
+    for who in (seat, waiting, unconfirmed):
+        assert F.register(d, ev["id"], who).status == 201
+    for who in (seat, waiting):
+        assert F.confirm(d, F.token(pg, db, ev["id"], who)).status == 303
+    assert F.states(pg, db, ev["id"]) == {seat: ("confirmed", None), waiting: ("waitlisted", 1),
+                                          unconfirmed: ("pending", None)}
+    # everything mailed so far has gone out
+    harness.wait_until(lambda: pg.psql(db, "SELECT count(*) FROM outbox WHERE state <> 'sent'"
+                                           " AND kind LIKE 'registration%'") == [("0",)],
+                       timeout=20)
+    before = {who: set(_mails_to(d, who)) for who in (seat, waiting, unconfirmed)}
+    assert not any(_itip(m) for who in (waiting, unconfirmed) for m in _mails_to(d, who).values())
+
+    r = d.patch(f"/api/events/{ev['id']}", {"city": "Lund", "venue": "Rådhuset"})
+    assert r.status == 200 and r.json()["sequence"] == 1, r
+    rows = pg.psql(db, "SELECT recipient FROM outbox WHERE kind = 'event_updated'")
+    assert rows == [(seat,)], rows
+    mails = _wait_mails(d, seat, len(before[seat]) + 1)
+    (new,) = set(mails) - before[seat]
+    method, vev = _itip(mails[new])
+    assert method == "REQUEST" and str(vev["LOCATION"]).startswith("Rådhuset, Lund")
+    assert "PARTSTAT=ACCEPTED" in vev.to_ical().decode()
+    # the others got nothing: no calendar object, no mail
+    for who in (waiting, unconfirmed):
+        assert set(_mails_to(d, who)) == before[who], who
+    # the waiting person promoted later gets the current details
+    r = d.patch(f"/api/events/{ev['id']}", {"capacity": 2})
+    assert r.status == 200, r
+    mails = _wait_mails(d, waiting, len(before[waiting]) + 1)
+    (new,) = set(mails) - before[waiting]
+    assert mails[new]["X-Convened-Kind"] == "registration_promoted"
+    method, vev = _itip(mails[new])
+    assert method == "REQUEST" and int(vev["SEQUENCE"]) == 1
+    assert str(vev["LOCATION"]).startswith("Rådhuset, Lund")
+    d.stop()
