@@ -7,7 +7,10 @@ cancelled event's CANCEL says STATUS:CANCELLED, and after a change only
 confirmed participants get a REQUEST."""
 
 import datetime
+import os
 import re
+import shutil
+import tempfile
 
 import icalendar
 
@@ -208,3 +211,48 @@ def test_only_confirmed_participants_get_a_request_after_a_move():
     assert method == "REQUEST" and int(vev["SEQUENCE"]) == 1
     assert str(vev["LOCATION"]).startswith("Rådhuset, Lund")
     d.stop()
+
+
+def test_migration_gives_rows_in_flight_their_sequence():
+    """002_itip_sequence.sql on a database with notifications queued: a
+    pending invitation or cancellation keeps the SEQUENCE it would have had,
+    and each registration that was mailed one starts above the event's."""
+    pg = harness.cluster()
+    db = pg.new_database()
+    tmp = tempfile.mkdtemp(prefix="convened-sql-")
+    sql = os.path.join(tmp, "sql")
+    shutil.copytree(os.path.join(harness.REPO, "sql"), sql)
+    held = os.path.join(tmp, "002_itip_sequence.sql")
+    shutil.move(os.path.join(sql, "002_itip_sequence.sql"), held)
+    d = harness.Daemon(db, config={"convened": {"sql_dir": sql}})
+    assert harness.run_convened("--migrate", "-c", d.conf).returncode == 0
+    ev = pg.psql(db, """
+        WITH p AS (INSERT INTO projects (slug, title) VALUES ('m', 'M') RETURNING id)
+        INSERT INTO events (project_id, kind, title, tz, start_local, end_local, start_at, end_at,
+                            status, uid, sequence)
+        SELECT p.id, 'seminar', 'S', 'Europe/Rome', '2027-05-01 09:00', '2027-05-01 12:00',
+               '2027-05-01 07:00Z', '2027-05-01 10:00Z', 'published', 'm@test', 3 FROM p
+        RETURNING id""")[0][0]
+    regs = {}
+    for who, state in (("seat", "confirmed"), ("gone", "cancelled"), ("new", "pending")):
+        regs[who] = pg.psql(db, """
+            WITH p AS (INSERT INTO people (email, name, feed_token) VALUES ($1, $1, md5($1))
+                       RETURNING id)
+            INSERT INTO registrations (event_id, person_id, state, token)
+            SELECT $2, p.id, $3::registration_state, md5($1 || 'r') FROM p RETURNING id""",
+            who + "@example.org", ev, state)[0][0]
+    for key, kind, who, state in (("a", "registration_confirmed", "seat", "sent"),
+                                  ("b", "event_updated", "seat", "pending"),
+                                  ("c", "registration_cancelled", "gone", "pending"),
+                                  ("d", "registration_confirm_request", "new", "sent")):
+        pg.psql(db, """INSERT INTO outbox (kind, recipient, event_id, registration_id, state,
+                                           dedupe_key)
+                       VALUES ($1, 'x@example.org', $2, $3, $4::outbox_state, $5)""",
+                kind, ev, regs[who], state, key)
+    shutil.move(held, os.path.join(sql, "002_itip_sequence.sql"))
+    assert harness.run_convened("--migrate", "-c", d.conf).returncode == 0
+    assert pg.psql(db, "SELECT dedupe_key, itip_sequence FROM outbox ORDER BY 1") == [
+        ("a", None), ("b", "3"), ("c", "4"), ("d", None)]
+    got = dict(pg.psql(db, "SELECT id, itip_sequence FROM registrations"))
+    assert got == {regs["seat"]: "4", regs["gone"]: "4", regs["new"]: None}, got
+    shutil.rmtree(tmp)
