@@ -920,12 +920,21 @@ char *cal_render_itip(const struct cal_itip *it, const struct cal_event *ev,
 	else
 		return NULL;
 	e = *ev;
-	if (method == ICAL_METHOD_CANCEL)
-		e.status = CAL_CANCELLED;
-	else if (e.status == CAL_DRAFT)
+	if (method == ICAL_METHOD_REQUEST && e.status == CAL_DRAFT)
 		e.status = CAL_PUBLISHED; /* an invitation is to a real event */
 	if (!(vev = event_comp(&e, &zs)))
 		return NULL;
+	if (method == ICAL_METHOD_CANCEL && e.status != CAL_CANCELLED) {
+		/* one attendee removed from a running event: no STATUS */
+		icalproperty *st = icalcomponent_get_first_property(
+		        vev, ICAL_STATUS_PROPERTY);
+		if (st) {
+			icalcomponent_remove_property(vev, st);
+			icalproperty_free(st);
+		}
+	}
+	if (it->dtstamp)
+		icalcomponent_set_dtstamp(vev, utc_time(it->dtstamp));
 	org = cal_address(ICAL_ORGANIZER_PROPERTY, it->organizer_email,
 	                  it->organizer_name);
 	att = cal_address(ICAL_ATTENDEE_PROPERTY, it->attendee_email,

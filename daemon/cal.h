@@ -38,7 +38,7 @@ struct cal_event {
 	enum cal_status status;
 	const char *url; /* registration link, or NULL */
 	int64_t created;
-	int64_t last_modified; /* also DTSTAMP: never "now" */
+	int64_t last_modified; /* also the feeds' DTSTAMP: never "now" */
 };
 
 /* A deadline: a point in time with reminders (alarms). */
@@ -75,6 +75,8 @@ struct cal_itip {
 	const char *organizer_name; /* NULL: no CN */
 	const char *attendee_email;
 	const char *attendee_name; /* NULL: no CN */
+	int64_t dtstamp; /* DTSTAMP: when the message was made (unix seconds);
+	                    0: the event's last_modified */
 };
 
 /* Configure libical to read the system zoneinfo and load the common
@@ -114,9 +116,12 @@ char *cal_render_feed(const struct cal_feed_opts *o, const struct cal_event *ev,
                       size_t *len);
 
 /* Render an iTIP REQUEST or CANCEL for EV with the organizer and one
- * attendee; UID and SEQUENCE are the event's (the caller bumps SEQUENCE
- * when time, place or status change).  Returns a malloc'd string (length in
- * *len), or NULL on a bad method, missing address or UID. */
+ * attendee; UID and SEQUENCE are EV's (the caller passes the sequence this
+ * person is to see), DTSTAMP is it->dtstamp.  A CANCEL carries
+ * STATUS:CANCELLED only when EV itself is cancelled; a CANCEL of a running
+ * event removes this attendee alone and has no STATUS (RFC 5546 3.2.5).
+ * Returns a malloc'd string (length in *len), or NULL on a bad method,
+ * missing address or UID. */
 char *cal_render_itip(const struct cal_itip *it, const struct cal_event *ev,
                       size_t *len);
 

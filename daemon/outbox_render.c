@@ -52,7 +52,7 @@ const char outbox_claim_sql[] =
 "       extract(epoch FROM e.start_at)::bigint,"
 "       extract(epoch FROM e.end_at)::bigint, e.status,"
 "       extract(epoch FROM e.created_at)::bigint,"
-"       extract(epoch FROM e.updated_at)::bigint, e.all_day"
+"       extract(epoch FROM e.updated_at)::bigint, e.all_day, c.itip_sequence"
 "  FROM claimed c"
 "  LEFT JOIN people p ON p.id = c.person_id"
 "  LEFT JOIN events e ON e.id = c.event_id"
@@ -103,6 +103,7 @@ enum {
 	C_EV_CREATED,
 	C_EV_UPDATED,
 	C_ALL_DAY,
+	C_ITIP_SEQUENCE,
 };
 
 /* The value of column COL, or NULL when SQL NULL. */
@@ -158,7 +159,12 @@ static const char *itip_method(const char *kind)
 	return NULL;
 }
 
-/* The invitation or cancellation for an event notification, or NULL. */
+/* The invitation or cancellation for an event notification, or NULL (also
+ * when the row carries no iTIP sequence: no calendar object for this
+ * person, e.g. an update to someone without a seat).  SEQUENCE is the
+ * row's, fixed when it was written (cv_itip_sequence: never lower than
+ * what the person was sent before); DTSTAMP is the row's due time, when
+ * the message was made, as in its Date header. */
 static char *render_itip(const PGresult *res, int row, const struct config *cfg,
                          const char *kind, const char *url, const char **method)
 {
@@ -168,13 +174,11 @@ static char *render_itip(const PGresult *res, int row, const struct config *cfg,
 
 	*method = itip_method(kind);
 	if (!*method || !val(res, row, C_EVENT_ID) || !val(res, row, C_UID) ||
-	    !cfg->cal_organizer)
+	    !val(res, row, C_ITIP_SEQUENCE) || !cfg->cal_organizer)
 		return NULL;
 	ev.id = strtoll(val(res, row, C_EVENT_ID), NULL, 10);
 	ev.uid = val(res, row, C_UID);
-	ev.sequence = atoi(val(res, row, C_SEQUENCE));
-	if (strcmp(kind, "registration_cancelled") == 0)
-		ev.sequence++; /* a withdrawal supersedes the invitation */
+	ev.sequence = atoi(val(res, row, C_ITIP_SEQUENCE));
 	ev.kind = val(res, row, C_EVENT_KIND);
 	ev.title = val(res, row, C_EVENT_TITLE);
 	ev.description = val(res, row, C_DESCRIPTION);
@@ -198,6 +202,7 @@ static char *render_itip(const PGresult *res, int row, const struct config *cfg,
 	it.organizer_name = cfg->cal_organizer_name;
 	it.attendee_email = val(res, row, C_RECIPIENT);
 	it.attendee_name = val(res, row, C_RECIPIENT_NAME);
+	it.dtstamp = (int64_t)strtod(val(res, row, OR_DUE_EPOCH), NULL);
 	return cal_render_itip(&it, &ev, NULL);
 }
 

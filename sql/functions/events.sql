@@ -39,22 +39,36 @@ BEGIN
         'created_at', cv_iso_utc(e.created_at), 'updated_at', cv_iso_utc(e.updated_at));
 END $$;
 
--- Write the outbox rows that tell every registered person about a change.
+-- Write the outbox rows that tell people about a change of event E: an
+-- update (KIND event_updated, an invitation with the new details) goes to
+-- confirmed participants only, a cancellation (event_cancelled) to everyone
+-- still registered (pending, confirmed, waitlisted).  Each row carries its
+-- iTIP SEQUENCE (cv_itip_sequence), kept on the registration as the one its
+-- person has seen.  Returns rows written.
 CREATE OR REPLACE FUNCTION cv_event_notify(e events, kind text) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     n integer;
 BEGIN
-    INSERT INTO outbox (kind, recipient, recipient_name, language, person_id,
-                        event_id, registration_id, dedupe_key)
-    SELECT kind, p.email, p.name, p.language, p.id, e.id, r.id,
-           CASE kind WHEN 'event_cancelled' THEN format('cxl:%s:%s', e.id, r.id)
-                     ELSE format('upd:%s:%s:%s', e.id, r.id, e.sequence) END
-    FROM registrations r JOIN people p ON p.id = r.person_id
-    WHERE r.event_id = e.id AND r.state IN ('pending', 'confirmed', 'waitlisted')
-    ORDER BY r.id
-    ON CONFLICT (dedupe_key) DO NOTHING;
-    GET DIAGNOSTICS n = ROW_COUNT;
+    WITH ins AS (
+        INSERT INTO outbox (kind, recipient, recipient_name, language, person_id,
+                            event_id, registration_id, itip_sequence, dedupe_key)
+        SELECT kind, p.email, p.name, p.language, p.id, e.id, r.id,
+               cv_itip_sequence(kind, r.state, r.itip_sequence, e.sequence),
+               CASE kind WHEN 'event_cancelled' THEN format('cxl:%s:%s', e.id, r.id)
+                         ELSE format('upd:%s:%s:%s', e.id, r.id, e.sequence) END
+        FROM registrations r JOIN people p ON p.id = r.person_id
+        WHERE r.event_id = e.id
+          AND (r.state = 'confirmed'
+               OR (kind = 'event_cancelled' AND r.state IN ('pending', 'waitlisted')))
+        ORDER BY r.id
+        ON CONFLICT (dedupe_key) DO NOTHING
+        RETURNING registration_id, itip_sequence),
+    seen AS (
+        UPDATE registrations r SET itip_sequence = ins.itip_sequence
+          FROM ins
+         WHERE r.id = ins.registration_id AND ins.itip_sequence IS NOT NULL)
+    SELECT count(*) INTO n FROM ins;
     RETURN n;
 END $$;
 

@@ -10,19 +10,29 @@
 
 -- Write one notification about a registration to the outbox.  The dedupe
 -- key includes the transaction id: one row per kind, registration and
--- transaction, and a later resend gets a new key.  PL/pgSQL, whose
+-- transaction, and a later resend gets a new key.  An invitation or
+-- cancellation gets its SEQUENCE (cv_itip_sequence), which the
+-- registration keeps as the one its person has seen.  PL/pgSQL, whose
 -- plan is kept for the session (an SQL function's INSERT is planned anew
 -- on every call from PL/pgSQL).
 CREATE OR REPLACE FUNCTION cv_reg_notify(p_kind text, p_reg bigint) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+    s integer;
 BEGIN
     INSERT INTO outbox (kind, recipient, recipient_name, language, person_id,
-                        event_id, registration_id, dedupe_key)
+                        event_id, registration_id, itip_sequence, dedupe_key)
     SELECT p_kind, p.email, p.name, p.language, p.id, r.event_id, r.id,
+           cv_itip_sequence(p_kind, r.state, r.itip_sequence, e.sequence),
            'reg:' || p_kind || ':' || r.id || ':' || txid_current()
       FROM registrations r JOIN people p ON p.id = r.person_id
+      JOIN events e ON e.id = r.event_id
      WHERE r.id = p_reg
-    ON CONFLICT (dedupe_key) DO NOTHING;
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING itip_sequence INTO s;
+    IF s IS NOT NULL THEN
+        UPDATE registrations SET itip_sequence = s WHERE id = p_reg;
+    END IF;
 END
 $$;
 

@@ -51,14 +51,15 @@ $$;
 
 -- The instant of a reminder OFF before LOCAL wall-clock time in TZ: the
 -- day (and week) part is a calendar offset in the zone, so the wall-clock
--- time is kept across a DST change; the hour/minute part is exact.  One
--- expression, so that the planner inlines it instead of planning a query
--- on every call.
+-- time is kept across a DST change, and that wall-clock time resolves as a
+-- typed-in one does (cv_local_first: the first occurrence in a repeated
+-- hour); the hour/minute part is exact.  One expression, so that the
+-- planner inlines it instead of planning a query on every call.
 CREATE OR REPLACE FUNCTION cv_reminder_instant(p_local timestamp, p_tz text, p_off text)
 RETURNS timestamptz
 LANGUAGE sql STABLE AS $$
-    SELECT ((p_local - make_interval(days => extract(day FROM p_off::interval)::int))
-            AT TIME ZONE p_tz)
+    SELECT cv_local_first(p_local - make_interval(days => extract(day FROM p_off::interval)::int),
+                          p_tz)
            - (p_off::interval - make_interval(days => extract(day FROM p_off::interval)::int))
 $$;
 

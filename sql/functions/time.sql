@@ -25,10 +25,29 @@ LANGUAGE sql STABLE AS $$
     SELECT min(c), count(*)::integer FROM c WHERE (c AT TIME ZONE tz) = local
 $$;
 
+-- The instant of LOCAL wall-clock time in TZ by the one documented rule:
+-- in a DST fold the first occurrence (summer time, RFC 5545 3.3.5), inside
+-- a DST gap PostgreSQL's reading (the offset before the change).  Typed-in
+-- times (cv_local_to_utc) and reminder instants (cv_reminder_instant) both
+-- take it.  PostgreSQL alone reads a fold as its second occurrence; the
+-- first is LOCAL with the offset in force a day earlier, when that offset
+-- gives an earlier instant that reads back as LOCAL.  One expression, so
+-- that the planner inlines it.
+CREATE OR REPLACE FUNCTION cv_local_first(local timestamp, tz text) RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN cv_with_offset(local, cv_offset_at((local AT TIME ZONE tz) - interval '1 day', tz))
+                     < (local AT TIME ZONE tz)
+                 AND (cv_with_offset(local, cv_offset_at((local AT TIME ZONE tz) - interval '1 day', tz))
+                      AT TIME ZONE tz) = local
+                THEN cv_with_offset(local, cv_offset_at((local AT TIME ZONE tz) - interval '1 day', tz))
+                ELSE local AT TIME ZONE tz END
+$$;
+
 -- LOCAL wall-clock time in zone TZ -> UTC instant.  Rejects unknown zones
 -- (field 'tz') and times inside a DST gap (field FIELD) unless LENIENT
--- (then PostgreSQL's reading is taken: used for all-day midnights).  A time
--- in a DST fold takes the first occurrence and sets ambiguous.
+-- (then cv_local_first's reading is taken: used for all-day midnights).  A
+-- time in a DST fold takes the first occurrence (cv_local_first) and sets
+-- ambiguous.
 CREATE OR REPLACE FUNCTION cv_local_to_utc(local timestamp, tz text, field text DEFAULT NULL,
                                 lenient boolean DEFAULT false,
                                 OUT utc timestamptz, OUT ambiguous boolean)
@@ -43,18 +62,13 @@ BEGIN
         PERFORM cv_fail(422, field, format('field %s: a local time is required', coalesce(field, 'time')));
     END IF;
     SELECT * INTO r FROM cv_local_instants(local, tz);
-    IF r.n = 0 THEN
-        IF lenient THEN
-            utc := local AT TIME ZONE tz;
-            ambiguous := false;
-            RETURN;
-        END IF;
+    utc := cv_local_first(local, tz);
+    ambiguous := r.n > 1;
+    IF r.n = 0 AND NOT lenient THEN
         PERFORM cv_fail(422, field, format(
             'field %s: %s does not exist in %s (the clocks skip it when summer time starts)',
             coalesce(field, 'time'), to_char(local, 'YYYY-MM-DD"T"HH24:MI'), tz));
     END IF;
-    utc := r.first;
-    ambiguous := r.n > 1;
 END $$;
 
 -- Output helpers.

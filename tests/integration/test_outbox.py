@@ -174,6 +174,85 @@ def test_dst_one_day_keeps_wall_clock_two_hours_exact_europe_stockholm():
     d.stop()
 
 
+def test_reminder_in_the_repeated_hour_takes_the_first_occurrence_like_a_typed_time():
+    """A day offset that lands in the repeated autumn hour resolves as the
+    same wall-clock time typed into the API does: the first occurrence
+    (summer time).  Stockholm 02:30 and Helsinki 03:30 on 31 October 2027
+    both happen twice; each is 00:30Z the first time."""
+    pg = harness.cluster()
+    db = pg.new_database()
+    d = harness.Daemon(db, config={"plugin spool": {"fsync": "no"}})
+    d.start()
+    assert d.post("/api/projects", {"slug": "fold", "title": "Fold"}).status == 201
+    for tz, hour in (("Europe/Stockholm", "02:30"), ("Europe/Helsinki", "03:30")):
+        body = {"project": "fold", "kind": "seminar", "title": f"Day after {tz}", "tz": tz,
+                "start": f"2027-11-01T{hour}", "end": "2027-11-01T09:00",
+                "status": "published", "reminders": ["P1D", "PT1H"]}
+        r = d.post("/api/events", body)
+        assert r.status == 201, r
+        ev = r.json()
+        # the same wall-clock time typed in: the first occurrence, flagged
+        typed = d.post("/api/events", dict(body, title=f"Typed {tz}", start=f"2027-10-31T{hour}",
+                                           end="2027-10-31T09:00"))
+        assert typed.status == 201, typed
+        first = typed.json()["start"]
+        assert first["ambiguous"] is True and first["utc"] == "2027-10-31T00:30:00Z", first
+        # a participant registers and confirms through the public pages
+        who = "fold-" + tz.split("/")[1].lower() + "@example.org"
+        r = d.post(f"/api/public/events/{ev['id']}/registrations",
+                   {"email": who, "name": "Ola", "organisation": "Kommun", "country": "SE"},
+                   auth=False)
+        assert r.status == 201, r
+        tok = _one(pg, db, "SELECT token FROM registrations WHERE event_id = $1", ev["id"])
+        r = d.post(f"/r/{tok}/confirm", b"", auth=False,
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status == 303, r
+        due = dict(pg.psql(db, """SELECT reminder_offset,
+            to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            FROM outbox WHERE event_id = $1 AND kind = 'event_reminder'""", ev["id"]))
+        assert due["P1D"] == first["utc"] == "2027-10-31T00:30:00Z", (tz, due)
+        # the hour offset stays exact: one hour before the start
+        assert due["PT1H"] == _one(pg, db, """SELECT to_char((start_at - interval '1 hour')
+            AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM events WHERE id = $1""", ev["id"])
+    d.stop()
+
+
+def test_offset_and_typed_times_resolve_alike_in_six_zones_2026_2030():
+    """cv_reminder_instant (day and week offsets) gives, for every half hour
+    of the last eight days of March and October in six zones, 2026-2030, the
+    first instant cv_local_instants finds for that wall-clock time: the rule
+    typed-in times follow (inside a gap, PostgreSQL's reading, as the
+    lenient API takes it)."""
+    pg = harness.cluster()
+    db = pg.new_database()
+    d = harness.Daemon(db)
+    d.start()
+    zones = ["Europe/Rome", "Europe/Stockholm", "Europe/Helsinki", "Europe/Lisbon",
+             "Europe/Warsaw", "Europe/Madrid"]
+    rows = pg.psql(db, """
+        WITH t AS (
+            SELECT z, l, (cv_local_instants(l, z)).*
+              FROM unnest($1::text[]) z,
+                   generate_series(timestamp '2026-03-24', '2030-10-31 23:30',
+                                   interval '30 minutes') l
+             WHERE extract(month FROM l) IN (3, 10) AND extract(day FROM l) >= 24)
+        SELECT z, count(*) FILTER (WHERE n = 2), count(*) FILTER (WHERE n = 0),
+               count(*) FILTER (WHERE cv_reminder_instant(l + interval '1 day', z, 'P1D')
+                                      IS DISTINCT FROM coalesce(first, l AT TIME ZONE z)
+                                   OR cv_reminder_instant(l + interval '7 days', z, 'P1W')
+                                      IS DISTINCT FROM coalesce(first, l AT TIME ZONE z)
+                                   OR cv_reminder_instant(l + interval '1 day', z, 'P1DT2H')
+                                      IS DISTINCT FROM coalesce(first, l AT TIME ZONE z)
+                                                       - interval '2 hours')
+          FROM t GROUP BY z ORDER BY z""", "{" + ",".join(zones) + "}")
+    assert [r[0] for r in rows] == sorted(zones), rows
+    for z, folds, gaps, wrong in rows:
+        # two repeated and two skipped half hours a year, five years
+        assert (int(folds), int(gaps)) == (10, 10), (z, folds, gaps)
+        assert int(wrong) == 0, (z, wrong)
+    d.stop()
+
+
 # ------------------------------------------------------- moves and cancels
 
 

@@ -502,16 +502,38 @@ static void test_itip_request_and_cancel(void **st)
 	assert_non_null(strstr(s, "ROLE=REQ-PARTICIPANT"));
 	assert_non_null(strstr(s, "STATUS:CONFIRMED\r\n"));
 	assert_int_equal(count(s, "BEGIN:VTIMEZONE"), 1);
+	/* no dtstamp given: the event's last change */
+	assert_non_null(strstr(s, "DTSTAMP:20260921T141500Z\r\n"));
 	free(s);
 
+	/* DTSTAMP is the message's own time; LAST-MODIFIED stays the event's */
+	it.dtstamp = 1800000000;
+	s = cal_render_itip(&it, &e, NULL);
+	assert_non_null(s);
+	assert_int_equal(count(s, "DTSTAMP:"), 1);
+	assert_non_null(strstr(s, "DTSTAMP:20270115T080000Z\r\n"));
+	assert_non_null(strstr(s, "LAST-MODIFIED:20260921T141500Z\r\n"));
+	free(s);
+
+	/* one attendee withdrawn from a running event: no STATUS at all */
 	it.method = "CANCEL";
 	s = cal_render_itip(&it, &e, NULL);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "METHOD:CANCEL\r\n"));
 	assert_non_null(strstr(s, "UID:event-1@convened.test\r\n"));
 	assert_non_null(strstr(s, "SEQUENCE:3\r\n"));
+	assert_non_null(strstr(s, "ATTENDEE;CN=Anna Svensson;"));
+	assert_null(strstr(s, "STATUS:"));
+	free(s);
+
+	/* the whole event cancelled: STATUS:CANCELLED */
+	e.status = CAL_CANCELLED;
+	s = cal_render_itip(&it, &e, NULL);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "METHOD:CANCEL\r\n"));
 	assert_non_null(strstr(s, "STATUS:CANCELLED\r\n"));
 	free(s);
+	e.status = CAL_PUBLISHED;
 
 	it.method = "PUBLISH";
 	assert_null(cal_render_itip(&it, &e, NULL));
@@ -634,6 +656,7 @@ static int render_main(void)
 		        .organizer_name = jstr(v, "organizer_name"),
 		        .attendee_email = jstr(v, "attendee_email"),
 		        .attendee_name = jstr(v, "attendee_name"),
+		        .dtstamp = jint(v, "dtstamp"),
 		};
 		out = nev ? cal_render_itip(&it, &ev[0], &len) : NULL;
 	} else {
