@@ -210,11 +210,17 @@ static const struct ckey keys[] = {
          .key = "reply_to",
          .type = C_EMAIL,
          .off = O(mail_reply_to)},
+        {.section = "inbound",
+         .key = "keep_raw_max",
+         .type = C_SIZE,
+         .off = O(inbound_keep_raw_max),
+         .min = 0,
+         .max = 25L * 1024 * 1024},
 };
 
 static const char *const sections[] = {"convened", "database",  "http",
                                        "outbox",   "reminders", "calendar",
-                                       "mail",     NULL};
+                                       "mail",     "inbound",   NULL};
 
 struct parse {
 	struct config *c;
@@ -742,6 +748,7 @@ static struct config *config_new(void)
 	c->outbox_retry_max_s = 3600;
 	c->outbox_rescan_s = 30;
 	c->outbox_notify_window_s = 300;
+	c->inbound_keep_raw_max = 10 * 1024 * 1024;
 	c->cal_name = strdup("convened");
 	c->cal_organizer = strdup("secretariat@example.org");
 	c->cal_organizer_name = strdup("Secretariat");

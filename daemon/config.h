@@ -87,6 +87,10 @@ struct config {
 	char *mail_from_name; /* NULL: "convened" with the default from */
 	char *mail_reply_to;  /* or NULL */
 
+	/* [inbound] mail that comes back (daemon/inbound.c) */
+	size_t inbound_keep_raw_max; /* keep raw messages up to this size
+	                                (default 10 MiB; 0: never) */
+
 	/* [plugin NAME] */
 	struct config_plugin plugins[CONFIG_MAX_PLUGINS];
 	size_t nplugins;
