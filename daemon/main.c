@@ -24,6 +24,8 @@
 #include "db.h"
 #include "feeds.h"
 #include "http.h"
+#include "inbound.h"
+#include "inparse.h"
 #include "log.h"
 #include "outbox.h"
 #include "pages.h"
@@ -227,6 +229,11 @@ static int tmpl_start(struct app *a, char *err, size_t errlen)
 	return 0;
 }
 
+static int inparse_start(struct app *a, char *err, size_t errlen)
+{
+	return inparse_init();
+}
+
 static int outbox_init(struct app *a, char *err, size_t errlen)
 {
 	return outbox_start(a);
@@ -274,9 +281,11 @@ static void signals_stop(void)
 /*
  * The lifecycle table: started top to bottom, stopped bottom to top (only
  * what started).  At SIGTERM the loop first drains (HTTP requests and
- * deliveries in flight finish, up to 10 s), then: signals off, queries
- * still in flight failed, HTTP server closed, outbox stopped, every
- * plugin's shutdown, templates, feeds, zones, database, loop.
+ * deliveries and received mail in flight finish, up to 10 s), then:
+ * signals off, queries still in flight failed, HTTP server closed, outbox
+ * stopped, every plugin's shutdown (each source plugin's unfinished mail
+ * answered "retry" first), the inbound parser thread, templates, feeds,
+ * the mail parser, zones, database, loop.
  */
 static const struct app_module modules[] = {
         {.name = "libsodium", .init = sodium_start},
@@ -285,10 +294,16 @@ static const struct app_module modules[] = {
         {.name = "database", .init = db_start, .stop = db_stop},
         /* zones load before any thread starts (libical #1029) */
         {.name = "calendar zones", .init = cal_start, .stop = cal_shutdown},
+        /* GMime before any thread starts */
+        {.name = "mail parser",
+         .init = inparse_start,
+         .stop = inparse_shutdown},
         {.name = "routes", .init = routes_start},
         /* before plugins: publishers ask for feeds from their init */
         {.name = "feeds", .init = feeds_start, .stop = feeds_shutdown},
         {.name = "templates", .init = tmpl_start, .stop = tmpl_free},
+        /* before plugins: sources hand it mail; stopped after them */
+        {.name = "inbound", .init = inbound_start, .stop = inbound_stop},
         {.name = "plugins",
          .init = plugin_host_start,
          .stop = plugin_host_stop},

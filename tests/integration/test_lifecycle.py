@@ -65,8 +65,9 @@ def test_sigterm_runs_each_plugin_shutdown_once_and_exits_clean():
     _assert_clean(log)
     # the table walked backwards: each started module stopped once, in order
     stops = re.findall(r"debug: stopping (.+)$", log, re.M)
-    assert stops == ["signals", "queries", "http", "outbox", "plugins", "templates",
-                     "feeds", "calendar zones", "database", "event loop"], stops
+    assert stops == ["signals", "queries", "http", "outbox", "plugins", "inbound",
+                     "templates", "feeds", "mail parser", "calendar zones", "database",
+                     "event loop"], stops
     assert log.rstrip().endswith("stopped"), log[-2000:]
 
 
@@ -94,7 +95,8 @@ def test_failed_start_stops_what_started_and_skips_the_failed_plugin():
     assert _lines(bad) == []
     _assert_clean(log)
     stops = re.findall(r"debug: stopping (.+)$", log, re.M)
-    assert stops == ["templates", "feeds", "calendar zones", "database", "event loop"], stops
+    assert stops == ["inbound", "templates", "feeds", "mail parser", "calendar zones",
+                     "database", "event loop"], stops
 
 
 def test_version_flag():
