@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "config.h"
+#include "inbound.h"
 #include "log.h"
 #include "plugin_conf.h"
 
@@ -29,6 +30,7 @@ struct cv_plugin_ctx {
 	const struct cv_plugin *p;
 	void *state;
 	int inited;
+	int closing;     /* shutting down: host->inbound refuses new mail */
 	char prefix[96]; /* "plugin NAME: " */
 };
 
@@ -211,6 +213,21 @@ static const char *host_base_url(struct cv_plugin_ctx *ctx)
 	return H.app && H.app->cfg ? H.app->cfg->base_url : NULL;
 }
 
+/* A source plugin's received message: parsed, stored and decided by
+ * inbound.c under the plugin's section name. */
+static int host_inbound(struct cv_plugin_ctx *ctx, const char *raw, size_t len,
+                        const char *mail_from, const char *const *rcpts,
+                        size_t nrcpt,
+                        void (*cb)(void *arg, const enum cv_result *results,
+                                   const char *const *reasons, size_t n),
+                        void *arg)
+{
+	if (!ctx || ctx->closing)
+		return -1;
+	return inbound_receive(ctx, ctx->sec->name, raw, len, mail_from, rcpts,
+	                       nrcpt, cb, arg);
+}
+
 static const struct cv_host host_funcs = {
         .abi = CV_PLUGIN_ABI,
         .size = sizeof(struct cv_host),
@@ -225,6 +242,7 @@ static const struct cv_host host_funcs = {
         .conf_size = host_conf_size,
         .conf_duration = host_conf_duration,
         .conf_path = host_conf_path,
+        .inbound = host_inbound,
 };
 
 /* Run the done callback for everything queued so far (loop thread). */
@@ -520,6 +538,9 @@ void plugin_host_stop(void)
 	/* shutdown first: plugins report what they abandon through done */
 	for (size_t i = 0; i < H.n; i++)
 		if (H.ctx[i]->inited && H.ctx[i]->p->shutdown) {
+			/* its received mail is answered while it can answer */
+			H.ctx[i]->closing = 1;
+			inbound_abandon(H.ctx[i]);
 			H.ctx[i]->p->shutdown(H.ctx[i]->state);
 			H.ctx[i]->inited = 0;
 		}

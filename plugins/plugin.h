@@ -36,8 +36,9 @@
  * host->done() and host->log().
  */
 
-/* 2: cv_message.raw/raw_len/from, cv_host's typed config getters */
-#define CV_PLUGIN_ABI          2
+/* 2: cv_message.raw/raw_len/from, cv_host's typed config getters
+ * 3: cv_host.inbound (source plugins hand the host received mail) */
+#define CV_PLUGIN_ABI          3
 #define CV_PLUGIN_ABI_MIN      1
 #define CV_PLUGIN_ENTRY_SYMBOL "cv_plugin_entry"
 
@@ -160,6 +161,35 @@ struct cv_host {
 	int (*conf_path)(struct cv_plugin_ctx *ctx, const char *key,
 	                 unsigned flags, const char **out, char *err,
 	                 size_t errlen);
+
+	/*
+	 * ABI 3: a source plugin (lmtp, imap) hands the host one received
+	 * message: the LEN bytes at RAW (the RFC 5322 message as received, no
+	 * dot-stuffing; NUL bytes allowed), the envelope sender MAIL_FROM (""
+	 * for the null sender <>; NULL when unknown) and NRCPT (>= 1) envelope
+	 * recipients.  Call it on the loop thread only.  The host copies what
+	 * it needs before returning, parses the message once and stores and
+	 * decides it once per recipient, then calls CB exactly once, on the
+	 * loop thread and never before inbound() returned, with one result
+	 * and reason per recipient, in order (the arrays live only during the
+	 * call):
+	 *   CV_OK    stored and decided, committed: the MTA may drop it
+	 *            (also for a message stored before: Message-ID and
+	 *            recipient are deduplicated);
+	 *   CV_RETRY not stored (the database is away or timed out, or the
+	 *            daemon is stopping): the MTA must keep it and retry;
+	 *   CV_FAIL  refused for good (e.g. too large); reason says why.
+	 * Results of a plugin that is shutting down arrive before its
+	 * shutdown() is called (as CV_RETRY when not finished).  Returns 0,
+	 * or -1 when the host cannot even start (bad arguments, no memory, no
+	 * inbound path in this daemon): then CB is never called.
+	 */
+	int (*inbound)(struct cv_plugin_ctx *ctx, const char *raw, size_t len,
+	               const char *mail_from, const char *const *rcpts,
+	               size_t nrcpt,
+	               void (*cb)(void *arg, const enum cv_result *results,
+	                          const char *const *reasons, size_t n),
+	               void *arg);
 };
 
 /* Flags of host->conf_path. */

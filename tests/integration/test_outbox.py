@@ -466,7 +466,7 @@ def test_plugin_with_wrong_abi_or_unknown_key_is_refused_at_start():
     d.start(wait=False)
     assert d.wait(timeout=30) == 1
     log = d.log_text()
-    assert re.search(r"badabi\.so: plugin ABI version 3, this convened loads versions 1 to 2 "
+    assert re.search(r"badabi\.so: plugin ABI version 4, this convened loads versions 1 to 3 "
                      r"\(the plugin was built for a newer convened", log), log
     d2 = harness.Daemon(db, config={"plugin answer": {"file": _plugin("answer"), "colour": "red"}})
     d2.start(wait=False)

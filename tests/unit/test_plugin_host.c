@@ -124,8 +124,8 @@ static void test_refused_with_file_and_reason(void **st)
 	assert_int_equal(start(&app, "[plugin bad]\nfile = badabi.so\n", err,
 	                       sizeof(err)),
 	                 -1);
-	assert_non_null(strstr(err, "/badabi.so: plugin ABI version 3, this "
-	                            "convened loads versions 1 to 2 (the "
+	assert_non_null(strstr(err, "/badabi.so: plugin ABI version 4, this "
+	                            "convened loads versions 1 to 3 (the "
 	                            "plugin was built for a newer convened"));
 	finish(&app);
 
