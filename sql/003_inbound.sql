@@ -1,4 +1,4 @@
--- 002_inbound.sql - mail that comes back: one row per received message and
+-- 003_inbound.sql - mail that comes back: one row per received message and
 -- envelope recipient, with what the parser found and what was decided.
 -- Written by cv_inbound_receive (sql/functions/inbound_receive.sql), decided
 -- by cv_inbound_decide (sql/functions/inbound_decide.sql) in the same
@@ -10,9 +10,12 @@ CREATE TABLE inbound_messages (
     mail_from   text,                    -- envelope sender ("" for <>)
     rcpt        text NOT NULL CHECK (rcpt = lower(rcpt)), -- envelope recipient
     message_id  text NOT NULL,           -- "<...>", or <sha256@convened.invalid>
-    class       text NOT NULL,           -- inparse_class_name()
+    class       text NOT NULL            -- inparse_class_name()
+                CHECK (class IN ('malformed', 'human', 'auto_reply', 'imip_reply',
+                                 'imip_counter', 'imip_other', 'dsn_failed',
+                                 'dsn_delayed', 'dsn_success')),
     facts       jsonb NOT NULL,          -- the parser's result, field by field
-    size        int,                     -- bytes received
+    size        bigint,                  -- bytes received
     raw         bytea,                   -- the message; NULL over keep_raw_max
     decision    text,                    -- NULL until decided
     reason      text,
