@@ -76,6 +76,10 @@ $(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $(filter %.c,$^) $(LIBS)
 
+# The imap source plugin speaks IMAP through libcurl.
+$(BUILD)/plugins/imap.so: override CFLAGS += $(CURL_CFLAGS)
+$(BUILD)/plugins/imap.so: LIBS += $(CURL_LIBS)
+
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(CMOCKA_LIBS) $(LIBS)
