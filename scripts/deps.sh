@@ -7,7 +7,7 @@ set -eu
 PACKAGES="build-essential pkg-config libevent-dev libpq-dev libesmtp-dev
 libical-dev libjansson-dev libinih-dev libsodium-dev libsystemd-dev libssl-dev
 libcmocka-dev libcurl4-openssl-dev zlib1g-dev libgmime-3.0-dev postgresql postgresql-contrib
-postfix
+postfix dovecot-imapd
 python3 python3-aiosmtpd python3-icalendar python3-vobject nodejs npm openssl curl clang
 libclang-rt-dev
 clang-format"
@@ -37,8 +37,10 @@ if [ -n "$missing" ]; then
 		exit 1
 	fi
 	echo "deps: installing:$missing"
-	# Postfix is for tests, which run private instances (postfix -c DIR):
-	# the system's own stays unconfigured and does not take port 25.
+	# Postfix and Dovecot (dovecot-imapd) are for tests, which run private
+	# instances (postfix -c DIR, dovecot -c FILE -F on a free loopback
+	# port): the system's Postfix stays unconfigured and does not take
+	# port 25; the system's Dovecot is never used.
 	case " $missing " in
 	*" postfix "*)
 		echo "postfix postfix/main_mailer_type select No configuration" |
