@@ -20,6 +20,7 @@
  * loop calls host->inbound and its answer goes back under the mutex, with
  * a condition variable the worker waits on.  This file: config, the loop
  * side, plugin life. */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <event2/event.h>
@@ -182,6 +183,28 @@ static char *read_password(const char *path, char *err, size_t errlen)
 	return strdup(buf);
 }
 
+/* Is HOST (N bytes, with an optional :port) 127.x.y.z, [::1] or
+ * localhost? */
+static int is_loopback(const char *host, size_t n)
+{
+	char name[64];
+	const char *colon;
+	struct in_addr a;
+
+	if (n >= sizeof(name))
+		return 0;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	if (strncmp(name, "[::1]", 5) == 0)
+		return name[5] == '\0' || name[5] == ':';
+	if ((colon = strchr(name, ':')))
+		name[colon - name] = '\0';
+	if (strcasecmp(name, "localhost") == 0)
+		return 1;
+	return inet_pton(AF_INET, name, &a) == 1 &&
+	       (ntohl(a.s_addr) >> 24) == 127;
+}
+
 /* The URL: imaps://host[:port]/MAILBOX or imap://...; plain imap:// must
  * use STARTTLS except on loopback.  A missing mailbox means INBOX. */
 static int parse_url(struct imap_conf *c, const char *url, char *err,
@@ -211,9 +234,7 @@ static int parse_url(struct imap_conf *c, const char *url, char *err,
 	n = path ? (size_t)(path - host) : strlen(host);
 	if (n == 0)
 		return snprintf(err, errlen, "url: '%s' has no host", url), -1;
-	c->loopback = (strncmp(host, "127.", 4) == 0 ||
-	               strncmp(host, "[::1]", 5) == 0 ||
-	               strncasecmp(host, "localhost", 9) == 0);
+	c->loopback = is_loopback(host, n);
 	if (!path || !path[1] || strcmp(path, "/") == 0) {
 		if (asprintf(&c->url, "%.*s/INBOX", (int)(host - url + (long)n),
 		             url) < 0)
