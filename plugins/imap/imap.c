@@ -44,7 +44,8 @@
 static const char *const keys[] = {
         "url",         "user",          "password_file", "address",
         "done_folder", "failed_folder", "poll_interval", "timeout",
-        "max_size",    "batch",         "tls_verify",    NULL};
+        "max_size",    "batch",         "tls_verify",    "ca_file",
+        NULL};
 
 /* ---- the loop side ---- */
 
@@ -339,6 +340,8 @@ static int imap_init(struct cv_plugin_ctx *ctx, const struct cv_host *host,
 	            0 ||
 	    host->conf_bool(ctx, "tls_verify", &c->tls_verify, err, errlen) <
 	            0 ||
+	    host->conf_path(ctx, "ca_file", CV_PATH_READABLE, &c->ca_file, err,
+	                    errlen) < 0 ||
 	    host->conf_path(ctx, "password_file",
 	                    CV_PATH_REQUIRED | CV_PATH_READABLE, &pwfile, err,
 	                    errlen) < 0)

@@ -38,6 +38,7 @@ struct imap_conf {
 	size_t max_size;           /* bytes of one message */
 	long batch;                /* messages per poll at most */
 	int tls_verify;            /* verify the server's certificate */
+	const char *ca_file;       /* CA certificates, or NULL: the system's */
 	int loopback;              /* plain IMAP allowed (127.0.0.1, ::1) */
 };
 
