@@ -31,7 +31,7 @@ state_dir = {dir}/state
 instance_name = convened-test-{port}
 listen = 127.0.0.1
 protocols = imap
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 log_path = {dir}/dovecot.log
@@ -46,7 +46,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
   chroot =
 }}
@@ -73,7 +74,7 @@ class Dovecot:
     without TLS on 127.0.0.1:PORT (loopback only), run in the foreground
     (dovecot -c FILE -F) and stopped by the test."""
 
-    def __init__(self):
+    def __init__(self, tls=False):
         exe = shutil.which("dovecot") or ("/usr/sbin/dovecot"
                                            if os.path.exists("/usr/sbin/dovecot") else None)
         if not exe:
@@ -104,12 +105,36 @@ class Dovecot:
         with open(os.path.join(self.dir, "passwd"), "w") as f:
             f.write(f"{USER}:{{PLAIN}}{PASSWORD}\n")
         os.chmod(os.path.join(self.dir, "passwd"), 0o644)
+        self.tls_port = harness.free_port() if tls else 0
+        ssl = "ssl = no"
+        if tls:
+            self.ca = self._make_certs()
+            ssl = (f"ssl = required\nssl_cert = <{self.dir}/server.pem\n"
+                   f"ssl_key = <{self.dir}/server.key")
         self.conf = os.path.join(self.dir, "dovecot.conf")
         with open(self.conf, "w") as f:
             f.write(DOVECOT_CONF.format(dir=self.dir, port=self.port, uid=uid, gid=gid,
                                         internal=internal, internal_group=internal_group,
-                                        login=login_name))
+                                        login=login_name, ssl=ssl, tls_port=self.tls_port))
         self.proc = None
+
+    def _make_certs(self):
+        """A private CA and a server certificate for IP 127.0.0.1 signed by
+        it (openssl); returns the CA file."""
+        def run(*argv):
+            r = subprocess.run(["openssl", *argv], capture_output=True, text=True,
+                               cwd=self.dir, stdin=subprocess.DEVNULL)
+            assert r.returncode == 0, r.stderr
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        run("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=convened test CA")
+        run("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+        with open(os.path.join(self.dir, "ext.cnf"), "w") as f:
+            f.write("subjectAltName = IP:127.0.0.1\n")
+        run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
+        os.chmod(os.path.join(self.dir, "server.key"), 0o600)
+        return os.path.join(self.dir, "ca.pem")
 
     def start(self):
         self.out = open(os.path.join(self.dir, "dovecot.out"), "wb")
@@ -211,10 +236,10 @@ class Setup:
     """A database, a private Dovecot and (start()) convened with [plugin
     imap] polling it every second."""
 
-    def __init__(self, imap=None, database=None):
+    def __init__(self, imap=None, database=None, tls=False):
         self.pg = harness.cluster()
         self.db = self.pg.new_database()
-        self.dovecot = Dovecot().start()
+        self.dovecot = Dovecot(tls=tls).start()
         self.pwfile = os.path.join(self.dovecot.dir, "imap-password")
         with open(self.pwfile, "w") as f:
             f.write(PASSWORD + "\n")
@@ -375,6 +400,32 @@ def test_over_max_size_goes_to_the_failed_folder_unstored_and_folders_are_config
         assert s.rows("message_id = $1", "<imap-big@example.se>") == []
         assert len(s.rows("message_id = $1", "<imap-small@example.se>")) == 1
         assert "over max_size" in s.d.log_text()
+    finally:
+        s.cleanup()
+
+
+def test_imaps_verifies_the_server_certificate_against_the_system_or_the_ca_file():
+    s = Setup(tls=True)
+    try:
+        s.cfg["plugin imap"]["url"] = f"imaps://127.0.0.1:{s.dovecot.tls_port}/INBOX"
+        s.dovecot.append(message("<imap-tls@example.se>"))
+        # a certificate from a CA the system does not know: nothing is taken
+        s.start()
+        log = harness.wait_until(
+            lambda: (lambda t: t if "certificate" in t else None)(s.d.log_text()),
+            timeout=30, msg="a certificate error in the log")
+        assert "SSL certificate problem" in log, log[-2000:]
+        assert s.d.stop() == 0
+        assert [m[0] for m in s.dovecot.messages("INBOX")] == ["<imap-tls@example.se>"]
+        assert s.rows() == []
+        # with that CA named, the same server is trusted
+        s.cfg["plugin imap"]["ca_file"] = s.dovecot.ca
+        s.start()
+        done = s.wait_folder("convened/done", 1)
+        assert [m[0] for m in done] == ["<imap-tls@example.se>"]
+        assert len(s.rows("message_id = $1", "<imap-tls@example.se>")) == 1
+        # Dovecot logged the logins as TLS sessions
+        assert re.search(r"Login: user=<secretariat>.*, TLS,", s.dovecot.log()), s.dovecot.log()
     finally:
         s.cleanup()
 
