@@ -334,6 +334,11 @@ static int handle(struct session *s, uint32_t uid)
 		    size, c->max_size, c->failed_folder);
 		return move_to(s, uid, c->failed_folder) < 0 ? -1 : 0;
 	}
+	if (size == 0) {
+		LOG(s, CV_LOG_WARN, "UID %u: an empty message: moved to %s",
+		    uid, c->failed_folder);
+		return move_to(s, uid, c->failed_folder) < 0 ? -1 : 0;
+	}
 	snprintf(url, sizeof(url), "%s;UID=%u", c->url, uid);
 	if (run(s, url, NULL, c->max_size + 1) != CURLE_OK)
 		return LOG(s, CV_LOG_WARN, "fetch UID %u: %s", uid, s->err), -1;

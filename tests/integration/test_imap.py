@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 
 import harness
 
@@ -192,6 +193,16 @@ class Dovecot:
             assert typ == "OK", data
         finally:
             c.logout()
+
+    def deliver_file(self, raw):
+        """Put RAW straight into the user's maildir (new/), as an MDA would:
+        for what APPEND refuses (Dovecot takes no empty message)."""
+        new = os.path.join(self.dir, "mail", USER, "new")
+        st = os.stat(os.path.join(self.dir, "mail", USER))
+        path = os.path.join(new, f"{time.time():.0f}.M{os.getpid()}P{len(os.listdir(new))}.test")
+        with open(path, "wb") as f:
+            f.write(raw)
+        os.chown(path, st.st_uid, st.st_gid)
 
     def folders(self):
         c = self.client()
@@ -390,16 +401,17 @@ def test_over_max_size_goes_to_the_failed_folder_unstored_and_folders_are_config
         big = message("<imap-big@example.se>", body=("x" * 70 + "\r\n") * 100)
         small = message("<imap-small@example.se>")
         s.dovecot.append(big)
+        s.dovecot.deliver_file(b"")  # an empty message: nothing to hand over
         s.dovecot.append(small)
-        failed = s.wait_folder("Handled/Refused", 1)
+        failed = s.wait_folder("Handled/Refused", 2)
         done = s.wait_folder("Handled", 1)
-        assert [m[0] for m in failed] == ["<imap-big@example.se>"]
-        assert failed[0][2] == big
+        assert [m[2] for m in failed] == [big, b""]
         assert [m[0] for m in done] == ["<imap-small@example.se>"]
         assert s.dovecot.messages("INBOX") == []
         assert s.rows("message_id = $1", "<imap-big@example.se>") == []
         assert len(s.rows("message_id = $1", "<imap-small@example.se>")) == 1
         assert "over max_size" in s.d.log_text()
+        assert "an empty message: moved to Handled/Refused" in s.d.log_text()
     finally:
         s.cleanup()
 
