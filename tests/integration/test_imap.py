@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import harness
@@ -413,6 +414,90 @@ def test_over_max_size_goes_to_the_failed_folder_unstored_and_folders_are_config
         assert "over max_size" in s.d.log_text()
         assert "an empty message: moved to Handled/Refused" in s.d.log_text()
     finally:
+        s.cleanup()
+
+
+class NoMoveProxy:
+    """A loopback TCP relay in front of Dovecot that answers every UID MOVE
+    with BAD, as a server without MOVE (RFC 6851) does, and passes the rest
+    through unchanged; it counts the refused commands."""
+
+    def __init__(self, port):
+        self.target = port
+        self.refused = 0
+        self.lsock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.lsock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            u = socket.create_connection(("127.0.0.1", self.target))
+            threading.Thread(target=self._down, args=(u, c), daemon=True).start()
+            threading.Thread(target=self._up, args=(c, u), daemon=True).start()
+
+    def _down(self, u, c):
+        try:
+            while (data := u.recv(65536)):
+                c.sendall(data)
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def _up(self, c, u):
+        buf = b""
+        try:
+            while (data := c.recv(65536)):
+                buf += data
+                while b"\r\n" in buf:
+                    line, buf = buf.split(b"\r\n", 1)
+                    m = re.match(rb"(\S+) UID MOVE ", line, re.I)
+                    if m:
+                        self.refused += 1
+                        c.sendall(m.group(1) + b" BAD Error in IMAP command: Unknown command.\r\n")
+                    else:
+                        u.sendall(line + b"\r\n")
+        except OSError:
+            pass
+        finally:
+            u.close()
+
+    def close(self):
+        self.lsock.close()
+
+
+def test_without_uid_move_a_message_is_copied_then_expunged_alone():
+    s = Setup()
+    proxy = NoMoveProxy(s.dovecot.port)
+    try:
+        s.cfg["plugin imap"]["url"] = f"imap://127.0.0.1:{proxy.port}/INBOX"
+        # someone else's message flagged \Deleted stays: only ours is expunged
+        s.dovecot.append(message("<imap-theirs@example.se>"))
+        c = s.dovecot.client()
+        c.select("INBOX")
+        c.uid("STORE", "1", "+FLAGS.SILENT", "(\\Deleted)")
+        c.logout()
+        s.dovecot.append(message("<imap-nomove-1@example.se>"))
+        s.dovecot.append(message("<imap-nomove-2@example.se>"))
+        s.start()
+        done = s.wait_folder("convened/done", 2)
+        assert sorted(m[0] for m in done) == ["<imap-nomove-1@example.se>",
+                                              "<imap-nomove-2@example.se>"]
+        harness.wait_until(lambda: [m[0] for m in s.dovecot.messages("INBOX")] ==
+                           ["<imap-theirs@example.se>"], timeout=30, msg="ours expunged")
+        inbox = s.dovecot.messages("INBOX")
+        assert "\\Deleted" in inbox[0][1]
+        # MOVE was tried once, then COPY used for the rest of the session
+        assert proxy.refused == 1
+        assert "UID MOVE refused" in s.d.log_text()
+        assert s.rows("message_id = $1", "<imap-theirs@example.se>") == []
+        assert len(s.rows("message_id LIKE $1", "<imap-nomove-%")) == 2
+    finally:
+        proxy.close()
         s.cleanup()
 
 
