@@ -21,6 +21,7 @@
 #include "app.h"
 #include "config.h"
 #include "db.h"
+#include "db_row.h"
 #include "inparse.h"
 #include "log.h"
 #include "metrics.h"
@@ -374,15 +375,15 @@ static void on_receive(void *arg, PGresult *res, const char *err)
 	free(q);
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    PQntuples(res) == 1) {
-		int dup = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-		const char *decision = PQgetisnull(res, 0, 2)
-		                               ? "undecided"
-		                               : PQgetvalue(res, 0, 2);
-		const char *reason = PQgetvalue(res, 0, 3);
+		int dup = db_row_bool(res, 0, "duplicate");
+		const char *decision = db_row_get(res, 0, "decision");
+		const char *reason = db_row_str(res, 0, "reason");
 
+		if (!decision)
+			decision = "undecided";
 		snprintf(buf, sizeof(buf), "%s%s%s%s (inbound %s)",
 		         dup ? "already received: " : "", decision,
-		         *reason ? ": " : "", reason, PQgetvalue(res, 0, 0));
+		         *reason ? ": " : "", reason, db_row_str(res, 0, "id"));
 		set_result(j, i, CV_OK, buf);
 		count(j->class, dup ? "duplicate" : decision);
 		log_info("inbound %s from <%s> to <%s>: %s, %s", j->message_id,
