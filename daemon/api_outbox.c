@@ -16,17 +16,8 @@
 #include "query_in.h"
 
 static const char list_sql[] =
-        "SELECT COALESCE(json_agg(x ORDER BY x.id DESC), '[]')::text FROM ("
-        " SELECT id, kind, channel, recipient, language, state, attempts,"
-        "        due_at, next_attempt_at, sent_at, created_at, last_error,"
-        "        claimed_by, lease_until, reminder_offset, event_id,"
-        "        deadline_id, registration_id, person_id"
-        "   FROM outbox"
-        "  WHERE ($1::outbox_state IS NULL OR state = $1::outbox_state)"
-        "    AND ($2::text IS NULL OR kind = $2)"
-        "    AND ($3::bigint IS NULL OR event_id = $3::bigint)"
-        "    AND ($4::bigint IS NULL OR deadline_id = $4::bigint)"
-        "  ORDER BY id DESC LIMIT $5::int) x";
+        "SELECT cv_outbox_list($1::outbox_state, $2, $3::bigint, $4::bigint,"
+        " $5::int)::text";
 
 static const char *const states[] = {"pending", "sending",   "sent",
                                      "failed",  "cancelled", NULL};
