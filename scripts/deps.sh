@@ -1,6 +1,7 @@
 #!/bin/sh
 # deps.sh - install the Debian packages (and test npm modules) convened needs;
 # idempotent: prints nothing and changes nothing when all is present.
+# `deps.sh package` also installs the tools to build and check the .deb.
 set -eu
 
 # The one list of Debian packages (build, run, test).
@@ -11,6 +12,12 @@ postfix dovecot-imapd
 python3 python3-aiosmtpd python3-icalendar python3-vobject nodejs npm openssl curl clang
 libclang-rt-dev
 clang-format"
+
+# `scripts/deps.sh package` (make deb, make check-package, make distcheck)
+# adds what building and checking the Debian package needs.
+if [ "${1:-}" = package ]; then
+	PACKAGES="$PACKAGES debhelper dpkg-dev fakeroot lintian bash-completion"
+fi
 
 cd "$(dirname "$0")/.."
 
