@@ -49,10 +49,14 @@ HEADERS    := $(wildcard daemon/*.h plugins/*.h plugins/*/*.h ctl/*.h) VERSION
 
 BINS := $(BUILD)/convened $(if $(CTL_SRC),$(BUILD)/convenectl)
 
-.PHONY: all run check check-unit check-integration check-faults deps asan \
-        install clean bench fuzz format format-check
+.PHONY: all programs run check check-unit check-integration check-faults deps asan \
+        install clean bench fuzz format format-check dist distcheck deb \
+        check-package
 
 all: $(BINS) $(PLUGINS) $(UNIT_BIN)
+
+# What `make install` installs: the binaries and plugins, not the tests.
+programs: $(BINS) $(PLUGINS)
 
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -142,7 +146,7 @@ format-check:
 	fi; \
 	echo "format: ok, $(words $(FORMAT_SRC)) files as clang-format writes them"
 
-install: all
+install: programs
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/lib/convened/plugins \
 		$(DESTDIR)$(PREFIX)/share/convened/sql \
@@ -166,5 +170,28 @@ install: all
 	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man5/; done; true
 	for m in man/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
 
+# Releases.  VERSION is the one version; NEWS.md's top section and
+# debian/changelog must agree with it (test_build.py checks).  `make dist`
+# writes dist/convened-VERSION.tar.gz from the files git tracks, as they are
+# in the working tree; `make distcheck` builds that tarball in a scratch
+# directory; `make deb` builds the Debian packages from it into dist/ and runs
+# lintian on them; `make check-package` installs, runs and purges them on this
+# machine (root; see scripts/check-package.sh).  None of these is part of
+# `make check`.
+
+dist:
+	@sh scripts/dist.sh dist
+
+distcheck: deps
+	@sh scripts/dist.sh distcheck
+
+deb:
+	@sh scripts/deps.sh package
+	@sh scripts/dist.sh deb
+
+check-package:
+	@sh scripts/deps.sh package
+	@sh scripts/check-package.sh
+
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb
