@@ -42,12 +42,13 @@ DEVDEB=dist/convened-dev_${DEBVER}_all.deb
 [ -f "$DEB" ] && [ -f "$DEVDEB" ] || fail "make deb did not write $DEB and $DEVDEB"
 
 # --- what is here before -------------------------------------------------------
-# Every path named *convened* outside the clones, temp dirs and dpkg's own
+# Every path with "convened" in it (and so all below /etc/convened,
+# /var/lib/convened...) outside the clones, temp dirs and dpkg's own
 # database: what the package adds must be gone again after purge.
 snapshot() {
 	find /etc /usr /lib /var -xdev \( -path /var/lib/dpkg -o -path /var/tmp \
 		-o -path /var/cache -o -path /var/log/journal \) -prune \
-		-o -name '*convened*' -print 2>/dev/null | LC_ALL=C sort
+		-o -path '*convened*' -print 2>/dev/null | LC_ALL=C sort
 }
 WORK=$(mktemp -d /tmp/convened-pkg-XXXXXX)
 snapshot >"$WORK/before"
@@ -241,10 +242,11 @@ snapshot >"$WORK/removed"
 # "enabled" symlink with deb-systemd-helper's record of it (so that a
 # reinstall keeps the operator's choice; purge removes them).
 left=$(LC_ALL=C comm -13 "$WORK/before" "$WORK/removed" | grep -vxE \
-	'/etc/convened|/etc/convened/convened.conf|/etc/convened/admin_token|/var/lib/convened|/etc/systemd/system/multi-user.target.wants/convened.service|/var/lib/systemd/deb-systemd-helper-enabled/(multi-user.target.wants/)?convened.service|/var/lib/systemd/deb-systemd-helper-enabled/convened.service.dsh-also' || true)
+	'/etc/convened|/etc/convened/convened.conf|/etc/convened/admin_token|/var/lib/convened(/.*)?|/etc/systemd/system/multi-user.target.wants/convened.service|/var/lib/systemd/deb-systemd-helper-enabled/(multi-user.target.wants/)?convened.service|/var/lib/systemd/deb-systemd-helper-enabled/convened.service.dsh-also' || true)
 [ -z "$left" ] || fail "dpkg -r left: $left"
 [ -f /etc/convened/convened.conf ] || fail "dpkg -r removed the conffile"
-say "dpkg -r kept only:" $(LC_ALL=C comm -13 "$WORK/before" "$WORK/removed")
+say "dpkg -r kept only:" $(LC_ALL=C comm -13 "$WORK/before" "$WORK/removed" |
+	grep -v '^/var/lib/convened/') "(and /var/lib/convened's contents)"
 dpkg -P convened-dev convened >"$WORK/dpkg-P.log" 2>&1 || {
 	cat "$WORK/dpkg-P.log" >&2
 	fail "dpkg -P"
