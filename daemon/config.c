@@ -216,11 +216,21 @@ static const struct ckey keys[] = {
          .off = O(inbound_keep_raw_max),
          .min = 0,
          .max = 25L * 1024 * 1024},
+        {.section = "privacy",
+         .key = "retention",
+         .type = C_DURATION,
+         .off = O(privacy_retention)},
+        {.section = "privacy",
+         .key = "check_interval",
+         .type = C_INT,
+         .off = O(privacy_check_s),
+         .min = 1,
+         .max = 7 * 86400},
 };
 
-static const char *const sections[] = {"convened", "database",  "http",
-                                       "outbox",   "reminders", "calendar",
-                                       "mail",     "inbound",   NULL};
+static const char *const sections[] = {
+        "convened", "database", "http",    "outbox",  "reminders",
+        "calendar", "mail",     "inbound", "privacy", NULL};
 
 struct parse {
 	struct config *c;
@@ -749,6 +759,7 @@ static struct config *config_new(void)
 	c->outbox_rescan_s = 30;
 	c->outbox_notify_window_s = 300;
 	c->inbound_keep_raw_max = 10 * 1024 * 1024;
+	c->privacy_check_s = 3600;
 	c->cal_name = strdup("convened");
 	c->cal_organizer = strdup("secretariat@example.org");
 	c->cal_organizer_name = strdup("Secretariat");

@@ -91,6 +91,12 @@ struct config {
 	size_t inbound_keep_raw_max; /* keep raw messages up to this size
 	                                (default 10 MiB; 0: never) */
 
+	/* [privacy] retention of personal data (daemon/privacy.c) */
+	char *privacy_retention; /* ISO 8601 duration after a project's last
+	                            event or deadline; NULL: not run on a
+	                            timer */
+	int privacy_check_s;     /* how often the timer runs (default 3600) */
+
 	/* [plugin NAME] */
 	struct config_plugin plugins[CONFIG_MAX_PLUGINS];
 	size_t nplugins;

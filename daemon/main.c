@@ -30,6 +30,7 @@
 #include "outbox.h"
 #include "pages.h"
 #include "plugin_host.h"
+#include "privacy.h"
 #include "tmpl.h"
 
 #define DEFAULT_CONFIG   "/etc/convened/convened.conf"
@@ -211,7 +212,7 @@ static int routes_start(struct app *a, char *err, size_t errlen)
 {
 	if (api_core_init() < 0 || api_reg_init() < 0 || pages_init() < 0 ||
 	    api_report_init() < 0 || api_items_init() < 0 ||
-	    api_outbox_init() < 0)
+	    api_outbox_init() < 0 || privacy_routes_init() < 0)
 		return snprintf(err, errlen, "too many route tables"), -1;
 	return 0;
 }
@@ -308,6 +309,7 @@ static const struct app_module modules[] = {
          .init = plugin_host_start,
          .stop = plugin_host_stop},
         {.name = "outbox", .init = outbox_init, .stop = outbox_stop},
+        {.name = "retention", .init = privacy_start, .stop = privacy_stop},
         {.name = "http", .init = http_init, .stop = http_stop},
         {.name = "queries", .stop = queries_stop},
         {.name = "signals", .init = signals_start, .stop = signals_stop},
