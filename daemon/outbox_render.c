@@ -247,6 +247,7 @@ int outbox_render(const PGresult *res, int row, const struct config *cfg,
 	const char *method = NULL;
 	char event_url[512] = "", token_url[512] = "", feed_url[512] = "";
 	char webcal_url[600] = "", offset_text[64] = "", id[32];
+	char privacy_url[600];
 	const char *name;
 
 	memset(om, 0, sizeof(*om));
@@ -275,6 +276,8 @@ int outbox_render(const PGresult *res, int row, const struct config *cfg,
 			tmpl_offset_text(lang, days, secs, offset_text,
 			                 sizeof(offset_text));
 	}
+	snprintf(privacy_url, sizeof(privacy_url), "%s/privacy?lang=%s", base,
+	         lang ? lang : "en");
 	name = val(res, row, C_PERSON_NAME);
 	if (!name)
 		name = val(res, row, C_RECIPIENT_NAME);
@@ -302,6 +305,7 @@ int outbox_render(const PGresult *res, int row, const struct config *cfg,
 		        {"unsubscribe_url", om->unsubscribe},
 		        {"waitlist_position", val(res, row, C_WAITLIST_POS)},
 		        {"offset_text", offset_text},
+		        {"privacy_url", privacy_url},
 		};
 		if (tmpl_render(lang, kind, vars,
 		                sizeof(vars) / sizeof(vars[0]), &om->t) < 0) {

@@ -34,6 +34,7 @@ const char *const tmpl_keys[] = {"person_name",
                                  "unsubscribe_url",
                                  "waitlist_position",
                                  "offset_text",
+                                 "privacy_url",
                                  NULL};
 
 #define NLANGS 6
@@ -48,6 +49,17 @@ struct tmpl {
 
 static struct tmpl T[NLANGS][NKINDS];
 static char *tmpl_dir;
+
+/* Per language, beside the kinds: the footer of every message
+ * (footer.txt, footer.html) and the privacy notice (privacy.txt); each
+ * optional, a missing one falls back to English, then to nothing. */
+struct extra {
+	char *footer_text;
+	char *footer_html;
+	char *privacy;
+};
+
+static struct extra X[NLANGS];
 
 static int index_of(const char *const *tab, const char *s)
 {
@@ -73,9 +85,20 @@ static void clear(struct tmpl (*t)[NKINDS])
 		}
 }
 
+static void clear_extra(struct extra *x)
+{
+	for (int l = 0; l < NLANGS; l++) {
+		free(x[l].footer_text);
+		free(x[l].footer_html);
+		free(x[l].privacy);
+		memset(&x[l], 0, sizeof(x[l]));
+	}
+}
+
 void tmpl_free(void)
 {
 	clear(T);
+	clear_extra(X);
 	free(tmpl_dir);
 	tmpl_dir = NULL;
 }
@@ -199,9 +222,42 @@ static int load_one(const char *dir, int l, int k, struct tmpl *t, char *err,
 	return 0;
 }
 
+/* The optional file DIR/LANG/NAME into *OUT (NULL when absent); with
+ * CHECK, its placeholders are checked.  0, or -1 with err set. */
+static int load_optional(const char *dir, int l, const char *name, int check,
+                         char **out, char *err, size_t errlen)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, tmpl_langs[l], name);
+	*out = slurp(path);
+	if (!*out && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (*out && check && check_placeholders(*out, path, 1, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static int load_extra(const char *dir, struct extra *x, char *err,
+                      size_t errlen)
+{
+	for (int l = 0; l < NLANGS; l++)
+		if (load_optional(dir, l, "footer.txt", 1, &x[l].footer_text,
+		                  err, errlen) < 0 ||
+		    load_optional(dir, l, "footer.html", 1, &x[l].footer_html,
+		                  err, errlen) < 0 ||
+		    load_optional(dir, l, "privacy.txt", 0, &x[l].privacy, err,
+		                  errlen) < 0)
+			return -1;
+	return 0;
+}
+
 int tmpl_load(const char *dir, char *err, size_t errlen)
 {
 	static struct tmpl fresh[NLANGS][NKINDS];
+	static struct extra fresh_x[NLANGS];
 	char *d;
 
 	if (err && errlen)
@@ -214,15 +270,25 @@ int tmpl_load(const char *dir, char *err, size_t errlen)
 				clear(fresh);
 				return -1;
 			}
+	memset(fresh_x, 0, sizeof(fresh_x));
+	if (load_extra(dir, fresh_x, err, errlen) < 0) {
+		clear(fresh);
+		clear_extra(fresh_x);
+		return -1;
+	}
 	d = strdup(dir);
 	if (!d) {
 		clear(fresh);
+		clear_extra(fresh_x);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	clear(T);
 	memcpy(T, fresh, sizeof(T));
 	memset(fresh, 0, sizeof(fresh));
+	clear_extra(X);
+	memcpy(X, fresh_x, sizeof(X));
+	memset(fresh_x, 0, sizeof(fresh_x));
 	free(tmpl_dir);
 	tmpl_dir = d;
 	return 0;
@@ -315,6 +381,52 @@ static char *fill(const char *src, const struct tmpl_var *vars, size_t n,
 	return buf;
 }
 
+/* Append the footer of language L (or English) to OUT: to the text after
+ * a "-- " signature line, to the HTML before its last </body>.  0, or -1
+ * when out of memory. */
+static int add_footer(int l, const struct tmpl_var *vars, size_t n,
+                      struct tmpl_msg *out)
+{
+	const char *ft = X[l].footer_text ? X[l].footer_text : X[0].footer_text;
+	const char *fh = X[l].footer_html ? X[l].footer_html : X[0].footer_html;
+	char *f, *joined;
+	size_t len;
+
+	if (ft) {
+		if (!(f = fill(ft, vars, n, PLAIN)))
+			return -1;
+		len = strlen(out->text);
+		if (asprintf(&joined, "%s%s\n-- \n%s", out->text,
+		             len && out->text[len - 1] == '\n' ? "" : "\n",
+		             f) < 0) {
+			free(f);
+			return -1;
+		}
+		free(f);
+		free(out->text);
+		out->text = joined;
+	}
+	if (fh && out->html) {
+		char *end = NULL;
+
+		for (char *p = out->html; (p = strcasestr(p, "</body>")); p++)
+			end = p;
+		if (!end)
+			end = out->html + strlen(out->html);
+		if (!(f = fill(fh, vars, n, HTML)))
+			return -1;
+		if (asprintf(&joined, "%.*s%s%s", (int)(end - out->html),
+		             out->html, f, end) < 0) {
+			free(f);
+			return -1;
+		}
+		free(f);
+		free(out->html);
+		out->html = joined;
+	}
+	return 0;
+}
+
 int tmpl_render(const char *lang, const char *kind, const struct tmpl_var *vars,
                 size_t n, struct tmpl_msg *out)
 {
@@ -338,11 +450,19 @@ int tmpl_render(const char *lang, const char *kind, const struct tmpl_var *vars,
 	out->subject = fill(t->subject, vars, n, LINE);
 	out->text = fill(t->text, vars, n, PLAIN);
 	out->html = t->html ? fill(t->html, vars, n, HTML) : NULL;
-	if (!out->subject || !out->text || (t->html && !out->html)) {
+	if (!out->subject || !out->text || (t->html && !out->html) ||
+	    add_footer(l, vars, n, out) < 0) {
 		tmpl_msg_free(out);
 		return -1;
 	}
 	return 0;
+}
+
+const char *tmpl_privacy_notice(const char *lang)
+{
+	int l = index_of(tmpl_langs, lang);
+
+	return l > 0 && X[l].privacy ? X[l].privacy : X[0].privacy;
 }
 
 void tmpl_msg_free(struct tmpl_msg *m)

@@ -1,5 +1,7 @@
 /* tmpl.h - notification templates: <template_dir>/<lang>/<kind>.txt (and
- * optional .html), loaded at start, {{name}} placeholders filled per message.
+ * optional .html), loaded at start, {{name}} placeholders filled per message;
+ * beside them per language the footer of every message (footer.txt and
+ * footer.html, optional) and the privacy notice (privacy.txt).
  */
 #ifndef CONVENED_TMPL_H
 #define CONVENED_TMPL_H
@@ -45,11 +47,17 @@ void tmpl_free(void);
 int tmpl_kind_known(const char *kind);
 
 /* Render KIND in LANG (falling back to English; the first fallback per
- * language and kind is logged) with N VARS into OUT.  Values are
- * HTML-escaped in the HTML body; control characters become spaces in the
+ * language and kind is logged) with N VARS into OUT, the language's footer
+ * appended (after a "-- " line in the text, before </body> in HTML).  Values
+ * are HTML-escaped in the HTML body; control characters become spaces in the
  * subject.  Returns 0, or -1 for an unknown kind or no memory. */
 int tmpl_render(const char *lang, const char *kind, const struct tmpl_var *vars,
                 size_t n, struct tmpl_msg *out);
+
+/* The privacy notice of LANG (<template_dir>/<lang>/privacy.txt, else the
+ * English one), or NULL when none is installed.  Valid until the next
+ * (re)load. */
+const char *tmpl_privacy_notice(const char *lang);
 
 /* Free what tmpl_render filled (not OUT itself). */
 void tmpl_msg_free(struct tmpl_msg *m);
