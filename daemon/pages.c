@@ -19,6 +19,7 @@
 #include "json_in.h"
 #include "pages_text.h"
 #include "reg.h"
+#include "tmpl.h"
 #include "token.h"
 
 /* ------------------------------------------------------ HTML building */
@@ -37,6 +38,24 @@ static void lit(struct evbuffer *b, const char *s)
 	evbuffer_add(b, s, strlen(s));
 }
 
+static const char *base(char *buf, size_t len);
+
+/* A link to the privacy notice in T's language, with TEXT. */
+static void privacy_link(struct evbuffer *b, const struct page_text *t,
+                         const char *text)
+{
+	char buf[512];
+
+	lit(b, "<a href=\"");
+	esc(b, base(buf, sizeof(buf)));
+	lit(b, "/privacy?lang=");
+	lit(b, t->lang);
+	lit(b, "\">");
+	esc(b, text);
+	lit(b, "</a>");
+}
+
+/* Every page starts with a link to the privacy notice. */
 static struct evbuffer *page_begin(const struct page_text *t, const char *title)
 {
 	struct evbuffer *b = evbuffer_new();
@@ -58,7 +77,10 @@ static struct evbuffer *page_begin(const struct page_text *t, const char *title)
 	       "button{margin-top:1.2em;cursor:pointer}"
 	       ".msg{padding:.7em;border:2px solid #2a6;background:#efe}"
 	       ".err{padding:.7em;border:2px solid #b22;background:#fee}"
-	       "</style>\n</head>\n<body>\n<main>\n");
+	       "header{font-size:.9em;text-align:right}"
+	       "</style>\n</head>\n<body>\n<header>");
+	privacy_link(b, t, t->privacy);
+	lit(b, "</header>\n<main>\n");
 	return b;
 }
 
@@ -271,7 +293,9 @@ static void form_body(struct evbuffer *b, struct form_ctx *c)
 	for (int i = 0; page_texts[i]; i++)
 		option(b, page_texts[i]->lang, page_texts[i]->lang_name,
 		       c->vals ? val(c, "language") : t->lang);
-	lit(b, "</select>\n<button type=\"submit\">");
+	lit(b, "</select>\n<p>");
+	privacy_link(b, t, t->privacy_use);
+	lit(b, "</p>\n<button type=\"submit\">");
 	esc(b, t->submit);
 	lit(b, "</button>\n</form>\n");
 }
@@ -858,7 +882,55 @@ static void unsub_post(struct http_req *r)
 		                 "convened is shutting down");
 }
 
+/* ------------------------------------------------- the privacy notice */
+
+/* GET /privacy[?lang=xx]: the notice of <template_dir>/<lang>/privacy.txt
+ * (English when the language has none); paragraphs are separated by blank
+ * lines.  404 when no notice is installed. */
+static void privacy_get(struct http_req *r)
+{
+	const struct page_text *t = page_text_for(r);
+	const char *notice = tmpl_privacy_notice(t->lang);
+	struct evbuffer *b;
+
+	if (notice == NULL) {
+		page_message(r, 404, t, t->not_found, "err", t->privacy);
+		return;
+	}
+	b = page_begin(t, t->privacy);
+	if (b) {
+		const char *p = notice;
+
+		lit(b, "<h1>");
+		esc(b, t->privacy);
+		lit(b, "</h1>\n");
+		while (*p) {
+			const char *end = strstr(p, "\n\n");
+			size_t len = end ? (size_t)(end - p) : strlen(p);
+			size_t n = len;
+			char *para = strndup(p, len);
+
+			while (para && n > 0 &&
+			       (para[n - 1] == '\n' || para[n - 1] == ' '))
+				para[--n] = '\0';
+			if (para && *para) {
+				lit(b, "<p>");
+				esc(b, para);
+				lit(b, "</p>\n");
+			}
+			free(para);
+			p += len;
+			while (*p == '\n')
+				p++;
+		}
+	}
+	page_end(r, b, b ? 200 : 500);
+}
+
 static const struct http_route routes[] = {
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/privacy",
+         .handler = privacy_get},
         {.method = EVHTTP_REQ_GET,
          .pattern = "/events/{id}/register",
          .handler = form_get},

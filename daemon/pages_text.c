@@ -48,6 +48,8 @@ static const struct page_text en = {
         .error = "Something went wrong",
         .fix = "Please correct the form:",
         .not_found = "Not found",
+        .privacy = "Privacy notice",
+        .privacy_use = "How we use your details: see our privacy notice.",
 };
 
 static const struct page_text sv = {
@@ -91,6 +93,9 @@ static const struct page_text sv = {
         .error = "Något gick fel",
         .fix = "Rätta formuläret:",
         .not_found = "Hittades inte",
+        .privacy = "Integritetsmeddelande",
+        .privacy_use =
+                "Så använder vi dina uppgifter: se vårt integritetsmeddelande.",
 };
 
 static const struct page_text it = {
@@ -134,6 +139,9 @@ static const struct page_text it = {
         .error = "Si è verificato un errore",
         .fix = "Correggi il modulo:",
         .not_found = "Non trovato",
+        .privacy = "Informativa sulla privacy",
+        .privacy_use = "Come usiamo i tuoi dati: leggi la nostra informativa "
+                       "sulla privacy.",
 };
 
 static const struct page_text pl = {
@@ -177,6 +185,9 @@ static const struct page_text pl = {
         .error = "Coś poszło nie tak",
         .fix = "Popraw formularz:",
         .not_found = "Nie znaleziono",
+        .privacy = "Informacja o ochronie danych",
+        .privacy_use = "Jak wykorzystujemy Twoje dane: zobacz informację o "
+                       "ochronie danych.",
 };
 
 static const struct page_text es = {
@@ -220,6 +231,9 @@ static const struct page_text es = {
         .error = "Algo ha fallado",
         .fix = "Corrige el formulario:",
         .not_found = "No encontrado",
+        .privacy = "Aviso de privacidad",
+        .privacy_use =
+                "Cómo usamos tus datos: consulta nuestro aviso de privacidad.",
 };
 
 static const struct page_text fi = {
@@ -263,6 +277,8 @@ static const struct page_text fi = {
         .error = "Jokin meni vikaan",
         .fix = "Korjaa lomake:",
         .not_found = "Ei löytynyt",
+        .privacy = "Tietosuojaseloste",
+        .privacy_use = "Miten käytämme tietojasi: katso tietosuojaseloste.",
 };
 
 const struct page_text *const page_texts[] = {&en, &sv, &it, &pl,

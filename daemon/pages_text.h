@@ -18,6 +18,8 @@ struct page_text {
 	const char *calendar, *feed_https, *feed_webcal;
 	const char *bad_link, *opens, *closed, *ev_cancelled;
 	const char *error, *fix, *not_found;
+	const char *privacy;     /* "Privacy notice": link and page title */
+	const char *privacy_use; /* a line by the form's button */
 };
 
 /* NULL-terminated: every language, English first. */
