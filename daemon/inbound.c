@@ -386,15 +386,15 @@ static void on_receive(void *arg, PGresult *res, const char *err)
 		         *reason ? ": " : "", reason, db_row_str(res, 0, "id"));
 		set_result(j, i, CV_OK, buf);
 		count(j->class, dup ? "duplicate" : decision);
-		log_info("inbound %s from <%s> to <%s>: %s, %s", j->message_id,
-		         j->mail_from ? j->mail_from : "", j->rcpts[i],
-		         j->class, buf);
+		/* no address: the log must not keep personal data (issue
+		 * 12); the row (with them) goes with retention */
+		log_info("inbound %s: %s, %s", j->message_id, j->class, buf);
 	} else {
 		retry_reason(res, err, buf, sizeof(buf));
 		set_result(j, i, CV_RETRY, buf);
 		count(j->class, "deferred");
-		log_warnx("inbound %s to <%s>: not stored (%s)", j->message_id,
-		          j->rcpts[i], buf);
+		log_warnx("inbound %s to recipient %zu: not stored (%s)",
+		          j->message_id, i + 1, buf);
 	}
 	if (--j->pending == 0)
 		finish(j);
