@@ -312,3 +312,17 @@ BEGIN
     RETURN res;
 END
 $$;
+
+-- A notification to an anonymised person (an event of a finished project
+-- edited or cancelled later, a reminder rule changed) has no address: it
+-- is not written, wherever it comes from, instead of failing the change
+-- that caused it.
+CREATE OR REPLACE FUNCTION cv_outbox_skip_anonymised() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER outbox_skip_anonymised BEFORE INSERT ON outbox
+    FOR EACH ROW WHEN (NEW.recipient IS NULL) EXECUTE FUNCTION cv_outbox_skip_anonymised();

@@ -221,6 +221,14 @@ def test_retention_on_a_finished_project_leaves_no_name_email_or_token_and_the_r
         assert rf.states(pg, db, e3) == {dan.email: ("confirmed", None)}
         assert all(pg.psql(db, "SELECT count(*) FROM people WHERE feed_token = $1 OR email = $1", v)
                    [0][0] in (1, "1") for v in (dan_secrets[0], dan.email))
+        # the secretariat can still correct and cancel the past events:
+        # nothing is written for the anonymous participants
+        n_outbox = pg.psql(db, "SELECT count(*) FROM outbox")[0][0]
+        r = d.patch(f"/api/events/{e1}", {"title": "Kick-off in Poznan (corrected)"})
+        assert r.status == 200, r
+        r = d.post(f"/api/events/{e2}/cancel", {})
+        assert r.status == 200, r
+        assert pg.psql(db, "SELECT count(*) FROM outbox")[0][0] == n_outbox
         # a second run finds nothing left to do
         r = d.ctl("--json", "retention", "run", "--project", "oldnet", "--after", "P365D")
         p = json.loads(r.stdout)["projects"][0]
