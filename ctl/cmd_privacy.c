@@ -47,10 +47,19 @@ static int retention_run(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 		ctl_print_json(v);
 	else if (json_is_true(json_object_get(v, "skipped")))
 		printf("another daemon is running retention; nothing done\n");
-	else if (json_array_size(json_object_get(v, "projects")) == 0)
-		printf("no project is past its retention time\n");
-	else
-		ctl_table(json_object_get(v, "projects"), retention_cols);
+	else {
+		if (json_array_size(json_object_get(v, "projects")) == 0)
+			printf("no project is past its retention time\n");
+		else
+			ctl_table(json_object_get(v, "projects"),
+			          retention_cols);
+		printf("received messages expired: %lld; unused people "
+		       "deleted: %lld\n",
+		       (long long)json_integer_value(
+		               json_object_get(v, "inbound_expired")),
+		       (long long)json_integer_value(
+		               json_object_get(v, "people_unused")));
+	}
 	json_decref(v);
 	return 0;
 }

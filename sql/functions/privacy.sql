@@ -157,8 +157,11 @@ END
 $$;
 
 -- Retention: anonymise every project (or only the project SLUG) whose last
--- event or deadline ended more than AFTER ago.  One daemon at a time: the
--- run takes a transaction-level advisory lock and answers
+-- event or deadline ended more than AFTER ago.  A run over every project
+-- also deletes received mail older than AFTER (mail from strangers, bounces
+-- for unknown addresses: kept no longer than anything else) and people
+-- that nothing refers to any more, created more than AFTER ago.  One daemon
+-- at a time: the run takes a transaction-level advisory lock and answers
 -- {"skipped": true} when another run holds it.  CV404 for an unknown slug.
 CREATE OR REPLACE FUNCTION cv_privacy_retention_run(p_after interval, p_slug text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
@@ -166,6 +169,8 @@ DECLARE
     pr record;
     v_end timestamptz;
     v_out jsonb := '[]';
+    v_inbound integer := 0;
+    v_people integer := 0;
 BEGIN
     IF p_slug IS NOT NULL AND NOT EXISTS (SELECT 1 FROM projects WHERE slug = p_slug) THEN
         RAISE EXCEPTION USING ERRCODE = 'CV404', COLUMN = 'project',
@@ -189,7 +194,23 @@ BEGIN
                                                 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
             || cv_privacy_anonymise_project(pr.id));
     END LOOP;
-    RETURN jsonb_build_object('skipped', false, 'projects', v_out);
+    IF p_slug IS NULL THEN
+        DELETE FROM inbound_messages WHERE received_at < now() - p_after;
+        GET DIAGNOSTICS v_inbound = ROW_COUNT;
+        DELETE FROM people p
+         WHERE p.anonymised_at IS NULL AND p.created_at < now() - p_after
+           AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.person_id = p.id)
+           AND NOT EXISTS (SELECT 1 FROM deadline_followers f WHERE f.person_id = p.id)
+           AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.person_id = p.id);
+        GET DIAGNOSTICS v_people = ROW_COUNT;
+        IF v_inbound + v_people > 0 THEN
+            INSERT INTO privacy_log (action, counts)
+            VALUES ('retention', jsonb_build_object('inbound_expired', v_inbound,
+                                                    'people_unused', v_people));
+        END IF;
+    END IF;
+    RETURN jsonb_build_object('skipped', false, 'projects', v_out,
+                              'inbound_expired', v_inbound, 'people_unused', v_people);
 END
 $$;
 

@@ -259,6 +259,18 @@ def test_retention_runs_on_the_daemons_timer():
                            msg="retention by the timer")
         assert rf_states_by_event(pg, db, ev)[0][0] == "confirmed"
         assert "retention: project timernet" in d.log_text()
+        # received mail from a stranger goes once it is older than retention
+        _lmtp(sock, "stranger@example.org", "info@convened.test",
+              "From: Sam Stranger <stranger@example.org>\r\nTo: info@convened.test\r\n"
+              "Subject: hello\r\nMessage-ID: <s1@example.org>\r\n\r\nhi\r\n")
+        _lmtp(sock, "newer@example.org", "info@convened.test",
+              "From: newer@example.org\r\nTo: info@convened.test\r\n"
+              "Subject: hello\r\nMessage-ID: <s2@example.org>\r\n\r\nhi\r\n")
+        pg.psql(db, "UPDATE inbound_messages SET received_at = now() - interval '31 days' "
+                    "WHERE mail_from = 'stranger@example.org'")
+        harness.wait_until(lambda: _traces(pg, db, ["stranger@example.org"]) == {}, timeout=30,
+                           msg="old received mail deleted by the timer")
+        assert _traces(pg, db, ["newer@example.org"])
         assert who.email not in d.log_text()
     finally:
         d.stop()
