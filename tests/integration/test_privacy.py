@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import smtplib
+import subprocess
 import tempfile
 
 import harness
@@ -415,3 +416,41 @@ def test_privacy_notice_is_read_from_the_template_dir_and_reloaded():
     finally:
         d.stop()
         shutil.rmtree(tdir, ignore_errors=True)
+
+
+def test_one_retention_run_at_a_time_over_every_daemon_on_the_database():
+    # another daemon's run holds the advisory lock: this one does nothing
+    pg, db, d, sock = _setup()
+    holder = None
+    try:
+        pr = rf.project(pg, db, "locknet", "Lock network")
+        ev = rf.event(pg, db, pr, "Meeting")
+        who = Person("lena.lock@example.se", "Lena Lockstedt", "Kommun", "SE")
+        _register_confirmed(pg, db, d, ev, who)
+        secrets = who.secrets(pg, db)
+        _move_to_past(pg, db, pr)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        holder = subprocess.Popen([os.path.join(harness.pg_bindir(), "psql"), "-X", "-q",
+                                   "-d", db], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, env=env)
+        holder.stdin.write(b"SELECT pg_advisory_lock(hashtext('convened:retention'));\n")
+        holder.stdin.flush()
+        harness.wait_until(lambda: pg.psql(db, "SELECT count(*) FROM pg_locks WHERE "
+                                               "locktype = 'advisory' AND granted")[0][0] == "1",
+                           timeout=10, msg="the lock held by another session")
+        r = d.post("/api/privacy/retention", {"after": "P30D"})
+        assert r.status == 200 and r.json()["skipped"] is True and r.json()["projects"] == [], r
+        out = d.ctl("retention", "run", "--after", "P30D")
+        assert out.returncode == 0 and "another daemon is running retention" in out.stdout, out
+        assert _traces(pg, db, secrets)
+        holder.stdin.close()
+        holder.wait(timeout=10)
+        holder = None
+        out = d.ctl("retention", "run", "--after", "P30D")
+        assert out.returncode == 0, out.stderr
+        assert "locknet" in out.stdout and "received messages expired: 0" in out.stdout, out.stdout
+        assert _traces(pg, db, secrets) == {}
+    finally:
+        if holder:
+            holder.kill()
+        d.stop()

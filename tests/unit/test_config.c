@@ -28,6 +28,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c->http_max_body, 1024 * 1024);
 	assert_int_equal(c->migrate, 1);
 	assert_null(c->admin_token);
+	assert_null(c->privacy_retention);
+	assert_int_equal(c->privacy_check_s, 3600);
 	offs = config_reminders_for(c, "grant_submission", &n);
 	assert_int_equal(n, 4);
 	assert_string_equal(offs[0], "P30D");
@@ -138,6 +140,10 @@ static void test_rejections(void **state)
 	         "admin_token or admin_token_file, not both"},
 	        {"[convened]\nadmin_token_file = /nonexistent/tok\n",
 	         "admin_token_file /nonexistent/tok: No such file"},
+	        {"[privacy]\nretention = 1 year\n",
+	         "t.conf:2: [privacy] retention: '1 year' is not an ISO 8601"},
+	        {"[privacy]\ncheck_interval = 0\n",
+	         "[privacy] check_interval: 0 is out of range"},
 	};
 	(void)state;
 

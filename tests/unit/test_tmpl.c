@@ -246,6 +246,59 @@ static void test_offset_text(void **st)
 	assert_int_equal(tmpl_offset_text("en", -1, 0, b, sizeof(b)), -1);
 }
 
+/* The footer of the message's language (else English) follows the text
+ * after a "-- " line and goes before </body> in HTML, with its values
+ * filled and escaped; no footer file, no footer.  The privacy notice
+ * falls back to English, and is gone when its file is. */
+static void test_footer_and_privacy_notice(void **st)
+{
+	char *dir = scratch(), err[512] = "";
+	struct tmpl_var vars[] = {{"person_name", "Ann"},
+	                          {"privacy_url", "https://x.example/p?a=1&b"}};
+	struct tmpl_msg m;
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "en/%s.html", kinds_notification[0]);
+	put(dir, rel, "<html><body><p>Hi {{person_name}}</p></body></html>\n");
+	assert_int_equal(tmpl_load(dir, err, sizeof(err)), 0);
+	assert_int_equal(tmpl_render("sv", kinds_notification[0], vars, 2, &m),
+	                 0);
+	assert_string_equal(m.text, "Hello Ann\n");
+	assert_null(tmpl_privacy_notice("sv"));
+	tmpl_msg_free(&m);
+
+	put(dir, "en/footer.txt", "Privacy: {{privacy_url}}\n");
+	put(dir, "sv/footer.txt", "Integritet: {{privacy_url}}\n");
+	put(dir, "en/footer.html", "<p><a href=\"{{privacy_url}}\">p</a></p>");
+	put(dir, "en/privacy.txt", "We keep little.\n");
+	put(dir, "fi/privacy.txt", "Vähän.\n");
+	assert_int_equal(tmpl_load(dir, err, sizeof(err)), 0);
+	assert_int_equal(tmpl_render("sv", kinds_notification[0], vars, 2, &m),
+	                 0);
+	assert_string_equal(m.text, "Hello Ann\n\n-- \nIntegritet: "
+	                            "https://x.example/p?a=1&b\n");
+	tmpl_msg_free(&m);
+	assert_int_equal(tmpl_render("en", kinds_notification[0], vars, 2, &m),
+	                 0);
+	assert_string_equal(m.text, "Hello Ann\n\n-- \nPrivacy: "
+	                            "https://x.example/p?a=1&b\n");
+	assert_string_equal(m.html,
+	                    "<html><body><p>Hi Ann</p><p><a "
+	                    "href=\"https://x.example/p?a=1&amp;b\">p</a></p>"
+	                    "</body></html>\n");
+	tmpl_msg_free(&m);
+	assert_string_equal(tmpl_privacy_notice("fi"), "Vähän.\n");
+	assert_string_equal(tmpl_privacy_notice("sv"), "We keep little.\n");
+	assert_string_equal(tmpl_privacy_notice("xx"), "We keep little.\n");
+
+	/* a footer with an unknown placeholder is refused like a template */
+	put(dir, "pl/footer.txt", "{{no_such_key}}\n");
+	assert_int_equal(tmpl_load(dir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "pl/footer.txt:1: unknown placeholder"));
+	tmpl_free();
+	rm_rf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +308,7 @@ int main(void)
 	        cmocka_unit_test(test_fallback_to_english),
 	        cmocka_unit_test(test_load_errors),
 	        cmocka_unit_test(test_offset_text),
+	        cmocka_unit_test(test_footer_and_privacy_notice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
