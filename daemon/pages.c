@@ -549,12 +549,17 @@ static void form_post(struct http_req *r)
 
 /* ------------------------------------------------------ the token page */
 
-/* base_url without a trailing '/' into BUF. */
+/* base_url without a trailing '/' into BUF ("" without a config: a page
+ * built outside the daemon, as by the fuzzers). */
 static const char *base(char *buf, size_t len)
 {
 	size_t n;
 
-	snprintf(buf, len, "%s", app_instance->cfg->base_url);
+	snprintf(buf, len, "%s",
+	         app_instance && app_instance->cfg &&
+	                         app_instance->cfg->base_url
+	                 ? app_instance->cfg->base_url
+	                 : "");
 	n = strlen(buf);
 	while (n > 0 && buf[n - 1] == '/')
 		buf[--n] = '\0';

@@ -218,6 +218,13 @@ def test_retention_on_a_finished_project_leaves_no_name_email_or_token_and_the_r
             ["confirmed", "confirmed", "waitlisted"]
         assert all(p["name"] is None and p["email"] is None
                    for e in after.json()["events"] for p in e["participants"])
+        # the secretariat's lists still answer, without names
+        lst = d.get(f"/api/events/{e2}/registrations")
+        assert lst.status == 200 and anna.email not in lst.text, lst
+        csv = d.get(f"/api/events/{e2}/registrations?format=csv")
+        assert csv.status == 200 and csv.text.count("\n") == 4, csv.text
+        csv = d.get("/api/reports/attendance?project=oldnet&format=csv&view=participants")
+        assert csv.status == 200 and anna.name not in csv.text, csv
         # dan goes on in the live project, untouched
         assert rf.states(pg, db, e3) == {dan.email: ("confirmed", None)}
         assert all(pg.psql(db, "SELECT count(*) FROM people WHERE feed_token = $1 OR email = $1", v)
