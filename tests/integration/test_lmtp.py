@@ -224,7 +224,9 @@ def test_postfix_delivers_smtp_mail_to_convened_which_stores_and_decides_it():
         for (msgid, rcpt, cls, decision, reason, source, mail_from, size, has_raw,
              facts) in rows:
             assert cls == "human"
-            assert (decision, reason) == ("recorded", "no rule yet")
+            # no reply token in the address and no [mail] secretariat:
+            # recorded, never applied (cv_inbound_decide)
+            assert decision == "unmatched" and "not applied" in reason, reason
             assert source == "lmtp" and mail_from == "sender@example.net"
             assert has_raw == "t" and int(size) >= len(raw)
             f = json.loads(facts)
@@ -235,11 +237,11 @@ def test_postfix_delivers_smtp_mail_to_convened_which_stores_and_decides_it():
         log = harness.wait_until(
             lambda: (lambda t: t if t.count("status=sent") >= 2 else None)(s.postfix.log()),
             timeout=20, msg="two status=sent lines")
-        assert "250 2.1.5 <secretariat@convened.test> recorded: no rule yet" in log, log[-2000:]
+        assert "250 2.1.5 <secretariat@convened.test> unmatched: no token" in log, log[-2000:]
         assert s.postfix.queued() == []
         m = harness.parse_metrics(s.d.get("/metrics").text)
         assert harness.metric_value(m, "convened_inbound_total", **{"class": "human",
-                                    "decision": "recorded"}) == 2
+                                    "decision": "unmatched"}) == 2
     finally:
         s.cleanup()
 
@@ -269,7 +271,7 @@ def test_postgresql_away_gives_452_postfix_keeps_the_mail_and_it_is_stored_once_
             return s.rows("message_id = $1", "<pf-outage@example.se>")
 
         rows = harness.wait_until(flushed, timeout=60, interval=1.0, msg="stored after flush")
-        assert len(rows) == 1 and rows[0][3] == "recorded"
+        assert len(rows) == 1 and rows[0][3] == "unmatched"
         harness.wait_until(lambda: s.postfix.queued() == [], timeout=30, msg="queue empty")
         assert len(s.rows("message_id = $1", "<pf-outage@example.se>")) == 1
         m = harness.parse_metrics(s.d.get("/metrics").text)
