@@ -226,6 +226,30 @@ static const struct ckey keys[] = {
          .off = O(privacy_check_s),
          .min = 1,
          .max = 7 * 86400},
+        {.section = "mail",
+         .key = "reply_address",
+         .type = C_EMAIL,
+         .off = O(mail_reply_address)},
+        {.section = "mail",
+         .key = "register_address",
+         .type = C_EMAIL,
+         .off = O(mail_register_address)},
+        {.section = "mail",
+         .key = "secretariat",
+         .type = C_EMAIL,
+         .off = O(mail_secretariat)},
+        {.section = "mail",
+         .key = "soft_bounce_limit",
+         .type = C_INT,
+         .off = O(mail_soft_bounce_limit),
+         .min = 1,
+         .max = 1000},
+        {.section = "mail",
+         .key = "forward_limit",
+         .type = C_INT,
+         .off = O(mail_forward_limit),
+         .min = 0,
+         .max = 10000},
 };
 
 static const char *const sections[] = {
@@ -760,6 +784,8 @@ static struct config *config_new(void)
 	c->outbox_notify_window_s = 300;
 	c->inbound_keep_raw_max = 10 * 1024 * 1024;
 	c->privacy_check_s = 3600;
+	c->mail_soft_bounce_limit = 3;
+	c->mail_forward_limit = 10;
 	c->cal_name = strdup("convened");
 	c->cal_organizer = strdup("secretariat@example.org");
 	c->cal_organizer_name = strdup("Secretariat");
@@ -795,10 +821,22 @@ static int config_finish(struct config *c, const char *name, char *err,
 	}
 	if ((c->mail_from && !mail_addr_ok(c->mail_from)) ||
 	    (c->mail_reply_to && !mail_addr_ok(c->mail_reply_to)) ||
+	    (c->mail_reply_address &&
+	     (!mail_addr_ok(c->mail_reply_address) ||
+	      strcspn(c->mail_reply_address, "+@") + 33 > 64 ||
+	      strchr(c->mail_reply_address, '+') != NULL)) ||
+	    (c->mail_register_address &&
+	     (!mail_addr_ok(c->mail_register_address) ||
+	      strchr(c->mail_register_address, '+') != NULL)) ||
+	    (c->mail_secretariat && !mail_addr_ok(c->mail_secretariat)) ||
 	    !mail_text_ok(c->mail_from_name, 256)) {
 		snprintf(err, errlen,
-		         "%s: [mail] from and reply_to must be plain ASCII "
-		         "addresses, from_name UTF-8 text of at most 256 bytes",
+		         "%s: [mail] from, reply_to, reply_address, "
+		         "register_address and secretariat must be plain ASCII "
+		         "addresses (reply_address and register_address "
+		         "without '+', reply_address's local part at most 31 "
+		         "characters), from_name UTF-8 text of at most 256 "
+		         "bytes",
 		         name);
 		return -1;
 	}

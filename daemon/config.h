@@ -86,6 +86,12 @@ struct config {
 	char *mail_from;      /* NULL: noreply@ the host of base_url */
 	char *mail_from_name; /* NULL: "convened" with the default from */
 	char *mail_reply_to;  /* or NULL */
+	/* replies with a token: <local>+<token>@<domain> (NULL: no token) */
+	char *mail_reply_address;
+	char *mail_register_address; /* register+<event id>@...; or NULL */
+	char *mail_secretariat;      /* human replies forwarded here; or NULL */
+	int mail_soft_bounce_limit;  /* soft bounces until hard (default 3) */
+	int mail_forward_limit;      /* forwards per sender and hour (10) */
 
 	/* [inbound] mail that comes back (daemon/inbound.c) */
 	size_t inbound_keep_raw_max; /* keep raw messages up to this size

@@ -60,11 +60,19 @@ static const char next_sql[] = "SELECT extract(epoch FROM min(next_attempt_at)"
                                "               - clock_timestamp())::float8"
                                "  FROM outbox WHERE state = 'pending'";
 
-/* The notify window is this daemon's; the reminder defaults are the
- * database's: [reminders] seeds them only while the table is empty. */
+/* The notify window and the inbound settings ([mail]: $3 a JSON object)
+ * are this daemon's; the reminder defaults are the database's:
+ * [reminders] seeds them only while the table is empty. */
 static const char settings_sql[] =
         "WITH s AS (UPDATE outbox_settings"
-        "           SET notify_window = make_interval(secs => $2::int))"
+        "           SET notify_window = make_interval(secs => $2::int)),"
+        " i AS (UPDATE inbound_settings"
+        "       SET register_local = split_part($3::json->>'register', '@', 1),"
+        "           secretariat = $3::json->>'secretariat',"
+        "           soft_bounce_limit = ($3::json->>'soft_bounce_limit')::int,"
+        "           forward_limit = ($3::json->>'forward_limit')::int,"
+        "           own_addresses = ARRAY(SELECT lower(a) FROM"
+        "               json_array_elements_text($3::json->'own') a))"
         " SELECT cv_reminder_defaults_seed($1::json)";
 
 static const char snapshot_sql[] =
@@ -490,9 +498,10 @@ static void on_settings(void *arg, PGresult *res, const char *err)
 
 static void write_settings(void)
 {
-	json_t *o = json_object();
-	char *js = NULL, win[16];
-	const char *params[2];
+	json_t *o = json_object(), *in, *own;
+	char *js = NULL, *ins = NULL, win[16];
+	const char *params[3];
+	const struct config *c = S.cfg;
 
 	for (size_t i = 0; o && i < S.cfg->nreminders; i++) {
 		const struct config_reminders *r = &S.cfg->reminders[i];
@@ -505,11 +514,33 @@ static void write_settings(void)
 	json_decref(o);
 	if (!js)
 		return;
-	snprintf(win, sizeof(win), "%d", S.cfg->outbox_notify_window_s);
+	own = json_array();
+	if (own) {
+		const char *a[] = {c->mail_from, c->mail_reply_to,
+		                   c->mail_reply_address,
+		                   c->mail_register_address, c->cal_organizer};
+		for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+			if (a[i])
+				json_array_append_new(own, json_string(a[i]));
+	}
+	in = json_pack("{s:s?, s:s?, s:i, s:i, s:o?}", "register",
+	               c->mail_register_address, "secretariat",
+	               c->mail_secretariat, "soft_bounce_limit",
+	               c->mail_soft_bounce_limit, "forward_limit",
+	               c->mail_forward_limit, "own", own);
+	ins = in ? json_dumps(in, JSON_COMPACT) : NULL;
+	json_decref(in);
+	if (!ins) {
+		free(js);
+		return;
+	}
+	snprintf(win, sizeof(win), "%d", c->outbox_notify_window_s);
 	params[0] = js;
 	params[1] = win;
-	db_query(S.app->db, settings_sql, 2, params, on_settings, NULL);
+	params[2] = ins;
+	db_query(S.app->db, settings_sql, 3, params, on_settings, NULL);
 	free(js);
+	free(ins);
 }
 
 static void on_notify(void *arg, const char *channel, const char *payload)
