@@ -22,6 +22,7 @@ const char *const kinds_notification[] = {
         "event_updated",
         "event_cancelled",
         "deadline_reminder",
+        "inbound_forward",
         NULL,
 };
 

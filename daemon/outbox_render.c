@@ -52,11 +52,17 @@ const char outbox_claim_sql[] =
 "       extract(epoch FROM e.start_at)::bigint,"
 "       extract(epoch FROM e.end_at)::bigint, e.status,"
 "       extract(epoch FROM e.created_at)::bigint,"
-"       extract(epoch FROM e.updated_at)::bigint, e.all_day, c.itip_sequence"
+"       extract(epoch FROM e.updated_at)::bigint, e.all_day, c.itip_sequence,"
+"       CASE WHEN c.inbound_id IS NULL"
+"            THEN COALESCE(r.reply_token, f.reply_token) END,"
+"       i.facts->>'from', i.facts->>'from_name', i.facts->>'subject',"
+"       i.facts->>'text', i.id, i.rcpt, rp.name, rp.email, r.state"
 "  FROM claimed c"
 "  LEFT JOIN people p ON p.id = c.person_id"
-"  LEFT JOIN events e ON e.id = c.event_id"
 "  LEFT JOIN registrations r ON r.id = c.registration_id"
+"  LEFT JOIN people rp ON rp.id = r.person_id AND c.inbound_id IS NOT NULL"
+"  LEFT JOIN inbound_messages i ON i.id = c.inbound_id"
+"  LEFT JOIN events e ON e.id = COALESCE(c.event_id, r.event_id)"
 "  LEFT JOIN deadlines d ON d.id = c.deadline_id"
 "  LEFT JOIN projects pr ON pr.id = COALESCE(e.project_id, d.project_id)"
 "  LEFT JOIN deadline_followers f"
@@ -104,6 +110,16 @@ enum {
 	C_EV_UPDATED,
 	C_ALL_DAY,
 	C_ITIP_SEQUENCE,
+	C_REPLY_TOKEN,
+	C_IN_FROM,
+	C_IN_FROM_NAME,
+	C_IN_SUBJECT,
+	C_IN_TEXT,
+	C_IN_ID,
+	C_IN_RCPT,
+	C_REG_PERSON_NAME,
+	C_REG_PERSON_EMAIL,
+	C_REG_STATE,
 };
 
 /* The value of column COL, or NULL when SQL NULL. */
@@ -142,6 +158,25 @@ int outbox_message_id(int64_t id, const char *dedupe, const char *base_url,
 	return r < 0 || (size_t)r >= len ? -1 : 0;
 }
 
+/* The reply address of a row with a reply token (<local>+<token>@<domain>
+ * from [mail] reply_address) into BUF; 0, or -1 when there is none. */
+static int reply_address(const PGresult *res, int row, const struct config *cfg,
+                         char *buf, size_t len)
+{
+	const char *tok = val(res, row, C_REPLY_TOKEN);
+	const char *at;
+	int n;
+
+	if (!cfg->mail_reply_address || !tok || !*tok)
+		return -1;
+	at = strchr(cfg->mail_reply_address, '@');
+	if (!at)
+		return -1;
+	n = snprintf(buf, len, "%.*s+%s%s", (int)(at - cfg->mail_reply_address),
+	             cfg->mail_reply_address, tok, at);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 static const char *itip_method(const char *kind)
 {
 	static const struct {
@@ -171,6 +206,7 @@ static char *render_itip(const PGresult *res, int row, const struct config *cfg,
 	struct cal_event ev = {0};
 	struct cal_itip it = {0};
 	const char *v;
+	char org[320];
 
 	*method = itip_method(kind);
 	if (!*method || !val(res, row, C_EVENT_ID) || !val(res, row, C_UID) ||
@@ -198,7 +234,10 @@ static char *render_itip(const PGresult *res, int row, const struct config *cfg,
 	ev.last_modified = strtoll(val(res, row, C_EV_UPDATED), NULL, 10);
 	it.method = *method;
 	it.prodid = cfg->cal_prodid;
-	it.organizer_email = cfg->cal_organizer;
+	/* replies from calendar clients go to the token address */
+	it.organizer_email = reply_address(res, row, cfg, org, sizeof(org)) == 0
+	                             ? org
+	                             : cfg->cal_organizer;
 	it.organizer_name = cfg->cal_organizer_name;
 	it.attendee_email = val(res, row, C_RECIPIENT);
 	it.attendee_name = val(res, row, C_RECIPIENT_NAME);
@@ -218,6 +257,14 @@ static int build_raw(const PGresult *res, int row, const struct config *cfg,
 	                        .reply_to = cfg->mail_reply_to};
 	time_t date = (time_t)strtod(val(res, row, OR_DUE_EPOCH), NULL);
 	size_t len = 0;
+	const char *sender = val(res, row, C_IN_FROM);
+
+	if (reply_address(res, row, cfg, om->reply_to, sizeof(om->reply_to)) ==
+	    0)
+		s.reply_to = om->reply_to;
+	else if (val(res, row, C_IN_ID) && sender && mail_addr_ok(sender))
+		s.reply_to = sender; /* a forward: the secretariat answers the
+		                        person who wrote */
 
 	if (!s.from) {
 		char host[256];
@@ -306,6 +353,16 @@ int outbox_render(const PGresult *res, int row, const struct config *cfg,
 		        {"waitlist_position", val(res, row, C_WAITLIST_POS)},
 		        {"offset_text", offset_text},
 		        {"privacy_url", privacy_url},
+		        {"sender_address", val(res, row, C_IN_FROM)},
+		        {"sender_name", val(res, row, C_IN_FROM_NAME)},
+		        {"inbound_subject", val(res, row, C_IN_SUBJECT)},
+		        {"inbound_text", val(res, row, C_IN_TEXT)},
+		        {"inbound_id", val(res, row, C_IN_ID)},
+		        {"inbound_rcpt", val(res, row, C_IN_RCPT)},
+		        {"participant_name", val(res, row, C_REG_PERSON_NAME)},
+		        {"participant_email",
+		         val(res, row, C_REG_PERSON_EMAIL)},
+		        {"registration_state", val(res, row, C_REG_STATE)},
 		};
 		if (tmpl_render(lang, kind, vars,
 		                sizeof(vars) / sizeof(vars[0]), &om->t) < 0) {

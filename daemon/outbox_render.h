@@ -34,8 +34,9 @@ struct outbox_msg {
 	char *raw; /* the finished message (mail_out) */
 	char message_id[256];
 	char unsubscribe[512];
-	char from[300]; /* the default sender, when [mail] from is unset */
-	char why[256];  /* why the render failed */
+	char from[300];     /* the default sender, when [mail] from is unset */
+	char reply_to[320]; /* <local>+<token>@<domain>, when configured */
+	char why[256];      /* why the render failed */
 };
 
 /* Render ROW of RES (from outbox_claim_sql) into OM, the finished message

@@ -35,10 +35,19 @@ const char *const tmpl_keys[] = {"person_name",
                                  "waitlist_position",
                                  "offset_text",
                                  "privacy_url",
+                                 "sender_address",
+                                 "sender_name",
+                                 "inbound_subject",
+                                 "inbound_text",
+                                 "inbound_id",
+                                 "inbound_rcpt",
+                                 "participant_name",
+                                 "participant_email",
+                                 "registration_state",
                                  NULL};
 
 #define NLANGS 6
-#define NKINDS 9
+#define NKINDS 10
 
 struct tmpl {
 	char *subject; /* NULL: not loaded */
