@@ -952,8 +952,9 @@ char *cal_render_itip(const struct cal_itip *it, const struct cal_event *ev,
 	        att, icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
 	icalproperty_add_parameter(
 	        att, icalparameter_new_partstat(ICAL_PARTSTAT_ACCEPTED));
-	icalproperty_add_parameter(att,
-	                           icalparameter_new_rsvp(ICAL_RSVP_FALSE));
+	icalproperty_add_parameter(
+	        att, icalparameter_new_rsvp(it->rsvp ? ICAL_RSVP_TRUE
+	                                             : ICAL_RSVP_FALSE));
 	icalcomponent_add_property(vev, org);
 	icalcomponent_add_property(vev, att);
 	cal = calendar_new(it->prodid, method);

@@ -77,6 +77,8 @@ struct cal_itip {
 	const char *attendee_name; /* NULL: no CN */
 	int64_t dtstamp; /* DTSTAMP: when the message was made (unix seconds);
 	                    0: the event's last_modified */
+	int rsvp; /* 1: RSVP=TRUE (answers are read: [mail] reply_address);
+	             0: RSVP=FALSE */
 };
 
 /* Configure libical to read the system zoneinfo and load the common

@@ -235,9 +235,12 @@ static char *render_itip(const PGresult *res, int row, const struct config *cfg,
 	it.method = *method;
 	it.prodid = cfg->cal_prodid;
 	/* replies from calendar clients go to the token address */
-	it.organizer_email = reply_address(res, row, cfg, org, sizeof(org)) == 0
-	                             ? org
-	                             : cfg->cal_organizer;
+	if (reply_address(res, row, cfg, org, sizeof(org)) == 0) {
+		it.organizer_email = org;
+		it.rsvp = strcmp(*method, "REQUEST") == 0;
+	} else {
+		it.organizer_email = cfg->cal_organizer;
+	}
 	it.organizer_name = cfg->cal_organizer_name;
 	it.attendee_email = val(res, row, C_RECIPIENT);
 	it.attendee_name = val(res, row, C_RECIPIENT_NAME);

@@ -163,6 +163,8 @@ def test_decline_in_reply_frees_the_seat_in_the_same_transaction():
     cal = next(p for p in inv.walk() if p.get_content_type() == "text/calendar")
     ics = re.sub(r"\r?\n[ \t]", "", cal.get_payload(decode=True).decode())
     assert re.search(r"ORGANIZER[^:\r\n]*:mailto:convened\+" + tok + "@example.org", ics), ics
+    # and the client is asked to answer
+    assert re.search(r"ATTENDEE[^:\r\n]*RSVP=TRUE[^:\r\n]*:mailto:anna@kommun.se", ics), ics
     seq = int(re.search(r"SEQUENCE:(\d+)", ics).group(1))
     # Anna had reminders waiting
     assert pg.psql(db, """SELECT count(*) FROM outbox WHERE kind = 'event_reminder'
