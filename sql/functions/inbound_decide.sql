@@ -4,6 +4,12 @@
 -- addresses that bounced, and the outbox rule that no mail goes to an
 -- address that bounced hard.
 --
+-- The facts are what inbound_facts_json (daemon/inbound.c) writes: every
+-- field of struct inparse_result under its own name, booleans as JSON
+-- booleans, numbers as numbers (sequence, dtstamp in unix seconds, 0 when
+-- absent), absent strings as null, attendees and rcpts as arrays of
+-- objects (severity 'hard', 'soft' or 'success').  mail_from is '' for <>.
+--
 -- Matching never trusts From: alone.  The envelope recipient carries a
 -- token (<local>+<reply_token>@<domain>, registrations.reply_token or
 -- deadline_followers.reply_token); an iMIP REPLY must also carry the
@@ -305,14 +311,14 @@ DECLARE
     a jsonb;
     v_n integer := coalesce(jsonb_array_length(m.facts->'attendees'), 0);
     v_part text;
-    v_seq integer := coalesce(nullif(m.facts->>'sequence', '')::integer, 0);
+    v_seq integer := coalesce((m.facts->>'sequence')::integer, 0);
     v_stamp timestamptz;
     c record;
 BEGIN
     SELECT * INTO r FROM registrations WHERE id = p_reg FOR UPDATE;
     SELECT * INTO e FROM events WHERE id = r.event_id;
     SELECT lower(email) INTO v_email FROM people WHERE id = r.person_id;
-    IF coalesce(nullif(m.facts->>'dtstamp', '')::bigint, 0) > 0 THEN
+    IF coalesce((m.facts->>'dtstamp')::bigint, 0) > 0 THEN
         v_stamp := to_timestamp((m.facts->>'dtstamp')::bigint);
     END IF;
 
@@ -463,7 +469,7 @@ BEGIN
     v_base := substring(v_rcpt FROM '^([^+@]*)');
     v_tag := substring(v_rcpt FROM '^[^+@]*\+([^@]*)@');
     v_from := lower(coalesce(m.facts->>'from', m.mail_from));
-    v_auto := coalesce(m.facts->>'is_automatic', '') IN ('1', 'true', 't')
+    v_auto := coalesce((m.facts->'is_automatic')::boolean, false)
               OR m.class IN ('auto_reply', 'dsn_failed', 'dsn_delayed', 'dsn_success');
     IF v_tag ~ '^[0-9a-f]{32}$' THEN
         SELECT r.id, r.state, lower(p.email) INTO v_reg, v_reg_state, v_email
