@@ -250,8 +250,9 @@ static char *render_itip(const PGresult *res, int row, const struct config *cfg,
 
 /* The finished message of OM into om->raw: from the [mail] sender (or
  * convened <noreply@host of base_url>), dated by the row's due_at so that
- * every rendering of the row gives the same bytes.  0, or -1 with
- * om->why set. */
+ * every rendering of the row gives the same bytes; its envelope sender
+ * (om->m.from) is the reply-token address when it has one, else From:.  0, or
+ * -1 with om->why set. */
 static int build_raw(const PGresult *res, int row, const struct config *cfg,
                      struct outbox_msg *om)
 {
@@ -261,9 +262,10 @@ static int build_raw(const PGresult *res, int row, const struct config *cfg,
 	time_t date = (time_t)strtod(val(res, row, OR_DUE_EPOCH), NULL);
 	size_t len = 0;
 	const char *sender = val(res, row, C_IN_FROM);
+	int tokened = reply_address(res, row, cfg, om->reply_to,
+	                            sizeof(om->reply_to)) == 0;
 
-	if (reply_address(res, row, cfg, om->reply_to, sizeof(om->reply_to)) ==
-	    0)
+	if (tokened)
 		s.reply_to = om->reply_to;
 	else if (val(res, row, C_IN_ID) && sender && mail_addr_ok(sender))
 		s.reply_to = sender; /* a forward: the secretariat answers the
@@ -283,7 +285,9 @@ static int build_raw(const PGresult *res, int row, const struct config *cfg,
 		return -1;
 	om->m.raw = om->raw;
 	om->m.raw_len = len;
-	om->m.from = s.from;
+	/* the envelope sender: a bounce comes back to the token address and
+	 * is matched to the registration even without the returned headers */
+	om->m.from = tokened ? om->reply_to : s.from;
 	return 0;
 }
 

@@ -84,8 +84,10 @@ struct cv_message {
 	                   * the same bytes for every delivery of the row.  A
 	                   * channel sends or stores exactly these bytes. */
 	size_t raw_len;   /* its length in bytes (raw is also NUL-terminated) */
-	const char *from; /* the From: address (addr-spec), the natural
-	                   * envelope sender */
+	const char *from; /* the envelope sender (addr-spec): the message's
+	                   * reply-token address when [mail] reply_address
+	                   * gives it one (bounces come back matched), else
+	                   * the From: address */
 };
 
 /* Functions the host offers a plugin.  Fields are only ever appended. */

@@ -14,6 +14,7 @@ import re
 import harness
 import mail_in as M
 import reg_fixtures as F
+from test_email import Smtpd, email_config
 
 
 def _count(pg, db, sql, *params):
@@ -221,6 +222,30 @@ def test_hard_bounce_stops_mail_and_soft_only_at_the_threshold():
     assert got[0] == "bounce_unmatched", got
     assert _count(pg, db, "SELECT count(*) FROM mail_addresses WHERE address = 'ulla@kunta.fi'") \
         == 0
+
+
+def test_mail_with_a_token_is_sent_from_it_so_a_bounce_without_headers_comes_back_matched():
+    smtp = Smtpd().start()
+    try:
+        cfg = email_config(smtp.port)
+        cfg["mail"] = dict(cfg["mail"], **M.MAIL)
+        pg, db, d = M.start(config=cfg)
+        ev = F.event(pg, db, F.project(pg, db), capacity=5)
+        assert F.register(d, ev, "pia@kommun.se").status == 201
+        rec, msg = smtp.wait_count(1)[0]
+        tok = M.reply_token(msg)
+        # the envelope sender is the token address (VERP); From: stays ours
+        assert rec["mail_from"] == f"convened+{tok}@example.org", rec
+        assert "office@example.org" in str(msg["From"])
+        # Exchange 2007's NDR returns no headers of our mail: the token
+        # in the address it was sent back to is what matches it
+        raw = M.fixture("dsn", "exchange2007-5.1.1.eml")
+        raw = raw.replace(b"mikeneko@example.co.jp", b"pia@kommun.se")
+        got = M.receive(pg, db, d, raw, rec["mail_from"], mail_from="")
+        assert got[0] == "bounce_hard" and "the reply token" in got[1], got
+        assert pg.psql(db, "SELECT state FROM mail_addresses") == [("hard",)]
+    finally:
+        smtp.cleanup()
 
 
 def test_nothing_automatic_is_ever_answered_and_registering_by_mail():
