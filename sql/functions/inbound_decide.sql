@@ -187,6 +187,13 @@ BEGIN
                          coalesce(nullif(v_rc->>'status', ''), 'no status'));
         RETURN;
     END IF;
+    -- a policy rejection (5.7.x: the receiving system refused our mail, for
+    -- SPF, content or a sender rule) says nothing about whether the address
+    -- exists: it counts as soft, so only a repeated one stops the mail
+    IF v_sev = 'hard' AND v_rc->>'status' ~ '^5\.7\.' THEN
+        v_sev := 'soft';
+        v_how := v_how || '; a policy rejection counts as soft';
+    END IF;
     b := cv_mail_address_bounce(v_addr, v_sev, nullif(v_rc->>'status', ''),
                                 v_rc->>'diagnostic', m.id);
     IF b.state = 'hard' THEN
