@@ -55,22 +55,35 @@ def deliver(d, raw, rcpt, mail_from=""):
     assert refused == {}, refused
 
 
+def _split(raw):
+    """(header block, rest) of RAW, split at its first empty line."""
+    m = re.search(rb"\r?\n\r?\n", raw)
+    return (raw[:m.start()], raw[m.start():]) if m else (raw, b"")
+
+
 def message_id(raw):
-    m = re.search(rb"(?im)^Message-ID:[ \t]*(<[^>\r\n]+>)", raw)
+    """The message's own Message-ID (not one in a returned message), or None."""
+    m = re.search(rb"(?im)^Message-ID:[ \t]*(<[^>\r\n]+>)", _split(raw)[0])
     return m.group(1).decode() if m else None
 
 
 def with_message_id(raw, msgid):
-    """RAW with its (first) Message-ID replaced by MSGID, or one added."""
-    raw2, n = re.subn(rb"(?im)^Message-ID:[ \t]*<[^>\r\n]+>", b"Message-ID: " + msgid.encode(),
-                      raw, count=1)
-    return raw2 if n else b"Message-ID: " + msgid.encode() + b"\r\n" + raw
+    """RAW with its own Message-ID replaced by MSGID, or one added."""
+    head, rest = _split(raw)
+    head, n = re.subn(rb"(?im)^Message-ID:[ \t]*<[^>\r\n]+>", b"Message-ID: " + msgid.encode(),
+                      head, count=1)
+    nl = b"\r\n" if b"\r\n" in head else b"\n"
+    return head + rest if n else b"Message-ID: " + msgid.encode() + nl + raw
 
 
 def receive(pg, db, d, raw, rcpt, mail_from=""):
     """Deliver RAW to RCPT and return its row: (decision, reason, class, id)."""
     deliver(d, raw, rcpt, mail_from)
     mid = message_id(raw)
+    if mid is None:  # the daemon names it <sha256@convened.invalid>
+        mid = pg.psql(db, """SELECT message_id FROM inbound_messages WHERE rcpt = lower($1)
+                             AND message_id LIKE '%@convened.invalid>'
+                             ORDER BY id DESC LIMIT 1""", rcpt)[0][0]
     rows = pg.psql(db, """SELECT decision, reason, class, id FROM inbound_messages
                           WHERE rcpt = lower($1) AND message_id = $2""", rcpt, mid)
     assert len(rows) == 1, (rcpt, mid, rows)
