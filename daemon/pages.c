@@ -601,6 +601,36 @@ static void button(struct evbuffer *b, const char *token, const char *action,
 	lit(b, "</button>\n</form>\n");
 }
 
+/* The calendar's answer to the invitation (cv_registration_view's
+ * calendar_partstat and calendar_answer_at), when one came back. */
+static void calendar_answer(struct evbuffer *b, const struct page_text *t,
+                            const PGresult *res)
+{
+	const char *ps = db_row_get(res, 0, "calendar_partstat");
+	const char *at = db_row_get(res, 0, "calendar_answer_at");
+	const char *word = NULL;
+
+	if (!ps || !at)
+		return;
+	if (strcmp(ps, "accepted") == 0)
+		word = t->cal_accepted;
+	else if (strcmp(ps, "declined") == 0)
+		word = t->cal_declined;
+	else if (strcmp(ps, "tentative") == 0)
+		word = t->cal_tentative;
+	else
+		return; /* an answer the page has no word for */
+	lit(b, "<p id=\"calendar-answer\" data-partstat=\"");
+	esc(b, ps);
+	lit(b, "\">");
+	esc(b, t->cal_answer);
+	lit(b, ": ");
+	esc(b, word);
+	lit(b, " (");
+	esc(b, at);
+	lit(b, ")</p>\n");
+}
+
 static void token_view_done(void *arg, PGresult *res, const char *err)
 {
 	struct http_req *r = arg;
@@ -622,7 +652,8 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 	         (const char *const[]){"state", "waitlist_rank", "person_name",
 	                               "email", "language", "feed_token",
 	                               "event_title", "event_status",
-	                               "org_name", NULL}) < 0)
+	                               "org_name", "calendar_partstat",
+	                               "calendar_answer_at", NULL}) < 0)
 		return;
 	if (evhttp_find_header(&r->query, "lang") == NULL &&
 	    page_text_get(db_row_get(res, 0, "language")))
@@ -672,6 +703,7 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 	} else
 		esc(b, t->st_cancelled);
 	lit(b, "</strong></p>\n");
+	calendar_answer(b, t, res);
 	if (!ev_cancelled && strcmp(state, "pending") == 0)
 		button(b, token, "confirm", t->btn_confirm);
 	if (!ev_cancelled && strcmp(state, "cancelled") != 0)

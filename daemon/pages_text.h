@@ -20,6 +20,9 @@ struct page_text {
 	const char *error, *fix, *not_found;
 	const char *privacy;     /* "Privacy notice": link and page title */
 	const char *privacy_use; /* a line by the form's button */
+	/* the calendar's answer to the invitation (iMIP REPLY): the label,
+	 * then accepted, declined, tentative */
+	const char *cal_answer, *cal_accepted, *cal_declined, *cal_tentative;
 };
 
 /* NULL-terminated: every language, English first. */

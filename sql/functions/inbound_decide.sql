@@ -34,6 +34,28 @@ LANGUAGE sql VOLATILE AS $$
     SELECT encode(sha256((gen_random_uuid()::text || gen_random_uuid()::text)::bytea), 'hex')
 $$;
 
+-- The calendar's last answer to registration R as the secretariat reads it
+-- in the registration list: 'declined by calendar reply on 2026-12-03 13:20
+-- UTC'; NULL when no calendar reply was applied or recorded for it.
+CREATE OR REPLACE FUNCTION cv_registration_calendar_answer(r registrations)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT CASE r.reply_partstat
+             WHEN 'ACCEPTED' THEN 'accepted'
+             WHEN 'DECLINED' THEN 'declined'
+             WHEN 'TENTATIVE' THEN 'answered tentatively'
+             ELSE 'answered ' || coalesce(nullif(lower(r.reply_partstat), ''), 'without PARTSTAT')
+           END || ' by calendar reply on '
+           || to_char(r.reply_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')
+     WHERE r.reply_at IS NOT NULL
+$$;
+
+-- Whether mail still goes to ADDRESS: 'ok', 'soft' (soft bounces below the
+-- limit) or 'hard' (no more mail is sent to it).
+CREATE OR REPLACE FUNCTION cv_mail_state(p_address text)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT state FROM mail_addresses WHERE address = lower(p_address)), 'ok')
+$$;
+
 -- Fail PENDING outbox rows whose recipient bounced hard, on insert and
 -- whenever a row becomes pending again (a retry or a resend).
 CREATE OR REPLACE FUNCTION cv_outbox_dead_address() RETURNS trigger

@@ -446,14 +446,17 @@ RETURNS TABLE (id bigint, state registration_state, waitlist_position bigint,
                name text, email text, organisation text, organisation_id bigint,
                country text, role person_role, language person_lang,
                created_at text, confirmed_at text, waitlisted_at text,
-               promoted_at text, cancelled_at text)
+               promoted_at text, cancelled_at text, calendar_answer text,
+               calendar_partstat text, calendar_answer_at text, mail_state text)
 LANGUAGE sql STABLE AS $$
     SELECT cv_fail(404, 'id', 'no event ' || p_event)
      WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = p_event);
     SELECT r.id, r.state, cv_waitlist_rank(r), p.name, p.email, o.name, o.id,
            o.country::text, p.role, p.language, cv_iso_utc(r.created_at),
            cv_iso_utc(r.confirmed_at), cv_iso_utc(r.waitlisted_at),
-           cv_iso_utc(r.promoted_at), cv_iso_utc(r.cancelled_at)
+           cv_iso_utc(r.promoted_at), cv_iso_utc(r.cancelled_at),
+           cv_registration_calendar_answer(r), lower(r.reply_partstat),
+           cv_iso_utc(r.reply_at), cv_mail_state(p.email)
       FROM registrations r
       JOIN people p ON p.id = r.person_id
       LEFT JOIN organisations o ON o.id = r.organisation_id
@@ -478,11 +481,13 @@ RETURNS TABLE (id bigint, state registration_state, waitlist_position bigint,
                name text, email text, organisation text, country text,
                role person_role, language person_lang, created_at text,
                confirmed_at text, waitlisted_at text, promoted_at text,
-               cancelled_at text)
+               cancelled_at text, calendar_answer text, calendar_partstat text,
+               calendar_answer_at text, mail_state text)
 LANGUAGE sql STABLE AS $$
     SELECT l.id, l.state, l.waitlist_position, l.name, l.email, l.organisation,
            l.country, l.role, l.language, l.created_at, l.confirmed_at,
-           l.waitlisted_at, l.promoted_at, l.cancelled_at
+           l.waitlisted_at, l.promoted_at, l.cancelled_at, l.calendar_answer,
+           l.calendar_partstat, l.calendar_answer_at, l.mail_state
       FROM cv_registration_list(p_event, p_state) l
 $$;
 
@@ -492,14 +497,17 @@ RETURNS TABLE (id bigint, state registration_state, waitlist_rank bigint,
                person_name text, email text, language person_lang, feed_token text,
                event_id bigint, event_title text, event_status item_status,
                start_text text, end_text text, tz text, venue text, city text,
-               country text, org_name text)
+               country text, org_name text, calendar_partstat text,
+               calendar_answer_at text)
 LANGUAGE sql STABLE AS $$
     SELECT r.id, r.state,
            cv_waitlist_rank(r),
            p.name, p.email, p.language, p.feed_token,
            e.id, e.title, e.status,
            (cv_event_when(e)).start_text, (cv_event_when(e)).end_text,
-           e.tz, e.venue, e.city, coalesce(e.country, ''), coalesce(o.name, '')
+           e.tz, e.venue, e.city, coalesce(e.country, ''), coalesce(o.name, ''),
+           lower(r.reply_partstat),
+           CASE WHEN r.reply_at IS NOT NULL THEN cv_format_local(r.reply_at, e.tz) END
       FROM registrations r
       JOIN people p ON p.id = r.person_id
       JOIN events e ON e.id = r.event_id

@@ -9,6 +9,8 @@ convened's own mail (mail_in.py); the rest are plain mails typed here.
 test_inbound_fixtures.py feeds every shared fixture the same way.
 """
 
+import csv
+import io
 import re
 
 import harness
@@ -71,6 +73,23 @@ def test_decline_in_reply_frees_the_seat_in_the_same_transaction():
     assert pg.psql(db, """SELECT reply_partstat, reply_inbound_id FROM registrations r
                           JOIN people p ON p.id = r.person_id
                           WHERE p.email = 'anna@kommun.se'""") == [("DECLINED", str(iid))]
+    # the registration's history shows the calendar's answer: the list (JSON
+    # and CSV) for the secretariat, the token page for Anna (in her language)
+    regs = {x["email"]: x for x in d.get(f"/api/events/{ev}/registrations").json()
+            ["registrations"]}
+    anna = regs["anna@kommun.se"]
+    assert re.fullmatch(r"declined by calendar reply on \d{4}-\d\d-\d\d \d\d:\d\d UTC",
+                        anna["calendar_answer"]), anna
+    assert anna["calendar_partstat"] == "declined" and anna["calendar_answer_at"].endswith("Z")
+    assert anna["mail_state"] == "ok"
+    assert regs["bo@kommun.se"]["calendar_answer"] is None
+    rows = list(csv.DictReader(io.StringIO(
+        d.get(f"/api/events/{ev}/registrations?format=csv").text)))
+    assert [r["calendar_answer"] for r in rows if r["email"] == "anna@kommun.se"] \
+        == [anna["calendar_answer"]]
+    page = d.get(f"/r/{F.token(pg, db, ev, 'anna@kommun.se')}?lang=sv", auth=False).text
+    assert re.search(r'<p id="calendar-answer" data-partstat="declined">'
+                     r"Svar från din kalender: tackat nej \(\d{4}-", page), page
     # the same message delivered again (an MTA retry) is applied once
     n = pg.psql(db, "SELECT count(*) FROM outbox")
     M.deliver(d, raw, inv["organizer"])
@@ -193,6 +212,10 @@ def test_hard_bounce_stops_mail_and_soft_only_at_the_threshold():
     assert got[:3] == ("bounce_hard", got[1], "dsn_failed"), got
     assert pg.psql(db, "SELECT state FROM mail_addresses WHERE address = 'eva@kunta.fi'") \
         == [("hard",)]
+    # the secretariat sees it in the registration list
+    regs = {x["email"]: x["mail_state"] for x in
+            d.get(f"/api/events/{ev}/registrations").json()["registrations"]}
+    assert regs == {"eva@kunta.fi": "hard", "olli@kunta.fi": "ok", "ulla@kunta.fi": "ok"}
     # the next mail to Eva is not sent, with the reason; the registration stays
     F.confirm(d, F.token(pg, db, ev, "eva@kunta.fi"))
     rows = pg.psql(db, """SELECT state, last_error FROM outbox WHERE recipient = 'eva@kunta.fi'
