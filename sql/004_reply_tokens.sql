@@ -19,6 +19,9 @@ ALTER TABLE deadline_followers ADD COLUMN reply_token text
     STORED;
 CREATE UNIQUE INDEX deadline_followers_reply_token ON deadline_followers (reply_token);
 
+-- (References to inbound_messages are SET NULL when retention or erasure
+-- deletes the received message: the state it caused stays.)
+
 -- The calendar answer last applied or recorded for a registration, and the
 -- SEQUENCE of the last invitation sent to its person (set when the outbox
 -- row is marked sent): a REPLY older than either does not override.
@@ -28,7 +31,7 @@ ALTER TABLE registrations
     ADD COLUMN reply_sequence integer,
     ADD COLUMN reply_dtstamp timestamptz,
     ADD COLUMN reply_at timestamptz,
-    ADD COLUMN reply_inbound_id bigint REFERENCES inbound_messages(id);
+    ADD COLUMN reply_inbound_id bigint REFERENCES inbound_messages(id) ON DELETE SET NULL;
 
 -- Every address a bounce was received for.  state 'hard': no more mail is
 -- sent to it (outbox rows to it fail with the reason); 'soft': soft_count
@@ -40,7 +43,7 @@ CREATE TABLE mail_addresses (
     hard_count     integer NOT NULL DEFAULT 0,
     last_status    text,
     last_diagnostic text,
-    last_inbound_id bigint REFERENCES inbound_messages(id),
+    last_inbound_id bigint REFERENCES inbound_messages(id) ON DELETE SET NULL,
     bounced_at     timestamptz,
     updated_at     timestamptz NOT NULL DEFAULT now()
 );
@@ -64,5 +67,5 @@ INSERT INTO inbound_settings DEFAULT VALUES;
 -- A human reply forwarded to the secretariat: the outbox row points at the
 -- received message.
 INSERT INTO notification_kinds (name, position) VALUES ('inbound_forward', 10);
-ALTER TABLE outbox ADD COLUMN inbound_id bigint REFERENCES inbound_messages(id);
+ALTER TABLE outbox ADD COLUMN inbound_id bigint REFERENCES inbound_messages(id) ON DELETE SET NULL;
 CREATE INDEX inbound_messages_sender ON inbound_messages ((lower(facts->>'from')), decided_at);

@@ -34,6 +34,16 @@ LANGUAGE sql VOLATILE AS $$
     SELECT encode(sha256((gen_random_uuid()::text || gen_random_uuid()::text)::bytea), 'hex')
 $$;
 
+-- The reply tokens a registration's or a follow's token P_TOKEN gives:
+-- the formulas of registrations.reply_token and
+-- deadline_followers.reply_token (generated columns, 004_reply_tokens.sql),
+-- so that received mail is found by a token that was since anonymised.
+CREATE OR REPLACE FUNCTION cv_reply_tokens_of(p_token text) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY[left(encode(sha256(('convened-reply:r:' || p_token)::bytea), 'hex'), 32),
+                 left(encode(sha256(('convened-reply:f:' || p_token)::bytea), 'hex'), 32)]
+$$;
+
 -- The calendar's last answer to registration R as the secretariat reads it
 -- in the registration list: 'declined by calendar reply on 2026-12-03 13:20
 -- UTC'; NULL when no calendar reply was applied or recorded for it.

@@ -7,15 +7,16 @@
 --
 -- Personal data lives in: people (email, name, tz, feed_token),
 -- registrations (token), deadline_followers (token), outbox (recipient,
--- recipient_name, last_error) and inbound_messages (mail_from, rcpt with a
--- reply token, facts, raw).  A new table that stores an address or a token
+-- recipient_name, last_error), inbound_messages (mail_from, rcpt with a
+-- reply token, facts, raw) and mail_addresses (bounce state by address).  A new table that stores an address or a token
 -- must be added to cv_privacy_forget_mail (by address or token) and to
 -- cv_privacy_export.
 
 -- The received messages that are about any of ADDRS (addresses, compared
 -- case-insensitively) or carry any of TOKENS (reply addresses are
--- local+token@domain; a message may quote a token URL): envelope, facts
--- and raw bytes are searched.
+-- local+token@domain, where the token is the reply token derived from a
+-- registration's or follow's token, cv_reply_tokens_of; a message may quote
+-- a token URL): envelope, facts and raw bytes are searched.
 CREATE OR REPLACE FUNCTION cv_privacy_inbound_ids(p_addrs text[], p_tokens text[])
 RETURNS SETOF bigint LANGUAGE sql STABLE AS $$
     SELECT m.id FROM inbound_messages m
@@ -27,6 +28,8 @@ RETURNS SETOF bigint LANGUAGE sql STABLE AS $$
         OR EXISTS (SELECT 1 FROM unnest(p_tokens) t(v)
                     WHERE t.v IS NOT NULL AND t.v <> ''
                       AND (strpos(m.rcpt, lower(t.v)) > 0
+                           OR EXISTS (SELECT 1 FROM unnest(cv_reply_tokens_of(t.v)) rt(v)
+                                       WHERE strpos(m.rcpt, rt.v) > 0)
                            OR strpos(coalesce(m.mail_from, ''), t.v) > 0
                            OR strpos(m.facts::text, t.v) > 0
                            OR position(convert_to(t.v, 'UTF8') IN m.raw) > 0))
@@ -45,8 +48,9 @@ BEGIN
     DELETE FROM inbound_messages
      WHERE id IN (SELECT cv_privacy_inbound_ids(p_addrs, p_tokens));
     GET DIAGNOSTICS n = ROW_COUNT;
-    -- mail_addresses (bounce state per address) goes here, by address:
-    -- DELETE FROM mail_addresses WHERE lower(address) = ANY (lower(p_addrs));
+    -- the bounce state per address (sql/004_reply_tokens.sql)
+    DELETE FROM mail_addresses
+     WHERE address IN (SELECT lower(a) FROM unnest(p_addrs) a WHERE a IS NOT NULL);
     RETURN n;
 END
 $$;

@@ -330,3 +330,30 @@ def test_human_reply_is_forwarded_with_context_at_most_n_per_hour():
     got = M.receive(pg, db, d, M.plain("<u1@t>", "ivar@kommun.no"), "convened@example.org")
     assert got[0] == "unmatched" and "forwarded" in got[1], got
     assert F.states(pg, db, ev) == {"hanna@kommun.no": ("confirmed", None)}
+
+
+def test_erasure_forgets_the_mail_that_came_back_and_the_bounce_state():
+    pg, db, d = M.start()
+    ev = F.event(pg, db, F.project(pg, db), capacity=5)
+    assert F.register(d, ev, "olga@gmina.pl").status == 201
+    assert F.confirm(d, F.token(pg, db, ev, "olga@gmina.pl")).status == 303
+    inv = M.invitation(d, "olga@gmina.pl")
+    sent = _sent_mail(d, pg, db, "olga@gmina.pl", "registration_confirmed")
+    # what came back refers to the person from three places: a forward in
+    # the outbox, the registration's calendar answer, the bounce state
+    got = M.receive(pg, db, d, M.plain("<e1@t>", "olga@gmina.pl", text="Hello"),
+                    inv["organizer"])
+    assert got[0] == "forwarded", got
+    raw = M.fill_reply(M.fixture("imip-reply", "gmail-decline.eml"), inv["uid"],
+                       "olga@gmina.pl", inv["organizer"], inv["sequence"])
+    assert M.receive(pg, db, d, raw, inv["organizer"])[0] == "cancelled"
+    assert _bounce(pg, db, d, "sendmail-5.1.1.eml", "olga@gmina.pl", sent, "<e3@t>")[0] \
+        == "bounce_hard"
+    mine = """SELECT count(*) FROM inbound_messages WHERE rcpt = $1"""
+    assert _count(pg, db, mine, inv["organizer"]) == 3
+    r = d.post("/api/people/erase", {"email": "olga@gmina.pl"})
+    assert r.status == 200 and r.json()["inbound_removed"] >= 3, r
+    # every message to her reply-token address went, the bounce state too
+    assert _count(pg, db, mine, inv["organizer"]) == 0
+    assert _count(pg, db, "SELECT count(*) FROM mail_addresses") == 0
+    assert pg.psql(db, "SELECT reply_inbound_id FROM registrations") == [(None,)]
