@@ -17,6 +17,7 @@
 #include "app.h"
 #include "config.h"
 #include "db.h"
+#include "db_row.h"
 #include "log.h"
 #include "metrics.h"
 #include "outbox_render.h"
@@ -56,9 +57,7 @@ static const char reap_sql[] =
         "       updated_at = now()"
         " WHERE state = 'sending' AND lease_until < now()";
 
-static const char next_sql[] = "SELECT extract(epoch FROM min(next_attempt_at)"
-                               "               - clock_timestamp())::float8"
-                               "  FROM outbox WHERE state = 'pending'";
+static const char next_sql[] = "SELECT cv_outbox_next_due()";
 
 /* The notify window and the inbound settings ([mail]: $3 a JSON object)
  * are this daemon's; the reminder defaults are the database's:
@@ -76,10 +75,7 @@ static const char settings_sql[] =
         " SELECT cv_reminder_defaults_seed($1::json)";
 
 static const char snapshot_sql[] =
-        "SELECT kind, state::text, count(*) FROM outbox GROUP BY 1, 2"
-        " UNION ALL "
-        "SELECT '', 'due', count(*) FROM outbox"
-        " WHERE state = 'pending' AND next_attempt_at <= now()";
+        "SELECT kind, state, n FROM cv_outbox_counts()";
 
 /* One delivery handed to a plugin; the token is (gen << 32) | slot. */
 struct flight {
@@ -328,8 +324,8 @@ static void on_next(void *arg, PGresult *res, const char *err)
 	if (!S.started)
 		return;
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK &&
-	    PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
-		secs = strtod(PQgetvalue(res, 0, 0), NULL);
+	    db_row_only(res, 0)) {
+		secs = strtod(db_row_only(res, 0), NULL);
 		if (secs <= 0 && claimed == 0)
 			secs = 0.02; /* locked by another daemon right now */
 		if (secs > S.cfg->outbox_rescan_s)
@@ -349,10 +345,10 @@ static void deliver_row(const PGresult *res, int row)
 {
 	const char *why = NULL;
 	struct outbox_msg om;
-	int64_t id = strtoll(PQgetvalue(res, row, OR_ID), NULL, 10);
-	int attempts = atoi(PQgetvalue(res, row, OR_ATTEMPTS));
-	double due = strtod(PQgetvalue(res, row, OR_DUE_EPOCH), NULL);
-	const char *channel = PQgetvalue(res, row, OR_CHANNEL);
+	int64_t id = db_row_int(res, row, OR_COL_ID);
+	int attempts = (int)db_row_int(res, row, OR_COL_ATTEMPTS);
+	double due = strtod(db_row_str(res, row, OR_COL_DUE_EPOCH), NULL);
+	const char *channel = db_row_str(res, row, OR_COL_CHANNEL);
 	uint64_t token;
 
 	if (outbox_render(res, row, S.cfg, &om, &why) < 0) {
@@ -483,7 +479,8 @@ static void on_settings(void *arg, PGresult *res, const char *err)
 {
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
 		S.settings_ok = 1;
-		if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+		if (db_row_only(res, 0) &&
+		    strcmp(db_row_only(res, 0), "t") == 0)
 			log_info("outbox: reminder defaults seeded from "
 			         "[reminders]");
 		else
@@ -586,9 +583,9 @@ static void on_snapshot(void *arg, PGresult *res, const char *err)
 	if (!b)
 		return;
 	for (int i = 0; i < PQntuples(res); i++) {
-		const char *kind = PQgetvalue(res, i, 0);
-		const char *state = PQgetvalue(res, i, 1);
-		long n = strtol(PQgetvalue(res, i, 2), NULL, 10);
+		const char *kind = db_row_str(res, i, "kind");
+		const char *state = db_row_str(res, i, "state");
+		long n = (long)db_row_int(res, i, "n");
 		if (strcmp(state, "due") == 0) {
 			S.due_unsent = n;
 			continue;

@@ -11,67 +11,24 @@
 
 #include "cal.h"
 #include "config.h"
+#include "db_row.h"
 #include "mail_out.h"
 #include "outbox.h"
 
-/* clang-format off */
 const char outbox_claim_sql[] =
-"WITH claimed AS ("
-"  UPDATE outbox o SET state = 'sending', claimed_by = $1,"
-"         lease_until = now() + make_interval(secs => $2::int),"
-"         attempts = o.attempts + 1, updated_at = now()"
-"   WHERE o.id = ANY (ARRAY(SELECT id FROM outbox"
-"                   WHERE state = 'pending' AND next_attempt_at <= now()"
-"                   ORDER BY next_attempt_at LIMIT $3::int"
-"                   FOR UPDATE SKIP LOCKED))"
-"  RETURNING o.*)"
-"SELECT c.id, c.kind, c.channel, c.attempts,"
-"       extract(epoch FROM c.due_at)::float8,"
-"       c.recipient, c.recipient_name, c.language, c.dedupe_key,"
-"       extract(epoch FROM c.created_at)::bigint, c.reminder_offset,"
-"       p.name, e.id, e.title,"
-"       CASE WHEN e.all_day THEN to_char(e.start_local, 'YYYY-MM-DD')"
-"            ELSE cv_format_local(e.start_at, e.tz) END,"
-"       CASE WHEN e.all_day THEN to_char(e.end_local - interval '1 day', 'YYYY-MM-DD')"
-"            ELSE cv_format_local(e.end_at, e.tz) END,"
-"       e.tz,"
-"       CASE WHEN p.tz IS NOT NULL AND p.tz <> COALESCE(d.tz, e.tz)"
-"                 AND NOT COALESCE(e.all_day, false)"
-"            THEN cv_format_local(COALESCE(d.due_at, e.start_at), p.tz)"
-"            WHEN d.id IS NOT NULL THEN cv_format_local(d.due_at, d.tz)"
-"            WHEN e.all_day THEN to_char(e.start_local, 'YYYY-MM-DD')"
-"            ELSE cv_format_local(e.start_at, e.tz) END,"
-"       e.venue, e.city, e.country, cv_place(e.venue, e.city, e.country),"
-"       r.token, p.feed_token, pr.title, d.title,"
-"       cv_format_local(d.due_at, d.tz), d.tz, d.url, f.token,"
-"       CASE WHEN r.state = 'waitlisted' THEN"
-"            (SELECT count(*) FROM registrations w"
-"              WHERE w.event_id = r.event_id AND w.state = 'waitlisted'"
-"                AND w.waitlist_pos <= r.waitlist_pos) END,"
-"       e.uid, e.sequence, e.kind, e.description, e.start_local, e.end_local,"
-"       extract(epoch FROM e.start_at)::bigint,"
-"       extract(epoch FROM e.end_at)::bigint, e.status,"
-"       extract(epoch FROM e.created_at)::bigint,"
-"       extract(epoch FROM e.updated_at)::bigint, e.all_day, c.itip_sequence,"
-"       CASE WHEN c.inbound_id IS NULL"
-"            THEN COALESCE(r.reply_token, f.reply_token) END,"
-"       i.facts->>'from', i.facts->>'from_name', i.facts->>'subject',"
-"       i.facts->>'text', i.id, i.rcpt, rp.name, rp.email, r.state"
-"  FROM claimed c"
-"  LEFT JOIN people p ON p.id = c.person_id"
-"  LEFT JOIN registrations r ON r.id = c.registration_id"
-"  LEFT JOIN people rp ON rp.id = r.person_id AND c.inbound_id IS NOT NULL"
-"  LEFT JOIN inbound_messages i ON i.id = c.inbound_id"
-"  LEFT JOIN events e ON e.id = COALESCE(c.event_id, r.event_id)"
-"  LEFT JOIN deadlines d ON d.id = c.deadline_id"
-"  LEFT JOIN projects pr ON pr.id = COALESCE(e.project_id, d.project_id)"
-"  LEFT JOIN deadline_followers f"
-"         ON f.project_id = d.project_id AND f.person_id = c.person_id"
-" ORDER BY c.next_attempt_at, c.id";
-/* clang-format on */
+        "SELECT * FROM cv_outbox_claim($1, $2::int, $3::int)";
 
 enum {
-	C_RECIPIENT = 5,
+	OR_ID,
+	OR_KIND,
+	OR_CHANNEL,
+	OR_ATTEMPTS,
+	OR_DUE_EPOCH,
+	OR_NCOLS,
+};
+
+enum {
+	C_RECIPIENT = OR_NCOLS,
 	C_RECIPIENT_NAME,
 	C_LANGUAGE,
 	C_DEDUPE,
@@ -120,12 +77,76 @@ enum {
 	C_REG_PERSON_NAME,
 	C_REG_PERSON_EMAIL,
 	C_REG_STATE,
+	C_NCOLS,
 };
+
+/* The claim's columns by name (cv_outbox_claim, sql/functions/outbox_read.sql).
+ */
+static const char *const col_names[C_NCOLS] = {
+        [OR_ID] = "id",
+        [OR_KIND] = "kind",
+        [OR_CHANNEL] = "channel",
+        [OR_ATTEMPTS] = "attempts",
+        [OR_DUE_EPOCH] = "due_epoch",
+        [C_RECIPIENT] = "recipient",
+        [C_RECIPIENT_NAME] = "recipient_name",
+        [C_LANGUAGE] = "language",
+        [C_DEDUPE] = "dedupe_key",
+        [C_CREATED] = "created_epoch",
+        [C_OFFSET] = "reminder_offset",
+        [C_PERSON_NAME] = "person_name",
+        [C_EVENT_ID] = "event_id",
+        [C_EVENT_TITLE] = "event_title",
+        [C_START_FMT] = "start_fmt",
+        [C_END_FMT] = "end_fmt",
+        [C_EVENT_TZ] = "event_tz",
+        [C_RECIPIENT_LOCAL] = "recipient_local",
+        [C_VENUE] = "venue",
+        [C_CITY] = "city",
+        [C_COUNTRY] = "country",
+        [C_PLACE] = "place",
+        [C_REG_TOKEN] = "reg_token",
+        [C_FEED_TOKEN] = "feed_token",
+        [C_PROJECT_TITLE] = "project_title",
+        [C_DEADLINE_TITLE] = "deadline_title",
+        [C_DEADLINE_FMT] = "deadline_fmt",
+        [C_DEADLINE_TZ] = "deadline_tz",
+        [C_DEADLINE_URL] = "deadline_url",
+        [C_FOLLOW_TOKEN] = "follow_token",
+        [C_WAITLIST_POS] = "waitlist_rank",
+        [C_UID] = "uid",
+        [C_SEQUENCE] = "sequence",
+        [C_EVENT_KIND] = "event_kind",
+        [C_DESCRIPTION] = "description",
+        [C_START_LOCAL] = "start_local",
+        [C_END_LOCAL] = "end_local",
+        [C_START_EPOCH] = "start_epoch",
+        [C_END_EPOCH] = "end_epoch",
+        [C_STATUS] = "status",
+        [C_EV_CREATED] = "event_created_epoch",
+        [C_EV_UPDATED] = "event_updated_epoch",
+        [C_ALL_DAY] = "all_day",
+        [C_ITIP_SEQUENCE] = "itip_sequence",
+        [C_REPLY_TOKEN] = "reply_token",
+        [C_IN_FROM] = "in_from",
+        [C_IN_FROM_NAME] = "in_from_name",
+        [C_IN_SUBJECT] = "in_subject",
+        [C_IN_TEXT] = "in_text",
+        [C_IN_ID] = "in_id",
+        [C_IN_RCPT] = "in_rcpt",
+        [C_REG_PERSON_NAME] = "reg_person_name",
+        [C_REG_PERSON_EMAIL] = "reg_person_email",
+        [C_REG_STATE] = "reg_state",
+};
+
+/* Where each of col_names is in the result being rendered (the loop renders
+ * one row at a time, on one thread). */
+static int cols[C_NCOLS];
 
 /* The value of column COL, or NULL when SQL NULL. */
 static const char *val(const PGresult *res, int row, int col)
 {
-	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+	return db_row_at(res, row, cols[col]);
 }
 
 /* The host part of BASE_URL ("localhost" when it has none) into BUF. */
@@ -291,8 +312,8 @@ static int build_raw(const PGresult *res, int row, const struct config *cfg,
 	return 0;
 }
 
-int outbox_render(const PGresult *res, int row, const struct config *cfg,
-                  struct outbox_msg *om, const char **why)
+static int render_row(const PGresult *res, int row, const struct config *cfg,
+                      struct outbox_msg *om, const char **why)
 {
 	const char *kind = val(res, row, OR_KIND);
 	const char *lang = val(res, row, C_LANGUAGE);
@@ -417,4 +438,16 @@ void outbox_msg_free(struct outbox_msg *om)
 	om->ical = NULL;
 	free(om->raw);
 	om->raw = NULL;
+}
+
+int outbox_render(const PGresult *res, int row, const struct config *cfg,
+                  struct outbox_msg *om, const char **why)
+{
+	memset(om, 0, sizeof(*om));
+	if (db_row_columns(res, col_names, C_NCOLS, cols, om->why,
+	                   sizeof(om->why)) < 0) {
+		*why = om->why;
+		return -1;
+	}
+	return render_row(res, row, cfg, om, why);
 }

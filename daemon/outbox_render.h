@@ -12,18 +12,15 @@
 struct config;
 
 /* The claim statement: $1 instance, $2 lease seconds, $3 batch size.  It
- * marks up to $3 due pending rows 'sending' and returns them joined with
- * what rendering needs, in the column order outbox_render expects. */
+ * marks up to $3 due pending rows 'sending' and returns them with what
+ * rendering needs, by column name (cv_outbox_claim). */
 extern const char outbox_claim_sql[];
 
-/* Columns the scheduler reads itself. */
-enum {
-	OR_ID = 0,
-	OR_KIND,
-	OR_CHANNEL,
-	OR_ATTEMPTS,
-	OR_DUE_EPOCH,
-};
+/* Columns the scheduler reads itself, by these names. */
+#define OR_COL_ID        "id"
+#define OR_COL_ATTEMPTS  "attempts"
+#define OR_COL_DUE_EPOCH "due_epoch"
+#define OR_COL_CHANNEL   "channel"
 
 /* A rendered message; strings point into the PGresult or into t/ical/raw,
  * so it is valid while the result lives.  Free with outbox_msg_free. */

@@ -22,3 +22,113 @@ LANGUAGE sql STABLE AS $$
              ORDER BY id DESC
              LIMIT p_limit) x
 $$;
+
+-- The scheduler's claim: marks up to p_batch due pending rows 'sending'
+-- for p_instance with a lease of p_lease seconds and returns them with
+-- everything rendering needs, by name (daemon/outbox_render.c reads these
+-- columns and nothing else).  The person's local time, the waiting-list
+-- rank and the reply token are decided here, not in C.
+CREATE OR REPLACE FUNCTION cv_outbox_claim(p_instance text, p_lease int, p_batch int)
+RETURNS TABLE (
+    id bigint, kind text, channel text, attempts int, due_epoch float8,
+    recipient text, recipient_name text, language text, dedupe_key text,
+    created_epoch bigint, reminder_offset text, person_name text,
+    event_id bigint, event_title text, start_fmt text, end_fmt text,
+    event_tz text, recipient_local text, venue text, city text,
+    country text, place text, reg_token text, feed_token text,
+    project_title text, deadline_title text, deadline_fmt text,
+    deadline_tz text, deadline_url text, follow_token text,
+    waitlist_rank bigint, uid text, sequence int, event_kind text,
+    description text, start_local text, end_local text, start_epoch bigint,
+    end_epoch bigint, status text, event_created_epoch bigint,
+    event_updated_epoch bigint, all_day boolean, itip_sequence int,
+    reply_token text, in_from text, in_from_name text, in_subject text,
+    in_text text, in_id bigint, in_rcpt text, reg_person_name text,
+    reg_person_email text, reg_state text)
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+DECLARE
+    v_ids bigint[];
+BEGIN
+    WITH claimed AS (
+        UPDATE outbox o SET state = 'sending', claimed_by = p_instance,
+               lease_until = now() + make_interval(secs => p_lease),
+               attempts = o.attempts + 1, updated_at = now()
+         WHERE o.id = ANY (ARRAY(SELECT x.id FROM outbox x
+                                  WHERE x.state = 'pending'
+                                    AND x.next_attempt_at <= now()
+                                  ORDER BY x.next_attempt_at LIMIT p_batch
+                                  FOR UPDATE SKIP LOCKED))
+        RETURNING o.id)
+    SELECT array_agg(claimed.id) INTO v_ids FROM claimed;
+    IF v_ids IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+    SELECT c.id, c.kind::text, c.channel::text, c.attempts::int,
+           extract(epoch FROM c.due_at)::float8,
+           c.recipient::text, c.recipient_name::text, c.language::text,
+           c.dedupe_key::text, extract(epoch FROM c.created_at)::bigint,
+           c.reminder_offset::text, p.name::text, e.id, e.title::text,
+           CASE WHEN e.all_day THEN to_char(e.start_local, 'YYYY-MM-DD')
+                ELSE cv_format_local(e.start_at, e.tz) END,
+           CASE WHEN e.all_day THEN to_char(e.end_local - interval '1 day', 'YYYY-MM-DD')
+                ELSE cv_format_local(e.end_at, e.tz) END,
+           e.tz::text,
+           CASE WHEN p.tz IS NOT NULL AND p.tz <> COALESCE(d.tz, e.tz)
+                     AND NOT COALESCE(e.all_day, false)
+                THEN cv_format_local(COALESCE(d.due_at, e.start_at), p.tz)
+                WHEN d.id IS NOT NULL THEN cv_format_local(d.due_at, d.tz)
+                WHEN e.all_day THEN to_char(e.start_local, 'YYYY-MM-DD')
+                ELSE cv_format_local(e.start_at, e.tz) END,
+           e.venue::text, e.city::text, e.country::text,
+           cv_place(e.venue, e.city, e.country),
+           r.token::text, p.feed_token::text, pr.title::text, d.title::text,
+           cv_format_local(d.due_at, d.tz), d.tz::text, d.url::text,
+           f.token::text,
+           CASE WHEN r.id IS NOT NULL THEN cv_waitlist_rank(r) END,
+           e.uid::text, e.sequence::int, e.kind::text, e.description::text,
+           e.start_local::text, e.end_local::text,
+           extract(epoch FROM e.start_at)::bigint,
+           extract(epoch FROM e.end_at)::bigint, e.status::text,
+           extract(epoch FROM e.created_at)::bigint,
+           extract(epoch FROM e.updated_at)::bigint, e.all_day,
+           c.itip_sequence::int,
+           CASE WHEN c.inbound_id IS NULL
+                THEN COALESCE(r.reply_token, f.reply_token) END::text,
+           i.facts->>'from', i.facts->>'from_name', i.facts->>'subject',
+           i.facts->>'text', i.id, i.rcpt::text, rp.name::text,
+           rp.email::text, r.state::text
+      FROM outbox c
+      LEFT JOIN people p ON p.id = c.person_id
+      LEFT JOIN registrations r ON r.id = c.registration_id
+      LEFT JOIN people rp ON rp.id = r.person_id AND c.inbound_id IS NOT NULL
+      LEFT JOIN inbound_messages i ON i.id = c.inbound_id
+      LEFT JOIN events e ON e.id = COALESCE(c.event_id, r.event_id)
+      LEFT JOIN deadlines d ON d.id = c.deadline_id
+      LEFT JOIN projects pr ON pr.id = COALESCE(e.project_id, d.project_id)
+      LEFT JOIN deadline_followers f
+             ON f.project_id = d.project_id AND f.person_id = c.person_id
+     WHERE c.id = ANY (v_ids)
+     ORDER BY c.next_attempt_at, c.id;
+END
+$$;
+
+-- Seconds until the next pending row is due (NULL: none), for the
+-- scheduler's timer.
+CREATE OR REPLACE FUNCTION cv_outbox_next_due() RETURNS float8
+LANGUAGE sql STABLE AS $$
+    SELECT extract(epoch FROM min(next_attempt_at) - clock_timestamp())::float8
+      FROM outbox WHERE state = 'pending'
+$$;
+
+-- Rows per kind and state, and the pending rows already due (kind '',
+-- state 'due'), for /metrics.
+CREATE OR REPLACE FUNCTION cv_outbox_counts()
+RETURNS TABLE (kind text, state text, n bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT o.kind::text, o.state::text, count(*) FROM outbox o GROUP BY 1, 2
+    UNION ALL
+    SELECT '', 'due', count(*) FROM outbox o
+     WHERE o.state = 'pending' AND o.next_attempt_at <= now()
+$$;
