@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -35,6 +36,7 @@ struct job {
 	struct job *qnext;       /* in a worker queue */
 	struct job *prev, *next; /* in the live list (loop thread only) */
 	const void *owner;       /* NULL once abandoned */
+	struct timespec taken;   /* CLOCK_MONOTONIC when handed over */
 	inbound_cb cb;
 	void *arg;
 	/* input, copied */
@@ -61,6 +63,12 @@ struct count {
 	unsigned long n;
 };
 
+/* When a source's mail was last stored (decided or a duplicate). */
+struct seen {
+	char *source;
+	time_t at;
+};
+
 static struct {
 	struct app *app;
 	int started;
@@ -77,6 +85,8 @@ static struct {
 	size_t inflight;
 	struct count *counts;
 	size_t ncounts, capcounts;
+	struct seen *seen;
+	size_t nseen;
 } I = {.mu = PTHREAD_MUTEX_INITIALIZER,
        .cv = PTHREAD_COND_INITIALIZER,
        .efd = -1};
@@ -279,8 +289,68 @@ static void count(const char *class, const char *decision)
 	I.ncounts++;
 }
 
+static void stored_from(const char *source)
+{
+	struct seen *s;
+
+	for (size_t i = 0; i < I.nseen; i++)
+		if (strcmp(I.seen[i].source, source) == 0) {
+			I.seen[i].at = time(NULL);
+			return;
+		}
+	s = realloc(I.seen, (I.nseen + 1) * sizeof(*s));
+	if (!s)
+		return;
+	I.seen = s;
+	if ((s[I.nseen].source = strdup(source)) == NULL)
+		return;
+	s[I.nseen++].at = time(NULL);
+}
+
+/* Seconds the oldest message in flight has waited (0 when none). */
+static double oldest_inflight(void)
+{
+	struct timespec now;
+	double oldest = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (const struct job *j = I.live; j; j = j->next) {
+		double age = (double)(now.tv_sec - j->taken.tv_sec) +
+		             (double)(now.tv_nsec - j->taken.tv_nsec) / 1e9;
+
+		if (age > oldest)
+			oldest = age;
+	}
+	return oldest;
+}
+
 static void write_metrics(struct evbuffer *out, void *arg)
 {
+	evbuffer_add_printf(out,
+	                    "# HELP convened_inbound_inflight Received "
+	                    "messages not yet answered to their source: "
+	                    "being parsed, or waiting for the database to "
+	                    "store and decide them.\n"
+	                    "# TYPE convened_inbound_inflight gauge\n"
+	                    "convened_inbound_inflight %zu\n"
+	                    "# HELP convened_inbound_oldest_inflight_seconds "
+	                    "How long the oldest message in flight has "
+	                    "waited (0 when none).\n"
+	                    "# TYPE convened_inbound_oldest_inflight_seconds "
+	                    "gauge\n"
+	                    "convened_inbound_oldest_inflight_seconds %.3f\n",
+	                    I.inflight, oldest_inflight());
+	evbuffer_add_printf(out, "# HELP convened_inbound_last_stored_"
+	                         "timestamp_seconds When a message from the "
+	                         "source was last stored and decided (Unix "
+	                         "time, since start).\n"
+	                         "# TYPE convened_inbound_last_stored_"
+	                         "timestamp_seconds gauge\n");
+	for (size_t i = 0; i < I.nseen; i++)
+		evbuffer_add_printf(out,
+		                    "convened_inbound_last_stored_timestamp_"
+		                    "seconds{source=\"%s\"} %lld\n",
+		                    I.seen[i].source, (long long)I.seen[i].at);
 	evbuffer_add_printf(out, "# HELP convened_inbound_total Received "
 	                         "messages per recipient, by class and "
 	                         "decision.\n"
@@ -386,6 +456,7 @@ static void on_receive(void *arg, PGresult *res, const char *err)
 		         *reason ? ": " : "", reason, db_row_str(res, 0, "id"));
 		set_result(j, i, CV_OK, buf);
 		count(j->class, dup ? "duplicate" : decision);
+		stored_from(j->source);
 		/* no address: the log must not keep personal data (issue
 		 * 12); the row (with them) goes with retention */
 		log_info("inbound %s: %s, %s", j->message_id, j->class, buf);
@@ -530,6 +601,11 @@ void inbound_stop(void)
 	free(I.counts);
 	I.counts = NULL;
 	I.ncounts = I.capcounts = 0;
+	for (size_t i = 0; i < I.nseen; i++)
+		free(I.seen[i].source);
+	free(I.seen);
+	I.seen = NULL;
+	I.nseen = 0;
 }
 
 static char *lower_dup(const char *s)
@@ -559,6 +635,7 @@ int inbound_receive(const void *owner, const char *source, const char *raw,
 	if (!j)
 		return -1;
 	j->owner = owner;
+	clock_gettime(CLOCK_MONOTONIC, &j->taken);
 	j->cb = cb;
 	j->arg = arg;
 	j->nrcpt = nrcpt;
