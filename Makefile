@@ -50,8 +50,8 @@ HEADERS    := $(wildcard daemon/*.h plugins/*.h plugins/*/*.h ctl/*.h) VERSION
 BINS := $(BUILD)/convened $(if $(CTL_SRC),$(BUILD)/convenectl)
 
 .PHONY: all programs run check check-unit check-integration check-faults deps asan \
-        install clean bench fuzz format format-check dist distcheck deb \
-        check-package
+        install clean bench bench-inbound fuzz format format-check dist \
+        distcheck deb check-package
 
 all: $(BINS) $(PLUGINS) $(UNIT_BIN)
 
@@ -119,6 +119,12 @@ check-faults: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh
+
+# One benchmark: iMIP replies through a private Postfix into convened's LMTP
+# and decision, side by side with Postfix to smtp-sink (needs root).
+bench-inbound: deps
+	@$(MAKE) --no-print-directory all
+	@BENCH=inbound sh bench/run.sh
 
 fuzz:
 	@sh tests/fuzz/run.sh
