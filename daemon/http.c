@@ -89,6 +89,16 @@ static void req_free(struct http_req *r)
 	inflight--;
 }
 
+/* Seconds since R arrived. */
+static double req_age(const struct http_req *r)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - r->started.tv_sec) +
+	       (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
+}
+
 static const char *route_label(struct http_req *r)
 {
 	if (r->route == NULL)
@@ -163,7 +173,7 @@ void http_reply_raw(struct http_req *r, int status, const char *ctype,
 		http_add_header(r, "Content-Type", ctype);
 	if (data && len && r->method != EVHTTP_REQ_HEAD)
 		evbuffer_add(buf, data, len);
-	metrics_http(route_label(r), status);
+	metrics_http(route_label(r), status, req_age(r));
 	evhttp_send_reply(r->req, status, reason(status), buf);
 	evbuffer_free(buf);
 	req_free(r);
@@ -232,7 +242,7 @@ void http_reply_shared(struct http_req *r, int status, const char *ctype,
 		                           s) != 0)
 			s->refs--;
 	}
-	metrics_http(route_label(r), status);
+	metrics_http(route_label(r), status, req_age(r));
 	evhttp_send_reply(r->req, status, reason(status), buf);
 	evbuffer_free(buf);
 	req_free(r);
@@ -404,6 +414,7 @@ static void dispatch_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	inflight++;
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
 	r->req = req;
 	r->app = app;
 	r->method = evhttp_request_get_command(req);

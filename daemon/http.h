@@ -6,6 +6,7 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <stddef.h>
+#include <time.h>
 
 struct app;
 
@@ -25,7 +26,8 @@ struct http_req {
 	struct evkeyvalq query; /* parsed query string */
 	char *body;             /* NUL-terminated request body */
 	size_t body_len;
-	char *capbuf; /* storage behind params */
+	char *capbuf;            /* storage behind params */
+	struct timespec started; /* arrival (CLOCK_MONOTONIC), for latency */
 };
 
 typedef void (*http_handler)(struct http_req *r);

@@ -102,8 +102,8 @@ static struct {
 	int flushing;
 	/* metrics */
 	unsigned long results[3];
-	double lag_sum, lag_max;
-	unsigned long lag_n;
+	struct metrics_hist lag; /* due_at to a successful delivery */
+	double lag_max;
 	char *snapshot; /* rendered convened_outbox_notifications lines */
 	long due_unsent;
 	time_t snapshot_at;
@@ -254,8 +254,7 @@ static void record(int64_t id, int attempts, double due, enum cv_result r,
 		double lag = now_epoch() - due;
 		if (lag < 0)
 			lag = 0;
-		S.lag_sum += lag;
-		S.lag_n++;
+		metrics_hist_observe(&S.lag, lag);
 		if (lag > S.lag_max)
 			S.lag_max = lag;
 		code = RES_SENT;
@@ -643,13 +642,15 @@ static void metrics_writer_fn(struct evbuffer *out, void *arg)
 	        "convened_outbox_inflight %zu\n"
 	        "# HELP convened_outbox_lag_seconds Delay between due_at and "
 	        "a successful delivery.\n"
-	        "# TYPE convened_outbox_lag_seconds summary\n"
-	        "convened_outbox_lag_seconds_sum %.6f\n"
-	        "convened_outbox_lag_seconds_count %lu\n"
-	        "# HELP convened_outbox_lag_seconds_max Largest delay seen.\n"
-	        "# TYPE convened_outbox_lag_seconds_max gauge\n"
-	        "convened_outbox_lag_seconds_max %.6f\n",
-	        S.inflight, S.lag_sum, S.lag_n, S.lag_max);
+	        "# TYPE convened_outbox_lag_seconds histogram\n",
+	        S.inflight);
+	metrics_hist_write(out, "convened_outbox_lag_seconds", "", &S.lag);
+	evbuffer_add_printf(out,
+	                    "# HELP convened_outbox_lag_seconds_max Largest "
+	                    "delay seen.\n"
+	                    "# TYPE convened_outbox_lag_seconds_max gauge\n"
+	                    "convened_outbox_lag_seconds_max %.6f\n",
+	                    S.lag_max);
 }
 
 /* ---- life cycle */
@@ -674,6 +675,8 @@ int outbox_start(struct app *app)
 	S.max_inflight =
 	        (size_t)(cfg->outbox_batch > 0 ? cfg->outbox_batch : 100) *
 	        (S.max_claims + 4);
+	S.lag = (struct metrics_hist){.bounds = metrics_lag_bounds,
+	                              .nbounds = metrics_lag_nbounds};
 	S.outcomes = json_array();
 	S.timer = evtimer_new(app->base, on_timer, NULL);
 	S.flush_timer = evtimer_new(app->base, on_flush_timer, NULL);
