@@ -10,6 +10,7 @@ libical-dev libjansson-dev libinih-dev libsodium-dev libsystemd-dev libssl-dev
 libcmocka-dev libcurl4-openssl-dev zlib1g-dev libgmime-3.0-dev postgresql postgresql-contrib
 postfix dovecot-imapd
 python3 python3-aiosmtpd python3-icalendar python3-vobject nodejs npm openssl curl clang
+prometheus
 libclang-rt-dev
 clang-format"
 
@@ -47,7 +48,9 @@ if [ -n "$missing" ]; then
 	# Postfix and Dovecot (dovecot-imapd) are for tests, which run private
 	# instances (postfix -c DIR, dovecot -c FILE -F on a free loopback
 	# port): the system's Postfix stays unconfigured and does not take
-	# port 25; the system's Dovecot is never used.
+	# port 25; the system's Dovecot is never used.  prometheus is there
+	# for promtool (tests check /metrics and the example alert rules);
+	# its server is never used by the tests.
 	case " $missing " in
 	*" postfix "*)
 		echo "postfix postfix/main_mailer_type select No configuration" |
