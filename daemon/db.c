@@ -69,6 +69,7 @@ struct db {
 	struct reconnect_hook hooks[8];
 	int nhooks;
 	unsigned long reconnects, queries, errors;
+	struct timeval last_kick; /* last reconnect brought forward by demand */
 	int closing;
 };
 
@@ -173,6 +174,48 @@ static const char *conn_error(struct conn *c)
 
 static void listen_send(struct conn *c);
 
+/* Bring C's reconnect forward: connect now instead of when its backoff
+ * timer fires.  C must be CONN_DOWN. */
+static void conn_reconnect_now(struct conn *c)
+{
+	evtimer_del(c->timer);
+	c->backoff_ms = 0;
+	conn_start(c);
+}
+
+static void wake_others(struct conn *c)
+{
+	struct db *db = c->db;
+
+	for (int i = 0; i < db->size && !db->closing; i++)
+		if (&db->conns[i] != c && db->conns[i].state == CONN_DOWN)
+			conn_reconnect_now(&db->conns[i]);
+	if (&db->listen != c && db->listen.state == CONN_DOWN && !db->closing)
+		conn_reconnect_now(&db->listen);
+}
+
+/* A query found no connection up: try one waiting connection now rather
+ * than at the end of its backoff (which grows to reconnect_max_ms during a
+ * long outage), at most once per reconnect_min_ms, so a client's retry
+ * after the database (or a promoted standby) is back is served. */
+static void db_kick(struct db *db)
+{
+	struct timeval now, age;
+
+	if (db->closing)
+		return;
+	gettimeofday(&now, NULL);
+	timersub(&now, &db->last_kick, &age);
+	if (age.tv_sec * 1000 + age.tv_usec / 1000 < db->reconnect_min_ms)
+		return;
+	for (int i = 0; i < db->size; i++)
+		if (db->conns[i].state == CONN_DOWN) {
+			db->last_kick = now;
+			conn_reconnect_now(&db->conns[i]);
+			return;
+		}
+}
+
 static void conn_ready(struct conn *c)
 {
 	struct db *db = c->db;
@@ -192,6 +235,9 @@ static void conn_ready(struct conn *c)
 	c->ever_connected = 1;
 	c->state = CONN_IDLE;
 	conn_set_io(c, EV_READ);
+	/* The database is back (or a failover picked a new primary): every
+	 * connection waiting out its backoff tries now, the LISTEN one too. */
+	wake_others(c);
 	if (c->is_listen)
 		listen_send(c);
 	else
@@ -592,6 +638,7 @@ int db_query(struct db *db, const char *sql, int nparams,
 		db->errors++;
 		event_base_once(db->base, -1, EV_TIMEOUT, fail_later_cb, q,
 		                &tv);
+		db_kick(db);
 		return 0;
 	}
 	TAILQ_INSERT_TAIL(&db->queue, q, entry);
