@@ -49,9 +49,9 @@ HEADERS    := $(wildcard daemon/*.h plugins/*.h plugins/*/*.h ctl/*.h) VERSION
 
 BINS := $(BUILD)/convened $(if $(CTL_SRC),$(BUILD)/convenectl)
 
-.PHONY: all programs run check check-unit check-integration check-faults deps asan \
-        install clean bench bench-inbound fuzz format format-check dist \
-        distcheck deb check-package
+.PHONY: all programs run check check-unit check-integration check-faults \
+        check-failover deps asan install clean bench bench-inbound fuzz \
+        format format-check dist distcheck deb check-package
 
 all: $(BINS) $(PLUGINS) $(UNIT_BIN)
 
@@ -115,6 +115,14 @@ check: deps
 check-faults: deps
 	@$(MAKE) --no-print-directory all
 	@FAULTS=full sh tests/run.sh faults
+
+# PostgreSQL failover under load (tests/failover): a primary and a streaming
+# standby, the primary killed and the standby promoted, with synchronous and
+# with asynchronous replication; prints what was lost and how long convened
+# took to answer 200 again.  A few minutes; not part of `make check`.
+check-failover: deps
+	@$(MAKE) --no-print-directory all
+	@CONVENED_BUILD=build /usr/bin/python3 tests/integration/runner.py tests/failover -j 1
 
 bench: deps
 	@$(MAKE) --no-print-directory all
