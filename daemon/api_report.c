@@ -18,43 +18,9 @@
 #include "ident.h"
 #include "query_in.h"
 
-/* One statement: the whole report as one JSON document, no row when the
- * project does not exist. */
-static const char report_sql[] =
-        "WITH p AS (SELECT id, slug, title FROM projects WHERE slug = $1), "
-        "ev AS (SELECT e.* FROM events e JOIN p ON e.project_id = p.id), "
-        "att AS (SELECT r.event_id, pe.id AS person_id, pe.name, pe.email, "
-        "  pe.role, o.id AS org_id, o.name AS org_name, o.country "
-        "  FROM registrations r JOIN ev ON ev.id = r.event_id "
-        "  JOIN people pe ON pe.id = r.person_id "
-        "  LEFT JOIN organisations o ON o.id = r.organisation_id "
-        "  WHERE r.state = 'confirmed') "
-        "SELECT json_build_object("
-        " 'project', json_build_object('slug', p.slug, 'title', p.title, "
-        "  'events', (SELECT count(*) FROM ev), "
-        "  'registrations', (SELECT count(*) FROM att), "
-        "  'participants', (SELECT count(DISTINCT person_id) FROM att), "
-        "  'organisations', (SELECT count(DISTINCT org_id) FROM att), "
-        "  'countries', (SELECT count(DISTINCT country) FROM att)), "
-        " 'events', coalesce((SELECT json_agg(json_build_object("
-        "  'id', ev.id, 'title', ev.title, 'kind', ev.kind, "
-        "  'status', ev.status, 'start', json_build_object("
-        "   'local', to_char(ev.start_local, 'YYYY-MM-DD\"T\"HH24:MI'), "
-        "   'tz', ev.tz, 'utc', to_char(ev.start_at AT TIME ZONE 'UTC', "
-        "   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')), "
-        "  'city', ev.city, 'country', ev.country, "
-        "  'confirmed', (SELECT count(*) FROM att WHERE event_id = ev.id), "
-        "  'organisations', (SELECT count(DISTINCT org_id) FROM att "
-        "   WHERE event_id = ev.id), "
-        "  'countries', (SELECT count(DISTINCT country) FROM att "
-        "   WHERE event_id = ev.id), "
-        "  'participants', coalesce((SELECT json_agg(json_build_object("
-        "   'name', a.name, 'email', a.email, 'organisation', a.org_name, "
-        "   'country', a.country, 'role', a.role) "
-        "   ORDER BY a.org_name, a.name, a.person_id) "
-        "   FROM att a WHERE a.event_id = ev.id), '[]'::json)) "
-        "  ORDER BY ev.start_at, ev.id) FROM ev), '[]'::json)) "
-        "FROM p";
+/* The whole report as one JSON document (sql/functions/reports.sql), no
+ * row when the project does not exist. */
+static const char report_sql[] = "SELECT cv_attendance_report($1)::text";
 
 static const char *const summary_cols[] = {
         "scope",     "event_id", "title",     "kind",
