@@ -30,6 +30,7 @@ enum ctype {
 	C_DURATION, /* ISO 8601 duration */
 	C_TOKEN,    /* secret: at least 32 characters, no spaces */
 	C_EMAIL,    /* address with one @ */
+	C_SECS,     /* seconds ("90", "5m", "PT5M") in [min, max] */
 };
 
 struct ckey {
@@ -136,6 +137,56 @@ static const struct ckey keys[] = {
          .off = O(http_timeout_s),
          .min = 1,
          .max = 3600},
+        {.section = "http",
+         .key = "header_timeout",
+         .type = C_SECS,
+         .off = O(http_header_timeout_s),
+         .min = 1,
+         .max = 3600},
+        {.section = "http",
+         .key = "body_timeout",
+         .type = C_SECS,
+         .off = O(http_body_timeout_s),
+         .min = 1,
+         .max = 3600},
+        {.section = "http",
+         .key = "max_connections",
+         .type = C_INT,
+         .off = O(http_max_connections),
+         .min = 1,
+         .max = 100000},
+        {.section = "http",
+         .key = "metrics_token",
+         .type = C_TOKEN,
+         .off = O(http_metrics_token)},
+        {.section = "throttle",
+         .key = "post_burst",
+         .type = C_INT,
+         .off = O(thr_post_burst),
+         .min = 1,
+         .max = 10000000},
+        {.section = "throttle",
+         .key = "post_interval",
+         .type = C_SECS,
+         .off = O(thr_post_interval_s),
+         .min = 1,
+         .max = 86400},
+        {.section = "throttle",
+         .key = "trusted_proxies",
+         .type = C_STR,
+         .off = O(thr_trusted_proxies)},
+        {.section = "throttle",
+         .key = "mail_interval",
+         .type = C_SECS,
+         .off = O(thr_mail_interval_s),
+         .min = 0,
+         .max = 7 * 86400},
+        {.section = "throttle",
+         .key = "mail_per_day",
+         .type = C_INT,
+         .off = O(thr_mail_per_day),
+         .min = 0,
+         .max = 10000},
         {.section = "outbox",
          .key = "batch_size",
          .type = C_INT,
@@ -253,8 +304,8 @@ static const struct ckey keys[] = {
 };
 
 static const char *const sections[] = {
-        "convened", "database", "http",    "outbox",  "reminders",
-        "calendar", "mail",     "inbound", "privacy", NULL};
+        "convened", "database", "http",    "outbox",   "reminders", "calendar",
+        "mail",     "inbound",  "privacy", "throttle", NULL};
 
 struct parse {
 	struct config *c;
@@ -465,6 +516,118 @@ int config_parse_seconds(const char *s, long *out)
 	return -1;
 }
 
+int config_parse_nets(const char *s, struct config_net *out, size_t max,
+                      char *err, size_t errlen)
+{
+	char *copy = strdup(s), *tok, *save = NULL;
+	int n = 0;
+
+	if (copy == NULL)
+		return snprintf(err, errlen, "out of memory"), -1;
+	for (tok = strtok_r(copy, ", \t", &save); tok;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		struct config_net net = {0};
+		char *slash = strchr(tok, '/');
+		long bits = -1;
+
+		if ((size_t)n == max) {
+			snprintf(err, errlen, "at most %zu entries", max);
+			goto bad;
+		}
+		if (slash) {
+			*slash = '\0';
+			if (config_parse_long(slash + 1, &bits) < 0 ||
+			    !isdigit((unsigned char)slash[1]))
+				bits = -2;
+		}
+		if (inet_pton(AF_INET, tok, net.addr) == 1)
+			net.family = AF_INET;
+		else if (inet_pton(AF_INET6, tok, net.addr) == 1)
+			net.family = AF_INET6;
+		if (net.family == 0 || bits < -1 ||
+		    bits > (net.family == AF_INET ? 32 : 128)) {
+			snprintf(err, errlen,
+			         "'%s%s%s' is not a numeric address or network "
+			         "(like 10.0.0.0/8 or ::1)",
+			         tok, slash ? "/" : "", slash ? slash + 1 : "");
+			goto bad;
+		}
+		net.bits = bits >= 0 ? (int)bits
+		                     : (net.family == AF_INET ? 32 : 128);
+		out[n++] = net;
+	}
+	free(copy);
+	return n;
+bad:
+	free(copy);
+	return -1;
+}
+
+/* 1 when the host of URL (after the scheme) is a loopback name or address. */
+static int url_host_loopback(const char *url)
+{
+	const char *h = strstr(url, "://");
+	char host[256];
+	size_t n;
+
+	h = h ? h + 3 : url;
+	if (*h == '[') { /* [::1]:8080 */
+		n = strcspn(h + 1, "]");
+		snprintf(host, sizeof(host), "%.*s", (int)n, h + 1);
+	} else {
+		n = strcspn(h, ":/?#");
+		snprintf(host, sizeof(host), "%.*s", (int)n, h);
+	}
+	return strcasecmp(host, "localhost") == 0 ||
+	       strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+	       *host == '\0';
+}
+
+int config_base_url_warning(const struct config *c, char *buf, size_t len)
+{
+	unsigned char a[16];
+	int loopback_listen =
+	        (inet_pton(AF_INET, c->listen, a) == 1 && a[0] == 127) ||
+	        strcmp(c->listen, "::1") == 0;
+
+	if (loopback_listen)
+		return 0;
+	if (strncmp(c->base_url, "https://", 8) != 0) {
+		snprintf(buf, len,
+		         "[convened] base_url %s is not an https:// URL, but "
+		         "convened listens on %s: links in mail (tokens, "
+		         "personal feeds) would travel in clear text",
+		         c->base_url, c->listen);
+		return 1;
+	}
+	if (url_host_loopback(c->base_url)) {
+		snprintf(buf, len,
+		         "[convened] base_url %s points to this machine's "
+		         "loopback, but convened listens on %s: links in mail "
+		         "would not reach anyone",
+		         c->base_url, c->listen);
+		return 1;
+	}
+	return 0;
+}
+
+int config_proxy_trusted(const struct config *c, int family,
+                         const unsigned char *addr)
+{
+	for (size_t i = 0; i < c->nproxies; i++) {
+		const struct config_net *net = &c->thr_proxies[i];
+		int full = net->bits / 8, rest = net->bits % 8;
+
+		if (net->family != family ||
+		    memcmp(net->addr, addr, (size_t)full) != 0)
+			continue;
+		if (rest == 0 || ((net->addr[full] ^ addr[full]) &
+		                  (0xff << (8 - rest))) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int set_key(struct parse *p, const struct ckey *k, const char *v)
 {
 	char *base = (char *)p->c;
@@ -483,6 +646,20 @@ static int set_key(struct parse *p, const struct ckey *k, const char *v)
 			return fail(p,
 			            "[%s] %s: %ld is out of range (%ld..%ld)",
 			            k->section, k->key, n, k->min, k->max);
+		*(int *)(base + k->off) = (int)n;
+		return 1;
+	case C_SECS:
+		r = config_parse_seconds(v, &n);
+		if (r == -1)
+			return fail(p,
+			            "[%s] %s: '%s' is not a duration (seconds, "
+			            "or a number with s, m, h or d)",
+			            k->section, k->key, v);
+		if (r < 0 || n < k->min || n > k->max)
+			return fail(p,
+			            "[%s] %s: %s is out of range (%ld..%ld "
+			            "seconds)",
+			            k->section, k->key, v, k->min, k->max);
 		*(int *)(base + k->off) = (int)n;
 		return 1;
 	case C_SIZE:
@@ -775,6 +952,13 @@ static struct config *config_new(void)
 	c->http_max_body = 1024 * 1024;
 	c->http_max_header = 8192;
 	c->http_timeout_s = 30;
+	c->http_header_timeout_s = 10;
+	c->http_body_timeout_s = 30;
+	c->http_max_connections = 512;
+	c->thr_post_burst = 60;
+	c->thr_post_interval_s = 1;
+	c->thr_mail_interval_s = 600;
+	c->thr_mail_per_day = 5;
 	c->outbox_batch = 100;
 	c->outbox_lease_s = 60;
 	c->outbox_max_attempts = 8;
@@ -874,6 +1058,19 @@ static int config_finish(struct config *c, const char *name, char *err,
 		}
 		c->admin_token = strdup(buf);
 	}
+	if (c->thr_trusted_proxies) {
+		char why[200];
+		int n = config_parse_nets(c->thr_trusted_proxies,
+		                          c->thr_proxies, CONFIG_MAX_PROXIES,
+		                          why, sizeof(why));
+		if (n < 0) {
+			snprintf(err, errlen,
+			         "%s: [throttle] trusted_proxies: %s", name,
+			         why);
+			return -1;
+		}
+		c->nproxies = (size_t)n;
+	}
 	for (size_t i = 0; i < c->nplugins; i++) {
 		if (c->plugins[i].file == NULL) {
 			char f[64];
@@ -943,7 +1140,7 @@ void config_free(struct config *c)
 		return;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		enum ctype t = keys[i].type;
-		if (t != C_INT && t != C_SIZE && t != C_BOOL)
+		if (t != C_INT && t != C_SIZE && t != C_BOOL && t != C_SECS)
 			free(*(char **)((char *)c + keys[i].off));
 	}
 	for (size_t i = 0; i < c->nplugins; i++) {

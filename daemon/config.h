@@ -9,6 +9,15 @@
 #define CONFIG_MAX_PLUGIN_KV 64
 #define CONFIG_MAX_OFFSETS   8
 
+#define CONFIG_MAX_PROXIES 32
+
+/* An address or network (CIDR) in numeric form. */
+struct config_net {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int bits; /* prefix length */
+};
+
 /* One key = value line of a [plugin NAME] section, kept for the plugin. */
 struct config_kv {
 	char *key;
@@ -58,9 +67,23 @@ struct config {
 	int db_query_timeout_ms; /* a queued query older than this fails */
 
 	/* [http] */
-	size_t http_max_body;   /* default 1 MiB */
-	size_t http_max_header; /* default 8 KiB */
-	int http_timeout_s;     /* default 30 */
+	size_t http_max_body;      /* default 1 MiB */
+	size_t http_max_header;    /* default 8 KiB */
+	int http_timeout_s;        /* default 30 */
+	int http_header_timeout_s; /* whole request head, default 10 */
+	int http_body_timeout_s;   /* whole request body, default 30 */
+	int http_max_connections;  /* open client connections, default 512 */
+	char *http_metrics_token;  /* bearer token for /metrics, or NULL */
+
+	/* [throttle] public POSTs per client address (per daemon) and
+	 * confirmation mails per recipient (in the database) */
+	int thr_post_burst;        /* requests at once, default 60 */
+	int thr_post_interval_s;   /* one more request per this, default 1 */
+	char *thr_trusted_proxies; /* as written; parsed into thr_proxies */
+	struct config_net thr_proxies[CONFIG_MAX_PROXIES];
+	size_t nproxies;
+	int thr_mail_interval_s; /* per address and subject, default 600 */
+	int thr_mail_per_day;    /* per address, default 5; 0: no cap */
 
 	/* [outbox] */
 	int outbox_batch;           /* rows claimed at once, default 100 */
@@ -129,6 +152,22 @@ const char *config_plugin_get(const struct config_plugin *p, const char *key);
  * combinations like P1DT2H (no years or months).  Sets *days and *seconds.
  * Returns 0, or -1 when malformed. */
 int config_parse_duration(const char *s, int *days, long *seconds);
+
+/* A deployment mistake that is not an error: when the daemon listens on a
+ * non-loopback address but base_url (the links in every mail, shared by all
+ * daemons on one database) is not an absolute https:// URL of a public host,
+ * write why into buf and return 1; else 0. */
+int config_base_url_warning(const struct config *c, char *buf, size_t len);
+
+/* 1 when the numeric address ADDR (of FAMILY, 4 or 16 bytes) lies in
+ * one of the trusted proxies' networks. */
+int config_proxy_trusted(const struct config *c, int family,
+                         const unsigned char *addr);
+
+/* Parse "a, b/24, c" (numeric addresses, optional prefix length) into
+ * OUT[0..max); returns the count, or -1 with the bad item in err. */
+int config_parse_nets(const char *s, struct config_net *out, size_t max,
+                      char *err, size_t errlen);
 
 /* The value parsers behind the typed keys, shared with the plugin host's
  * getters (one implementation).  Each returns 0 with the value in *out, or
