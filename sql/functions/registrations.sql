@@ -144,7 +144,10 @@ BEGIN
         ON CONFLICT (event_id, person_id) DO NOTHING
         RETURNING id INTO registration_id;
         IF registration_id IS NOT NULL THEN
-            PERFORM cv_reg_notify('registration_confirm_request', registration_id);
+            -- the per-recipient mail throttle (throttle.sql) may withhold it
+            IF cv_mail_allow(p_email, 'reg:' || p_event) THEN
+                PERFORM cv_reg_notify('registration_confirm_request', registration_id);
+            END IF;
             reg_state := 'pending';
             created := true;
             resent := false;
@@ -164,7 +167,7 @@ BEGIN
          WHERE id = v_old.id;
         v_old.state := 'pending';
     END IF;
-    IF v_old.state = 'pending' THEN
+    IF v_old.state = 'pending' AND cv_mail_allow(p_email, 'reg:' || p_event) THEN
         PERFORM cv_reg_notify('registration_confirm_request', v_old.id);
         resent := true;
     END IF;
