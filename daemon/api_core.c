@@ -8,6 +8,7 @@
 #include "db.h"
 #include "http.h"
 #include "metrics.h"
+#include "throttle.h"
 
 static void healthz_done(void *arg, PGresult *res, const char *err)
 {
@@ -35,8 +36,9 @@ static void healthz(struct http_req *r)
 		                 "no database pool");
 }
 
-static void metrics(struct http_req *r)
+static void metrics_reply(void *arg)
 {
+	struct http_req *r = arg;
 	struct evbuffer *b = evbuffer_new();
 	size_t len;
 	char *text;
@@ -56,9 +58,18 @@ static void metrics(struct http_req *r)
 	free(text);
 }
 
+/* The mail throttle's total lives in the database: read it, then render. */
+static void metrics(struct http_req *r)
+{
+	throttle_refresh(metrics_reply, r);
+}
+
 static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_GET, .pattern = "/healthz", .handler = healthz},
-        {.method = EVHTTP_REQ_GET, .pattern = "/metrics", .handler = metrics},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/metrics",
+         .handler = metrics,
+         .flags = HTTP_METRICS},
         {.pattern = NULL},
 };
 

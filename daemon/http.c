@@ -19,6 +19,7 @@
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
+#include "throttle.h"
 
 #define MAX_TABLES 32
 
@@ -155,6 +156,8 @@ static const char *reason(int status)
 		return "Unsupported Media Type";
 	case 422:
 		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
 	case 500:
 		return "Internal Server Error";
 	case 503:
@@ -164,11 +167,19 @@ static const char *reason(int status)
 	}
 }
 
+/* Headers every response carries: no page or feed of ours (token URLs,
+ * personal feeds) leaks its address in a Referer. */
+static void common_headers(struct http_req *r)
+{
+	http_add_header(r, "Referrer-Policy", "no-referrer");
+}
+
 void http_reply_raw(struct http_req *r, int status, const char *ctype,
                     const void *data, size_t len)
 {
 	struct evbuffer *buf = evbuffer_new();
 
+	common_headers(r);
 	if (ctype)
 		http_add_header(r, "Content-Type", ctype);
 	if (data && len && r->method != EVHTTP_REQ_HEAD)
@@ -234,6 +245,7 @@ void http_reply_shared(struct http_req *r, int status, const char *ctype,
 {
 	struct evbuffer *buf = evbuffer_new();
 
+	common_headers(r);
 	if (ctype)
 		http_add_header(r, "Content-Type", ctype);
 	if (s->len && r->method != EVHTTP_REQ_HEAD) {
@@ -358,11 +370,11 @@ static int token_ok(const char *given, const char *want)
 	return sodium_memcmp(a, b, sizeof(a)) == 0;
 }
 
-/* 0 when allowed; otherwise replies 401/403 and returns -1. */
-static int check_admin(struct http_req *r)
+/* 0 when R carries the bearer token WANT; otherwise replies 401/403 and
+ * returns -1. */
+static int check_token(struct http_req *r, const char *want)
 {
 	const char *h = http_header(r, "Authorization");
-	const char *want = r->app->cfg->admin_token;
 
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
 		http_add_header(r, "WWW-Authenticate",
@@ -378,6 +390,78 @@ static int check_admin(struct http_req *r)
 		return -1;
 	}
 	return 0;
+}
+
+/* 0 when allowed; otherwise replies 401/403 and returns -1. */
+static int check_admin(struct http_req *r)
+{
+	return check_token(r, r->app->cfg->admin_token);
+}
+
+/* Request framing evhttp accepts and a proxy in front may read otherwise
+ * (request smuggling): NULL when the head is clean, else why not.  evhttp
+ * keeps every header line, so duplicates are visible here; a space before
+ * the colon leaves it in the name. */
+static const char *framing_error(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	struct evkeyval *kv;
+	int ncl = 0, nte = 0;
+
+	TAILQ_FOREACH(kv, h, next)
+	{
+		const char *k = kv->key;
+
+		if (*k == '\0' || strpbrk(k, " \t\r\n\v\f") != NULL)
+			return "a header name is empty or contains "
+			       "whitespace (whitespace before the colon?)";
+		if (strcasecmp(k, "Content-Length") == 0) {
+			const char *v = kv->value;
+			if (++ncl > 1)
+				return "Content-Length is given more than once";
+			if (*v == '\0' ||
+			    strspn(v, "0123456789") != strlen(v) ||
+			    strlen(v) > 18)
+				return "Content-Length is not a decimal number";
+		}
+		if (strcasecmp(k, "Transfer-Encoding") == 0)
+			nte++;
+	}
+	if (nte && ncl)
+		return "Transfer-Encoding and Content-Length together";
+	if (nte > 1)
+		return "Transfer-Encoding is given more than once";
+	return NULL;
+}
+
+/* The public POST throttle: 0 to go on, or -1 after replying 429. */
+static int throttled(struct http_req *r)
+{
+	char ra[24];
+	long wait = 1;
+
+	if (throttle_take(r, &wait) == 0)
+		return 0;
+	snprintf(ra, sizeof(ra), "%ld", wait);
+	http_add_header(r, "Retry-After", ra);
+	if (strncmp(r->path, "/api/", 5) == 0) {
+		http_reply_error(r, 429, "too_many_requests", NULL,
+		                 "too many requests from your address; try "
+		                 "again in %ld seconds",
+		                 wait);
+	} else {
+		char html[400];
+		int n = snprintf(
+		        html, sizeof(html),
+		        "<!DOCTYPE html><html lang=\"en\"><head><meta "
+		        "charset=\"utf-8\"><title>Too many requests</title>"
+		        "</head><body><h1>Too many requests</h1><p>Too many "
+		        "requests came from your address. Please try again in "
+		        "%ld seconds.</p></body></html>",
+		        wait);
+		http_reply_html(r, 429, html, (size_t)n);
+	}
+	return -1;
 }
 
 /* Per connection tuning: TCP_NODELAY, larger writes. */
@@ -439,6 +523,15 @@ static void dispatch_cb(struct evhttp_request *req, void *arg)
 	}
 	evbuffer_copyout(in, r->body, r->body_len);
 	r->body[r->body_len] = '\0';
+	{
+		const char *why = framing_error(req);
+		if (why) {
+			http_add_header(r, "Connection", "close");
+			http_reply_error(r, 400, "bad_request", NULL,
+			                 "malformed request: %s", why);
+			return;
+		}
+	}
 	if (app->draining) {
 		http_add_header(r, "Connection", "close");
 		http_reply_error(r, 503, "shutting_down", NULL,
@@ -470,6 +563,17 @@ static void dispatch_cb(struct evhttp_request *req, void *arg)
 			if ((rt->flags & HTTP_ADMIN) &&
 			    strncmp(r->path, "/api/", 5) != 0 &&
 			    check_admin(r) < 0)
+				return;
+			if ((rt->flags & HTTP_METRICS) &&
+			    app->cfg->http_metrics_token &&
+			    check_token(r, app->cfg->http_metrics_token) < 0)
+				return;
+			/* every public POST passes the per-address throttle */
+			if (r->method == EVHTTP_REQ_POST &&
+			    !(rt->flags & HTTP_ADMIN) &&
+			    (strncmp(r->path, "/api/", 5) != 0 ||
+			     strncmp(r->path, "/api/public/", 12) == 0) &&
+			    throttled(r))
 				return;
 			rt->handler(r);
 			return;

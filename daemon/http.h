@@ -33,7 +33,8 @@ struct http_req {
 typedef void (*http_handler)(struct http_req *r);
 
 enum {
-	HTTP_ADMIN = 1 << 0, /* requires the bearer token */
+	HTTP_ADMIN = 1 << 0,   /* requires the bearer token */
+	HTTP_METRICS = 1 << 1, /* requires [http] metrics_token when set */
 };
 
 /* A route: METHOD plus a pattern whose "{name}" segments capture one

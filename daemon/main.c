@@ -32,6 +32,7 @@
 #include "pages.h"
 #include "plugin_host.h"
 #include "privacy.h"
+#include "throttle.h"
 #include "tmpl.h"
 
 #define DEFAULT_CONFIG   "/etc/convened/convened.conf"
@@ -242,6 +243,11 @@ static int outbox_init(struct app *a, char *err, size_t errlen)
 	return outbox_start(a);
 }
 
+static int throttle_init(struct app *a, char *err, size_t errlen)
+{
+	return throttle_start(a);
+}
+
 static int http_init(struct app *a, char *err, size_t errlen)
 {
 	return http_start(a); /* logs why */
@@ -312,6 +318,7 @@ static const struct app_module modules[] = {
          .stop = plugin_host_stop},
         {.name = "outbox", .init = outbox_init, .stop = outbox_stop},
         {.name = "retention", .init = privacy_start, .stop = privacy_stop},
+        {.name = "throttle", .init = throttle_init, .stop = throttle_stop},
         {.name = "http", .init = http_init, .stop = http_stop},
         {.name = "queries", .stop = queries_stop},
         {.name = "signals", .init = signals_start, .stop = signals_stop},
@@ -388,6 +395,10 @@ int main(int argc, char **argv)
 	opt.conninfo = getenv("CONVENED_DATABASE");
 	if (opt.conninfo == NULL || *opt.conninfo == '\0')
 		opt.conninfo = app.cfg->db_conninfo;
+	if (config_base_url_warning(app.cfg, err, sizeof(err)))
+		log_warnx("warning: %s (every daemon on one database must "
+		          "share one base_url)",
+		          err);
 	if (opt.check_only) {
 		fprintf(stderr, "%s: configuration OK\n", opt.path);
 		rc = 0;
