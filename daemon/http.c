@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "config.h"
+#include "http_conn.h"
 #include "log.h"
 #include "metrics.h"
 #include "throttle.h"
@@ -185,6 +186,7 @@ void http_reply_raw(struct http_req *r, int status, const char *ctype,
 	if (data && len && r->method != EVHTTP_REQ_HEAD)
 		evbuffer_add(buf, data, len);
 	metrics_http(route_label(r), status, req_age(r));
+	http_conn_replied(evhttp_request_get_connection(r->req));
 	evhttp_send_reply(r->req, status, reason(status), buf);
 	evbuffer_free(buf);
 	req_free(r);
@@ -255,6 +257,7 @@ void http_reply_shared(struct http_req *r, int status, const char *ctype,
 			s->refs--;
 	}
 	metrics_http(route_label(r), status, req_age(r));
+	http_conn_replied(evhttp_request_get_connection(r->req));
 	evhttp_send_reply(r->req, status, reason(status), buf);
 	evbuffer_free(buf);
 	req_free(r);
@@ -470,7 +473,12 @@ static void set_nodelay(struct evhttp_request *req)
 	struct evhttp_connection *c = evhttp_request_get_connection(req);
 	struct bufferevent *bev =
 	        c ? evhttp_connection_get_bufferevent(c) : NULL;
-	int fd = bev ? bufferevent_getfd(bev) : -1, one = 1;
+	int fd, one = 1;
+
+	/* http_conn's filter sits over the socket's bufferevent */
+	if (bev && bufferevent_get_underlying(bev))
+		bev = bufferevent_get_underlying(bev);
+	fd = bev ? bufferevent_getfd(bev) : -1;
 
 	if (fd >= 0)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -488,7 +496,7 @@ static void dispatch_cb(struct evhttp_request *req, void *arg)
 	const char *rawpath = uri ? evhttp_uri_get_path(uri) : NULL;
 	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	int path_matched = 0;
+	int path_matched = 0, over_cap;
 	size_t plen;
 
 	set_nodelay(req);
@@ -499,6 +507,7 @@ static void dispatch_cb(struct evhttp_request *req, void *arg)
 	}
 	inflight++;
 	clock_gettime(CLOCK_MONOTONIC, &r->started);
+	over_cap = http_conn_dispatched(evhttp_request_get_connection(req));
 	r->req = req;
 	r->app = app;
 	r->method = evhttp_request_get_command(req);
@@ -523,6 +532,13 @@ static void dispatch_cb(struct evhttp_request *req, void *arg)
 	}
 	evbuffer_copyout(in, r->body, r->body_len);
 	r->body[r->body_len] = '\0';
+	if (over_cap) {
+		http_add_header(r, "Connection", "close");
+		http_add_header(r, "Retry-After", "5");
+		http_reply_error(r, 503, "too_many_connections", NULL,
+		                 "too many open connections");
+		return;
+	}
 	{
 		const char *why = framing_error(req);
 		if (why) {
@@ -602,6 +618,11 @@ int http_start(struct app *app)
 	evhttp_set_max_body_size(server, c->http_max_body);
 	evhttp_set_max_headers_size(server, c->http_max_header);
 	evhttp_set_timeout(server, c->http_timeout_s);
+	if (http_conn_install(server, app) < 0) {
+		evhttp_free(server);
+		server = NULL;
+		return -1;
+	}
 	evhttp_set_allowed_methods(server,
 	                           EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	                                   EVHTTP_REQ_PATCH | EVHTTP_REQ_PUT |
@@ -624,4 +645,5 @@ void http_stop(void)
 	if (server)
 		evhttp_free(server);
 	server = NULL;
+	http_conn_stop();
 }

@@ -291,9 +291,10 @@ static void signals_stop(void)
  * The lifecycle table: started top to bottom, stopped bottom to top (only
  * what started).  At SIGTERM the loop first drains (HTTP requests and
  * deliveries and received mail in flight finish, up to 10 s), then:
- * signals off, queries still in flight failed, HTTP server closed, the
- * retention timer off, outbox stopped, every plugin's shutdown (each source
- * plugin's unfinished mail answered "retry" first), the inbound parser thread,
+ * signals off, queries still in flight failed, HTTP server closed (and
+ * its connections), the throttle's buckets and timers freed, the retention
+ * timer off, outbox stopped, every plugin's shutdown (each source plugin's
+ * unfinished mail answered "retry" first), the inbound parser thread,
  * templates, feeds, the mail parser, zones, database, loop.
  */
 static const struct app_module modules[] = {

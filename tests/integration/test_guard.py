@@ -210,3 +210,36 @@ def test_config_check_warns_about_base_url():
         p = _check(url, listen=listen)
         assert p.returncode == 0, p
         assert "base_url" not in p.stderr, (url, p.stderr)
+
+
+def test_deadline_reminder_one_click_unsubscribe():
+    """Every mail with List-Unsubscribe also says List-Unsubscribe-Post
+    (RFC 8058), and the one-click POST a mail client sends works, with the
+    throttle on."""
+    pg, db, d = rf.start(_throttle(post_burst=5))
+    proj = rf.project(pg, db)
+    person = pg.psql(db, "INSERT INTO people (email, name, language, feed_token) "
+                         "VALUES ('f@example.org', 'F', 'en', $1) RETURNING id",
+                     secrets.token_hex(32))[0][0]
+    tok = secrets.token_hex(32)
+    pg.psql(db, "INSERT INTO deadline_followers (project_id, person_id, token) VALUES ($1, $2, $3)",
+            proj, person, tok)
+    dl = pg.psql(db, """INSERT INTO deadlines (project_id, kind, title, tz, due_local, due_at, uid, reminders)
+        SELECT $1, 'grant_submission', 'Application', 'Europe/Brussels',
+               (now() + interval '2 hours 2 seconds') AT TIME ZONE 'Europe/Brussels',
+               now() + interval '2 hours 2 seconds', $2, '{PT2H}' RETURNING id""",
+                 proj, "dl-" + secrets.token_hex(6))[0][0]
+    pg.psql(db, "SELECT cv_schedule_deadline_reminders($1)", dl)
+    harness.wait_until(lambda: len(d.maildir_messages()) == 1, msg="the reminder delivered")
+    m = d.maildir_messages()[0]
+    url = m["List-Unsubscribe"].strip("<>")
+    assert url == f"{d.url}/unsubscribe/{tok}", url
+    assert m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # what Gmail and others send: a POST with exactly this body, no cookies
+    path = url[len(d.url):]
+    r = d.request("POST", path, body="List-Unsubscribe=One-Click", auth=False,
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 200, r
+    assert r.header("Referrer-Policy") == "no-referrer"
+    assert int(pg.psql(db, "SELECT count(*) FROM deadline_followers")[0][0]) == 0
+    d.stop()

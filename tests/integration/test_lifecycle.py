@@ -65,7 +65,8 @@ def test_sigterm_runs_each_plugin_shutdown_once_and_exits_clean():
     _assert_clean(log)
     # the table walked backwards: each started module stopped once, in order
     stops = re.findall(r"debug: stopping (.+)$", log, re.M)
-    assert stops == ["signals", "queries", "http", "retention", "outbox", "plugins", "inbound",
+    assert stops == ["signals", "queries", "http", "throttle", "retention", "outbox", "plugins",
+                     "inbound",
                      "templates", "feeds", "mail parser", "calendar zones", "database",
                      "event loop"], stops
     assert log.rstrip().endswith("stopped"), log[-2000:]
