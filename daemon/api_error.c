@@ -34,6 +34,8 @@ const struct api_error_code api_error_codes[] = {
         {"invalid_value", 422,
          "a value that is not allowed (format, choice, range, a rule of "
          "the database)"},
+        {"too_many_requests", 429,
+         "a client address over the public POST throttle (`Retry-After`)"},
         {"internal", 500, "a fault in convened (logged)"},
         {"database_unavailable", 503, "PostgreSQL does not answer"},
         {"try_again", 503,
@@ -41,6 +43,9 @@ const struct api_error_code api_error_codes[] = {
          "send the same request again (`Retry-After`)"},
         {"shutting_down", 503, "convened is stopping"},
         {"unavailable", 503, "a calendar feed cannot be built now"},
+        {"too_many_connections", 503,
+         "over `[http] max_connections`; the connection is closed "
+         "(`Retry-After`)"},
         {NULL, 0, NULL},
 };
 
