@@ -20,6 +20,7 @@
 #include "app.h"
 #include "config.h"
 #include "db.h"
+#include "db_row.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -292,12 +293,14 @@ struct refresh {
 static void refresh_done(void *arg, PGresult *res, const char *err)
 {
 	struct refresh rf = *(struct refresh *)arg;
+	const char *v = res && PQresultStatus(res) == PGRES_TUPLES_OK
+	                        ? db_row_only(res, 0)
+	                        : NULL;
 	(void)err;
 
 	free(arg);
-	if (res && PQresultStatus(res) == PGRES_TUPLES_OK &&
-	    PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-		mail_withheld = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	if (v)
+		mail_withheld = strtoll(v, NULL, 10);
 	rf.done(rf.arg);
 }
 
