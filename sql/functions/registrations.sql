@@ -167,8 +167,12 @@ BEGIN
          WHERE id = v_old.id;
         v_old.state := 'pending';
     END IF;
-    IF v_old.state = 'pending' AND cv_mail_allow(p_email, 'reg:' || p_event) THEN
-        PERFORM cv_reg_notify('registration_confirm_request', v_old.id);
+    IF v_old.state = 'pending' THEN
+        -- resent: a confirmation request is on its way; one withheld by the
+        -- mail throttle went out a moment ago (the answer does not say which)
+        IF cv_mail_allow(p_email, 'reg:' || p_event) THEN
+            PERFORM cv_reg_notify('registration_confirm_request', v_old.id);
+        END IF;
         resent := true;
     END IF;
     reg_state := v_old.state;
