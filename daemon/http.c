@@ -437,48 +437,13 @@ static const char *framing_error(struct evhttp_request *req)
 	return NULL;
 }
 
-/* The public POST throttle: 0 to go on, or -1 after replying 429. */
-static int throttled(struct http_req *r)
-{
-	char ra[24];
-	long wait = 1;
-
-	if (throttle_take(r, &wait) == 0)
-		return 0;
-	snprintf(ra, sizeof(ra), "%ld", wait);
-	http_add_header(r, "Retry-After", ra);
-	if (strncmp(r->path, "/api/", 5) == 0) {
-		http_reply_error(r, 429, "too_many_requests", NULL,
-		                 "too many requests from your address; try "
-		                 "again in %ld seconds",
-		                 wait);
-	} else {
-		char html[400];
-		int n = snprintf(
-		        html, sizeof(html),
-		        "<!DOCTYPE html><html lang=\"en\"><head><meta "
-		        "charset=\"utf-8\"><title>Too many requests</title>"
-		        "</head><body><h1>Too many requests</h1><p>Too many "
-		        "requests came from your address. Please try again in "
-		        "%ld seconds.</p></body></html>",
-		        wait);
-		http_reply_html(r, 429, html, (size_t)n);
-	}
-	return -1;
-}
-
 /* Per connection tuning: TCP_NODELAY, larger writes. */
 static void set_nodelay(struct evhttp_request *req)
 {
 	struct evhttp_connection *c = evhttp_request_get_connection(req);
 	struct bufferevent *bev =
 	        c ? evhttp_connection_get_bufferevent(c) : NULL;
-	int fd, one = 1;
-
-	/* http_conn's filter sits over the socket's bufferevent */
-	if (bev && bufferevent_get_underlying(bev))
-		bev = bufferevent_get_underlying(bev);
-	fd = bev ? bufferevent_getfd(bev) : -1;
+	int fd = bev ? bufferevent_getfd(bev) : -1, one = 1;
 
 	if (fd >= 0)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -589,7 +554,7 @@ static void dispatch_cb(struct evhttp_request *req, void *arg)
 			    !(rt->flags & HTTP_ADMIN) &&
 			    (strncmp(r->path, "/api/", 5) != 0 ||
 			     strncmp(r->path, "/api/public/", 12) == 0) &&
-			    throttled(r))
+			    throttle_check(r) < 0)
 				return;
 			rt->handler(r);
 			return;

@@ -24,6 +24,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "pages_text.h"
 
 #define NBUCKETS    4096
 #define MAX_ENTRIES (1 << 20)
@@ -242,6 +243,68 @@ int throttle_take(struct http_req *r, long *retry_after)
 	                         retry_after))
 		return 0;
 	throttled_http++;
+	return -1;
+}
+
+/* The 429 page's words, by page language (pages_text.h). */
+static const struct {
+	const char *lang, *title, *text;
+} too_many[] = {
+        {"en", "Too many requests",
+         "Too many requests came from your address. Please try again in "
+         "%ld seconds."},
+        {"sv", "För många förfrågningar",
+         "För många förfrågningar har kommit från din adress. Försök igen "
+         "om %ld sekunder."},
+        {"it", "Troppe richieste",
+         "Sono arrivate troppe richieste dal tuo indirizzo. Riprova tra %ld "
+         "secondi."},
+        {"pl", "Zbyt wiele żądań",
+         "Z Twojego adresu przyszło zbyt wiele żądań. Spróbuj ponownie za "
+         "%ld s."},
+        {"es", "Demasiadas solicitudes",
+         "Han llegado demasiadas solicitudes desde tu dirección. Vuelve a "
+         "intentarlo dentro de %ld segundos."},
+        {"fi", "Liikaa pyyntöjä",
+         "Osoitteestasi on tullut liikaa pyyntöjä. Yritä uudelleen %ld "
+         "sekunnin kuluttua."},
+};
+
+int throttle_check(struct http_req *r)
+{
+	char ra[24], msg[300], html[800];
+	long wait = 1;
+	size_t i = 0;
+	int n;
+
+	if (throttle_take(r, &wait) == 0)
+		return 0;
+	snprintf(ra, sizeof(ra), "%ld", wait);
+	http_add_header(r, "Retry-After", ra);
+	if (strncmp(r->path, "/api/", 5) == 0) {
+		http_reply_error(r, 429, "too_many_requests", NULL,
+		                 "too many requests from your address; try "
+		                 "again in %ld seconds",
+		                 wait);
+		return -1;
+	}
+	for (const char *lang = page_text_for(r)->lang;
+	     i + 1 < sizeof(too_many) / sizeof(too_many[0]) &&
+	     strcmp(too_many[i].lang, lang) != 0;
+	     i++)
+		;
+	if (strcmp(too_many[i].lang, page_text_for(r)->lang) != 0)
+		i = 0;
+	snprintf(msg, sizeof(msg), too_many[i].text, wait);
+	n = snprintf(html, sizeof(html),
+	             "<!DOCTYPE html><html lang=\"%s\"><head><meta "
+	             "charset=\"utf-8\"><meta name=\"viewport\" "
+	             "content=\"width=device-width, initial-scale=1\">"
+	             "<title>%s</title></head><body><main><h1>%s</h1>"
+	             "<p role=\"alert\">%s</p></main></body></html>",
+	             too_many[i].lang, too_many[i].title, too_many[i].title,
+	             msg);
+	http_reply_html(r, 429, html, (size_t)n);
 	return -1;
 }
 

@@ -20,6 +20,11 @@ void throttle_stop(void);
  * BUF (numeric).  Returns BUF. */
 const char *throttle_client(struct http_req *r, char *buf, size_t len);
 
+/* The public POST throttle for R: 0 to go on; -1 after replying 429 with
+ * Retry-After (JSON under /api/, else a page in the reader's language),
+ * which frees R. */
+int throttle_check(struct http_req *r);
+
 /* Take one token from the bucket of R's client address.  0: go on; -1:
  * throttled, *retry_after set to the seconds until the next token. */
 int throttle_take(struct http_req *r, long *retry_after);

@@ -65,9 +65,11 @@ def test_burst_of_200_registrations_from_one_address():
     assert _metric(d, "convened_throttled_requests_total") == 180
     # the HTML form is throttled too (same bucket), with a page
     r = rf.form(d, f"/events/{ev}/register", {"email": "late@example.org", "name": "Late",
-                                             "organisation": "X", "country": "SE"})
+                                             "organisation": "X", "country": "SE"},
+                headers={"Accept-Language": "sv-SE,sv;q=0.9"})
     assert r.status == 429 and r.header("Retry-After"), r
     assert "text/html" in r.header("Content-Type")
+    assert 'lang="sv"' in r.text and "För många förfrågningar" in r.text, r.text
     assert "late@example.org" not in _regs(pg, db, ev)
     # GETs and the admin API are not throttled
     assert d.get(f"/events/{ev}/register", auth=False).status == 200
