@@ -108,7 +108,9 @@ for f in /usr/sbin/convened /usr/bin/convenectl /usr/lib/convened/plugins/spool.
 	/usr/share/man/man8/convened.8.gz /usr/share/man/man5/convened.conf.5.gz \
 	/usr/share/man/man1/convenectl.1.gz /usr/share/bash-completion/completions/convenectl \
 	/lib/systemd/system/convened.service /usr/lib/sysusers.d/convened.conf \
-	/usr/lib/tmpfiles.d/convened.conf /usr/share/doc/convened/README.Debian; do
+	/usr/lib/tmpfiles.d/convened.conf /usr/share/doc/convened/README.Debian \
+	/usr/share/doc/convened/OPERATIONS.md.gz \
+	/usr/share/doc/convened/examples/convened-alerts.yml; do
 	check "$f is not installed" test -e "$f"
 done
 [ -n "$(ls /usr/share/convened/sql/functions/*.sql)" ] || fail "no sql/functions installed"
