@@ -26,7 +26,10 @@ static const char *url_or_empty(const char *s)
 	         .flags = REQ,                                                 \
 	         .max_len = 200,                                               \
 	         .check = json_in_nonblank},                                   \
-	        {.name = "description", .type = JIN_STRING, .max_len = 10000}, \
+	        {.name = "description",                                        \
+	         .type = JIN_STRING,                                           \
+	         .flags = JIN_LINES,                                           \
+	         .max_len = 10000},                                            \
 	        {.name = "url",                                                \
 	         .type = JIN_STRING,                                           \
 	         .max_len = 2000,                                              \

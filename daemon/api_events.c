@@ -21,7 +21,10 @@ static const char *const event_states[] = {"draft", "published", NULL};
 	         .flags = REQ,                                                 \
 	         .max_len = 200,                                               \
 	         .check = json_in_nonblank},                                   \
-	        {.name = "description", .type = JIN_STRING, .max_len = 10000}, \
+	        {.name = "description",                                        \
+	         .type = JIN_STRING,                                           \
+	         .flags = JIN_LINES,                                           \
+	         .max_len = 10000},                                            \
 	        {.name = "venue", .type = JIN_STRING, .max_len = 200},         \
 	        {.name = "city", .type = JIN_STRING, .max_len = 200},          \
 	        {.name = "country",                                            \

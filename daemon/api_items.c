@@ -161,7 +161,10 @@ static const struct json_in_field project_fields[] = {
          .max_len = 200,
          .check = json_in_nonblank},
         {.name = "programme", .type = JIN_STRING, .max_len = 200},
-        {.name = "description", .type = JIN_STRING, .max_len = 10000},
+        {.name = "description",
+         .type = JIN_STRING,
+         .flags = JIN_LINES,
+         .max_len = 10000},
         {0},
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ident.h"
+#include "text_in.h"
 
 static int fail(struct json_in_error *err, int status, const char *code,
                 const char *field, const char *fmt, ...)
@@ -85,6 +86,8 @@ static int check_string(const struct json_in_field *f, const json_t *v,
 	if (strlen(s) != len)
 		return fail(err, 422, "invalid_value", f->name,
 		            "contains a NUL character");
+	if ((why = text_in_check(s, f->flags & JIN_LINES)) != NULL)
+		return fail(err, 422, "invalid_value", f->name, "%s", why);
 	if (f->max_len > 0 && json_in_utf8_len(s) > f->max_len)
 		return fail(err, 422, "too_long", f->name,
 		            "is longer than %zu characters", f->max_len);
@@ -298,9 +301,9 @@ const char *json_in_slug(const char *s)
 
 const char *json_in_country(const char *s)
 {
-	if (!(isupper((unsigned char)s[0]) && isupper((unsigned char)s[1]) &&
-	      s[2] == '\0'))
-		return "must be an ISO 3166 alpha-2 code such as IT";
+	if (!text_in_country_valid(s))
+		return "must be an ISO 3166-1 alpha-2 country code such as "
+		       "IT, SE or PL";
 	return NULL;
 }
 

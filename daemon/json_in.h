@@ -16,6 +16,7 @@ enum json_in_type {
 enum {
 	JIN_REQUIRED = 1 << 0, /* must be present (ignored in partial mode) */
 	JIN_NULLABLE = 1 << 1, /* JSON null is accepted (clears the value) */
+	JIN_LINES = 1 << 2,    /* strings: line breaks allowed (text_in.h) */
 };
 
 /* A value check for strings: returns NULL when S is fine, otherwise a
@@ -33,7 +34,10 @@ struct json_in_field {
 	long long min, max;         /* integers: bounds when min < max */
 };
 
-/* What was wrong: HTTP status (400 for structure: missing, unknown or
+/* Every string is checked with text_in_check (no control characters; line
+ * breaks only with JIN_LINES) before its length, choices and check.
+ *
+ * What was wrong: HTTP status (400 for structure: missing, unknown or
  * wrongly typed fields; 422 for a value out of range, too long, not one
  * of the choices or failing its check), a code for the error body
  * ("missing_field", "unknown_field", "wrong_type", "too_long",
@@ -63,7 +67,7 @@ const char *json_in_datetime(const char *s); /* YYYY-MM-DDTHH:MM[:SS] */
 const char *json_in_date(const char *s);     /* YYYY-MM-DD */
 const char *json_in_date_or_datetime(const char *s);
 const char *json_in_slug(const char *s);     /* ident_slug_check */
-const char *json_in_country(const char *s);  /* two upper-case letters */
+const char *json_in_country(const char *s);  /* ISO 3166-1 alpha-2 */
 const char *json_in_url(const char *s);      /* http:// or https:// */
 const char *json_in_nonblank(const char *s); /* not only white space */
 

@@ -7,7 +7,7 @@ set -eu
 # The one list of Debian packages (build, run, test).
 PACKAGES="build-essential pkg-config libevent-dev libpq-dev libesmtp-dev
 libical-dev libjansson-dev libinih-dev libsodium-dev libsystemd-dev libssl-dev
-libcmocka-dev libcurl4-openssl-dev zlib1g-dev libgmime-3.0-dev postgresql postgresql-contrib
+libcmocka-dev libcurl4-openssl-dev zlib1g-dev libgmime-3.0-dev libicu-dev postgresql postgresql-contrib
 postfix dovecot-imapd
 python3 python3-aiosmtpd python3-icalendar python3-vobject nodejs npm openssl curl clang
 prometheus

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "json_in.h"
+#include "text_in.h"
 
 static const char *const kinds[] = {"meeting", "seminar", NULL};
 
@@ -157,11 +158,48 @@ static void other_checks(void **state)
 	assert_null(json_in_country("IT"));
 	assert_non_null(json_in_country("it"));
 	assert_non_null(json_in_country("ITA"));
+	assert_non_null(json_in_country("XX"));
+	assert_non_null(json_in_country("ZZ"));
+	assert_non_null(json_in_country("UK"));
+	assert_null(json_in_country("PL"));
+	assert_null(json_in_country("XK"));
 	assert_null(json_in_url("https://example.org/x?y=1"));
 	assert_non_null(json_in_url("ftp://example.org"));
 	assert_non_null(json_in_url("https://"));
 	assert_non_null(json_in_url("https://a b"));
 	assert_int_equal(json_in_utf8_len("åäö"), 3);
+}
+
+/* Every string field: no C0/C1 control character; line breaks only in a
+ * field flagged JIN_LINES. */
+static void control_characters(void **state)
+{
+	static const char *const bad[] = {"a\r\nb",
+	                                  "a\nb",
+	                                  "a\tb",
+	                                  "a\x7f",
+	                                  "a\xc2\x85"
+	                                  "b",
+	                                  "\xc2\x80",
+	                                  "\xc2\x9f",
+	                                  "\x1b[0m"};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_non_null(text_in_check(bad[i], 0));
+	assert_null(
+	        text_in_check("Zażółć gęślą jaźń \xc2\xa0 \xe2\x80\xa8", 0));
+	assert_null(text_in_check("line one\r\nline two\n", 1));
+	assert_non_null(text_in_check("a\tb", 1));
+	assert_non_null(text_in_check("a\xc2\x85"
+	                              "b",
+	                              1));
+	assert_non_null(text_in_check("a\x7f", 1));
+	expect_fail("{\"title\":\"a\\u0085\"}", 0, 422, "invalid_value",
+	            "title");
+	expect_fail("{\"title\":\"a\\r\\nb\"}", 0, 422, "invalid_value",
+	            "title");
+	expect_fail("{\"title\":\"a\\u007f\"}", 0, 422, "invalid_value",
+	            "title");
 }
 
 int main(void)
@@ -173,6 +211,7 @@ int main(void)
 	        cmocka_unit_test(email_check),
 	        cmocka_unit_test(date_checks),
 	        cmocka_unit_test(other_checks),
+	        cmocka_unit_test(control_characters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
