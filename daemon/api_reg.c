@@ -15,6 +15,7 @@
 #include "http.h"
 #include "ident.h"
 #include "json_in.h"
+#include "outbox.h"
 #include "query_in.h"
 #include "reg.h"
 #include "token.h"
@@ -67,35 +68,28 @@ static int need(struct http_req *r, const PGresult *res,
 
 /* ------------------------------------------------ public registration */
 
-static void register_done(void *arg, PGresult *res, const char *err)
+/* The one answer to an accepted public request, whether the address was
+ * new, pending or already registered (following): nobody learns from it
+ * who is registered.  202 and a fixed body; the mail tells the rest. */
+static void accepted_reply(struct http_req *r, PGresult *res, const char *err,
+                           const char *message)
 {
-	struct http_req *r = arg;
-	int created, resent;
-
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
 	    PQntuples(res) != 1) {
 		api_error_reply(r, res, err);
 		return;
 	}
-	if (need(r, res,
-	         (const char *const[]){"registration_id", "reg_state",
-	                               "created", "resent", NULL}) < 0)
-		return;
-	created = db_row_bool(res, 0, "created");
-	resent = db_row_bool(res, 0, "resent");
 	http_reply_json(
-	        r, created ? 201 : 200,
-	        json_pack("{s:{s:I,s:I,s:s},s:b,s:b,s:s}", "registration", "id",
-	                  (json_int_t)db_row_int(res, 0, "registration_id"),
-	                  "event_id",
-	                  (json_int_t)strtoll(r->params[0], NULL, 10), "state",
-	                  db_row_str(res, 0, "reg_state"), "created", created,
-	                  "confirmation_sent", created || resent, "message",
-	                  created || resent
-	                          ? "check your email and open the link to "
-	                            "confirm your registration"
-	                          : "you are already registered for this "
-	                            "event"));
+	        r, 202,
+	        json_pack("{s:b,s:s}", "accepted", 1, "message", message));
+}
+
+static void register_done(void *arg, PGresult *res, const char *err)
+{
+	accepted_reply(arg, res, err,
+	               "check your email: unless this address is already "
+	               "registered for this event, it has been sent a link to "
+	               "confirm the registration");
 }
 
 static void public_register(struct http_req *r)
@@ -125,25 +119,17 @@ static void public_register(struct http_req *r)
 
 static void follow_done(void *arg, PGresult *res, const char *err)
 {
-	struct http_req *r = arg;
-	int created;
-
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
-	    PQntuples(res) != 1) {
-		api_error_reply(r, res, err);
-		return;
-	}
-	if (need(r, res, (const char *const[]){"created", NULL}) < 0)
-		return;
-	created = db_row_bool(res, 0, "created");
-	http_reply_json(
-	        r, created ? 201 : 200,
-	        json_pack("{s:b,s:b}", "following", 1, "created", created));
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK)
+		outbox_kick();
+	accepted_reply(arg, res, err,
+	               "check your email: unless this address already follows "
+	               "this project's deadlines, it has been sent a link to "
+	               "confirm");
 }
 
 static void public_follow(struct http_req *r)
 {
-	static const char sql[] = "SELECT person_id, created FROM "
+	static const char sql[] = "SELECT person_id FROM "
 	                          "cv_follow($1, $2, $3, $4, $5, $6)";
 	char token[TOKEN_HEX + 1], feed[TOKEN_HEX + 1];
 	struct json_in_error e;

@@ -23,6 +23,7 @@ const char *const kinds_notification[] = {
         "event_cancelled",
         "deadline_reminder",
         "inbound_forward",
+        "follow_confirm_request",
         NULL,
 };
 

@@ -323,6 +323,7 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 	char event_url[512] = "", token_url[512] = "", feed_url[512] = "";
 	char webcal_url[600] = "", offset_text[64] = "", id[32];
 	char privacy_url[600];
+	char follow_url[512] = "";
 	const char *name;
 
 	memset(om, 0, sizeof(*om));
@@ -340,10 +341,13 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 		snprintf(webcal_url, sizeof(webcal_url), "webcal://%s",
 		         s ? strstr(feed_url, "://") + 3 : feed_url);
 	}
-	if (val(res, row, C_FOLLOW_TOKEN))
+	if (val(res, row, C_FOLLOW_TOKEN)) {
 		snprintf(om->unsubscribe, sizeof(om->unsubscribe),
 		         "%s/unsubscribe/%s", base,
 		         val(res, row, C_FOLLOW_TOKEN));
+		snprintf(follow_url, sizeof(follow_url), "%s/follow/%s", base,
+		         val(res, row, C_FOLLOW_TOKEN));
+	}
 	if (off) {
 		int days;
 		long secs;
@@ -378,6 +382,7 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 		        {"deadline_tz", val(res, row, C_DEADLINE_TZ)},
 		        {"deadline_url", val(res, row, C_DEADLINE_URL)},
 		        {"unsubscribe_url", om->unsubscribe},
+		        {"follow_url", follow_url},
 		        {"waitlist_position", val(res, row, C_WAITLIST_POS)},
 		        {"offset_text", offset_text},
 		        {"privacy_url", privacy_url},

@@ -19,6 +19,7 @@
 #include "json_in.h"
 #include "pages_text.h"
 #include "reg.h"
+#include "text_in.h"
 #include "tmpl.h"
 #include "token.h"
 
@@ -279,7 +280,7 @@ static void form_body(struct evbuffer *b, struct form_ctx *c)
 	input(b, c, "organisation", t->org,
 	      "required maxlength=\"200\" autocomplete=\"organization\"");
 	input(b, c, "country", t->country,
-	      "required maxlength=\"2\" pattern=\"[A-Za-z]{2}\" "
+	      "required pattern=\"[A-Za-z]{2}\" "
 	      "autocapitalize=\"characters\"");
 	lit(b, "<label for=\"role\">");
 	esc(b, t->role);
@@ -480,6 +481,39 @@ static int form_parse(struct form_ctx *c)
 	return rc;
 }
 
+/* The text and country rules (text_in.h) in the reader's language, naming
+ * the field by its label; reg_input_check applies the same rules again
+ * (in English) to whatever this lets through.  Returns 0, or -1 with
+ * c->status 422 and c->error set. */
+static int form_text_check(struct form_ctx *c)
+{
+	const struct page_text *t = c->t;
+	const struct {
+		const char *key, *label;
+	} tab[] = {
+	        {"name", t->name},
+	        {"email", t->email},
+	        {"organisation", t->org},
+	        {"country", t->country},
+	};
+	const char *country = val(c, "country");
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (text_in_check(val(c, tab[i].key), 0) != NULL) {
+			c->status = 422;
+			snprintf(c->error, sizeof(c->error), "%s: %s",
+			         tab[i].label, t->bad_chars);
+			return -1;
+		}
+	if (*country && !text_in_country_valid(country)) {
+		c->status = 422;
+		snprintf(c->error, sizeof(c->error), "%s: %s", t->country,
+		         t->bad_country);
+		return -1;
+	}
+	return 0;
+}
+
 static void form_done(void *arg, PGresult *res, const char *err)
 {
 	struct form_ctx *c = arg;
@@ -506,12 +540,9 @@ static void form_done(void *arg, PGresult *res, const char *err)
 		ctx_free(c);
 		return;
 	}
-	page_message(c->r, db_row_bool(res, 0, "created") ? 201 : 200, t,
-	             t->title, "msg",
-	             db_row_bool(res, 0, "resent") ||
-	                             db_row_bool(res, 0, "created")
-	                     ? t->check_mail
-	                     : t->already);
+	/* the same page whether the address was new, pending or already
+	 * registered: nobody learns who is registered */
+	page_message(c->r, 200, t, t->title, "msg", t->check_mail);
 	ctx_free(c);
 }
 
@@ -534,6 +565,10 @@ static void form_post(struct http_req *r)
 	}
 	if (page_text_get(val(c, "language")))
 		c->t = page_text_get(val(c, "language"));
+	if (form_text_check(c) < 0) {
+		form_show(c);
+		return;
+	}
 	if (reg_input_check(c->vals, &e) < 0) {
 		c->status = e.status;
 		snprintf(c->error, sizeof(c->error), "%s", e.message);
@@ -783,45 +818,80 @@ static void token_cancel(struct http_req *r)
 /* The unsubscribe page's words; English first. */
 static const struct unsub_text {
 	const char *lang, *heading, *question, *button, *done;
+	/* the follow page (/follow/{token}) */
+	const char *confirm_q, *confirm_btn, *following, *confirm_done;
 } unsub_texts[] = {
         {.lang = "en",
          .heading = "Deadline reminders",
          .question = "Stop the deadline reminders for this project?",
          .button = "Unsubscribe",
          .done = "You will no longer receive deadline reminders for this "
-                 "project."},
+                 "project.",
+         .confirm_q = "Do you want to receive the deadlines of this project by "
+                      "email?",
+         .confirm_btn = "Confirm",
+         .following = "You receive the deadline reminders of this project.",
+         .confirm_done = "Thank you! You will receive the deadline reminders "
+                         "of this project."},
         {.lang = "sv",
          .heading = "Påminnelser om tidsfrister",
          .question = "Sluta skicka påminnelser om tidsfrister för det här "
                      "projektet?",
          .button = "Avsluta prenumerationen",
          .done = "Du får inte längre påminnelser om tidsfrister för det här "
-                 "projektet."},
+                 "projektet.",
+         .confirm_q =
+                 "Vill du få tidsfristerna för det här projektet via e-post?",
+         .confirm_btn = "Bekräfta",
+         .following =
+                 "Du får påminnelser om tidsfristerna för det här projektet.",
+         .confirm_done = "Tack! Du kommer att få påminnelser om tidsfristerna "
+                         "för det här projektet."},
         {.lang = "it",
          .heading = "Promemoria delle scadenze",
          .question = "Interrompere i promemoria delle scadenze per questo "
                      "progetto?",
          .button = "Annulla l'iscrizione",
          .done = "Non riceverai più promemoria delle scadenze per questo "
-                 "progetto."},
+                 "progetto.",
+         .confirm_q = "Vuoi ricevere per email le scadenze di questo progetto?",
+         .confirm_btn = "Conferma",
+         .following = "Ricevi i promemoria delle scadenze di questo progetto.",
+         .confirm_done = "Grazie! Riceverai i promemoria delle scadenze di "
+                         "questo progetto."},
         {.lang = "pl",
          .heading = "Przypomnienia o terminach",
          .question =
                  "Przestać wysyłać przypomnienia o terminach tego projektu?",
          .button = "Wypisz się",
          .done = "Nie będziesz już otrzymywać przypomnień o terminach tego "
-                 "projektu."},
+                 "projektu.",
+         .confirm_q = "Czy chcesz otrzymywać e-mailem terminy tego projektu?",
+         .confirm_btn = "Potwierdź",
+         .following = "Otrzymujesz przypomnienia o terminach tego projektu.",
+         .confirm_done = "Dziękujemy! Będziesz otrzymywać przypomnienia o "
+                         "terminach tego projektu."},
         {.lang = "es",
          .heading = "Recordatorios de plazos",
          .question =
                  "¿Dejar de recibir recordatorios de plazos de este proyecto?",
          .button = "Darse de baja",
-         .done = "Ya no recibirás recordatorios de plazos de este proyecto."},
+         .done = "Ya no recibirás recordatorios de plazos de este proyecto.",
+         .confirm_q =
+                 "¿Quieres recibir por correo los plazos de este proyecto?",
+         .confirm_btn = "Confirmar",
+         .following = "Recibes los recordatorios de plazos de este proyecto.",
+         .confirm_done = "¡Gracias! Recibirás los recordatorios de plazos de "
+                         "este proyecto."},
         {.lang = "fi",
          .heading = "Määräaikamuistutukset",
          .question = "Lopetetaanko tämän hankkeen määräaikamuistutukset?",
          .button = "Peru tilaus",
-         .done = "Et saa enää tämän hankkeen määräaikamuistutuksia."},
+         .done = "Et saa enää tämän hankkeen määräaikamuistutuksia.",
+         .confirm_q = "Haluatko saada tämän hankkeen määräajat sähköpostiisi?",
+         .confirm_btn = "Vahvista",
+         .following = "Saat tämän hankkeen määräaikamuistutukset.",
+         .confirm_done = "Kiitos! Saat tämän hankkeen määräaikamuistutukset."},
 };
 
 static const struct unsub_text *unsub_text(const char *lang)
@@ -964,6 +1034,105 @@ static void privacy_get(struct http_req *r)
 	page_end(r, b, b ? 200 : 500);
 }
 
+/* ----------------------------------------------- follow (double opt-in) */
+
+/* The follow's page: the project, a button that confirms while the follow
+ * is unconfirmed, and one that stops it. */
+static void follow_view_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+	const struct page_text *t;
+	const struct unsub_text *u;
+	struct evbuffer *b;
+	int confirmed;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		page_db_error(r, page_text_for(r), res, err);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		t = page_text_for(r);
+		page_message(r, 404, t, t->not_found, "err", t->bad_link);
+		return;
+	}
+	if (need(r, page_text_for(r), res,
+	         (const char *const[]){"project_title", "language", "confirmed",
+	                               NULL}) < 0)
+		return;
+	t = page_text_get(db_row_get(res, 0, "language"));
+	if (t == NULL)
+		t = page_text_for(r);
+	u = unsub_text(t->lang);
+	confirmed = db_row_bool(res, 0, "confirmed");
+	b = page_begin(t, u->heading);
+	if (b) {
+		lit(b, "<h1>");
+		esc(b, u->heading);
+		lit(b, "</h1>\n<p><strong>");
+		esc(b, db_row_str(res, 0, "project_title"));
+		lit(b, "</strong></p>\n<p>");
+		esc(b, confirmed ? u->following : u->confirm_q);
+		lit(b, "</p>\n");
+		if (!confirmed) {
+			lit(b, "<form method=\"post\" action=\"/follow/");
+			esc(b, r->params[0]);
+			lit(b, "/confirm\"><button type=\"submit\">");
+			esc(b, u->confirm_btn);
+			lit(b, "</button></form>\n");
+		}
+		lit(b, "<form method=\"post\" action=\"/unsubscribe/");
+		esc(b, r->params[0]);
+		lit(b, "\"><button type=\"submit\">");
+		esc(b, u->button);
+		lit(b, "</button></form>\n");
+	}
+	page_end(r, b, 200);
+}
+
+/* GET shows the page and changes nothing (mail scanners follow links). */
+static void follow_get(struct http_req *r)
+{
+	static const char sql[] = "SELECT * FROM cv_follow_view($1)";
+	const char *token = r->params[0];
+
+	if (token_check(r) < 0)
+		return;
+	if (db_query(r->app->db, sql, 1, &token, follow_view_done, r) < 0)
+		http_reply_error(r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+}
+
+static void follow_confirm_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+	const struct page_text *t;
+	const struct unsub_text *u;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		page_db_error(r, page_text_for(r), res, err);
+		return;
+	}
+	t = page_text_get(db_row_get(res, 0, "language"));
+	if (t == NULL)
+		t = page_text_for(r);
+	u = unsub_text(t->lang);
+	page_message(r, 200, t, u->heading, "msg", u->confirm_done);
+}
+
+/* POST from the page's button: the follow counts from now on. */
+static void follow_confirm(struct http_req *r)
+{
+	static const char sql[] = "SELECT * FROM cv_follow_confirm($1)";
+	const char *token = r->params[0];
+
+	if (token_check(r) < 0)
+		return;
+	if (db_query(r->app->db, sql, 1, &token, follow_confirm_done, r) < 0)
+		http_reply_error(r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+}
+
 static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_GET,
          .pattern = "/privacy",
@@ -989,6 +1158,12 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_POST,
          .pattern = "/unsubscribe/{token}",
          .handler = unsub_post},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/follow/{token}",
+         .handler = follow_get},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/follow/{token}/confirm",
+         .handler = follow_confirm},
         {.pattern = NULL},
 };
 

@@ -21,9 +21,9 @@ static const struct page_text en = {
         .role_other = "Other",
         .language = "Language",
         .submit = "Register",
-        .check_mail = "Thank you! We have sent you an email. Open the link "
-                      "in it to confirm your registration.",
-        .already = "You are already registered for this event.",
+        .check_mail = "Thank you! Please check your email: unless this address "
+                      "is already registered, you will find a link there to "
+                      "confirm your registration.",
         .when = "When",
         .where = "Where",
         .your_reg = "Your registration",
@@ -51,6 +51,10 @@ static const struct page_text en = {
         .ev_cancelled = "This event has been cancelled.",
         .error = "Something went wrong",
         .fix = "Please correct the form:",
+        .bad_chars = "contains characters that are not allowed (line breaks, "
+                     "tabs or other control characters).",
+        .bad_country = "is not a country code: use the two-letter ISO code, "
+                       "e.g. SE, IT or PL.",
         .not_found = "Not found",
         .privacy = "Privacy notice",
         .privacy_use = "How we use your details: see our privacy notice.",
@@ -70,9 +74,9 @@ static const struct page_text sv = {
         .role_other = "Annat",
         .language = "Språk",
         .submit = "Anmäl mig",
-        .check_mail = "Tack! Vi har skickat ett mejl till dig. Öppna länken "
-                      "i det för att bekräfta din anmälan.",
-        .already = "Du är redan anmäld till det här evenemanget.",
+        .check_mail =
+                "Tack! Titta i din e-post: om adressen inte redan är anmäld "
+                "hittar du där en länk för att bekräfta din anmälan.",
         .when = "När",
         .where = "Var",
         .your_reg = "Din anmälan",
@@ -100,6 +104,10 @@ static const struct page_text sv = {
         .ev_cancelled = "Evenemanget är inställt.",
         .error = "Något gick fel",
         .fix = "Rätta formuläret:",
+        .bad_chars = "innehåller tecken som inte är tillåtna (radbrytningar, "
+                     "tabbar eller andra styrtecken).",
+        .bad_country = "är inte en landskod: ange ISO-koden med två bokstäver, "
+                       "t.ex. SE, IT eller PL.",
         .not_found = "Hittades inte",
         .privacy = "Integritetsmeddelande",
         .privacy_use =
@@ -120,9 +128,9 @@ static const struct page_text it = {
         .role_other = "Altro",
         .language = "Lingua",
         .submit = "Iscriviti",
-        .check_mail = "Grazie! Ti abbiamo inviato un'email. Apri il link "
-                      "che contiene per confermare l'iscrizione.",
-        .already = "Sei già iscritto a questo evento.",
+        .check_mail =
+                "Grazie! Controlla la tua posta: se questo indirizzo non è già "
+                "iscritto, vi troverai un link per confermare l'iscrizione.",
         .when = "Quando",
         .where = "Dove",
         .your_reg = "La tua iscrizione",
@@ -150,6 +158,10 @@ static const struct page_text it = {
         .ev_cancelled = "Questo evento è stato annullato.",
         .error = "Si è verificato un errore",
         .fix = "Correggi il modulo:",
+        .bad_chars = "contiene caratteri non ammessi (a capo, tabulazioni o "
+                     "altri caratteri di controllo).",
+        .bad_country = "non è un codice paese: usa il codice ISO di due "
+                       "lettere, ad es. SE, IT o PL.",
         .not_found = "Non trovato",
         .privacy = "Informativa sulla privacy",
         .privacy_use = "Come usiamo i tuoi dati: leggi la nostra informativa "
@@ -170,9 +182,9 @@ static const struct page_text pl = {
         .role_other = "Inna",
         .language = "Język",
         .submit = "Zarejestruj się",
-        .check_mail = "Dziękujemy! Wysłaliśmy do Ciebie e-mail. Otwórz "
-                      "zawarty w nim link, aby potwierdzić rejestrację.",
-        .already = "Masz już rejestrację na to wydarzenie.",
+        .check_mail = "Dziękujemy! Sprawdź pocztę: jeśli ten adres nie jest "
+                      "jeszcze zarejestrowany, znajdziesz tam link do "
+                      "potwierdzenia rejestracji.",
         .when = "Kiedy",
         .where = "Gdzie",
         .your_reg = "Twoja rejestracja",
@@ -200,6 +212,10 @@ static const struct page_text pl = {
         .ev_cancelled = "To wydarzenie zostało odwołane.",
         .error = "Coś poszło nie tak",
         .fix = "Popraw formularz:",
+        .bad_chars = "zawiera niedozwolone znaki (znaki nowej linii, "
+                     "tabulatory lub inne znaki sterujące).",
+        .bad_country = "nie jest kodem kraju: podaj dwuliterowy kod ISO, np. "
+                       "SE, IT lub PL.",
         .not_found = "Nie znaleziono",
         .privacy = "Informacja o ochronie danych",
         .privacy_use = "Jak wykorzystujemy Twoje dane: zobacz informację o "
@@ -220,9 +236,9 @@ static const struct page_text es = {
         .role_other = "Otro",
         .language = "Idioma",
         .submit = "Inscribirme",
-        .check_mail = "¡Gracias! Te hemos enviado un correo. Abre el enlace "
-                      "que contiene para confirmar tu inscripción.",
-        .already = "Ya tienes una inscripción en este evento.",
+        .check_mail = "¡Gracias! Revisa tu correo: si esta dirección no está "
+                      "ya inscrita, encontrarás allí un enlace para confirmar "
+                      "tu inscripción.",
         .when = "Cuándo",
         .where = "Dónde",
         .your_reg = "Tu inscripción",
@@ -250,6 +266,10 @@ static const struct page_text es = {
         .ev_cancelled = "Este evento se ha cancelado.",
         .error = "Algo ha fallado",
         .fix = "Corrige el formulario:",
+        .bad_chars = "contiene caracteres no permitidos (saltos de línea, "
+                     "tabuladores u otros caracteres de control).",
+        .bad_country = "no es un código de país: usa el código ISO de dos "
+                       "letras, p. ej. SE, IT o PL.",
         .not_found = "No encontrado",
         .privacy = "Aviso de privacidad",
         .privacy_use =
@@ -270,9 +290,9 @@ static const struct page_text fi = {
         .role_other = "Muu",
         .language = "Kieli",
         .submit = "Ilmoittaudu",
-        .check_mail = "Kiitos! Lähetimme sinulle sähköpostin. Vahvista "
-                      "ilmoittautumisesi avaamalla siinä oleva linkki.",
-        .already = "Olet jo ilmoittautunut tähän tapahtumaan.",
+        .check_mail = "Kiitos! Tarkista sähköpostisi: jos tätä osoitetta ei "
+                      "ole jo ilmoitettu, löydät sieltä linkin "
+                      "ilmoittautumisen vahvistamiseen.",
         .when = "Milloin",
         .where = "Missä",
         .your_reg = "Ilmoittautumisesi",
@@ -300,6 +320,10 @@ static const struct page_text fi = {
         .ev_cancelled = "Tämä tapahtuma on peruttu.",
         .error = "Jokin meni vikaan",
         .fix = "Korjaa lomake:",
+        .bad_chars = "sisältää merkkejä, jotka eivät ole sallittuja "
+                     "(rivinvaihtoja, sarkaimia tai muita ohjausmerkkejä).",
+        .bad_country = "ei ole maatunnus: käytä kaksikirjaimista ISO-tunnusta, "
+                       "esim. SE, IT tai PL.",
         .not_found = "Ei löytynyt",
         .privacy = "Tietosuojaseloste",
         .privacy_use = "Miten käytämme tietojasi: katso tietosuojaseloste.",

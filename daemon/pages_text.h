@@ -11,7 +11,7 @@ struct page_text {
 	const char *name, *email, *org, *country, *role;
 	const char *role_official, *role_elected, *role_other;
 	const char *language, *submit;
-	const char *check_mail, *already;
+	const char *check_mail; /* the same whether the address is new or not */
 	const char *when, *where, *your_reg;
 	const char *st_pending, *st_confirmed, *st_waitlisted, *st_cancelled;
 	const char *btn_confirm, *btn_cancel, *saved, *waitlist_note;
@@ -23,6 +23,8 @@ struct page_text {
 	/* the calendar's answer to the invitation (iMIP REPLY): the label,
 	 * then accepted, declined, tentative */
 	const char *cal_answer, *cal_accepted, *cal_declined, *cal_tentative;
+	const char *bad_chars;   /* "<label> " + this: control characters */
+	const char *bad_country; /* "<label> " + this: not ISO 3166-1 */
 };
 
 /* NULL-terminated: every language, English first. */

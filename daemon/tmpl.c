@@ -32,6 +32,7 @@ const char *const tmpl_keys[] = {"person_name",
                                  "deadline_url",
                                  "project_title",
                                  "unsubscribe_url",
+                                 "follow_url",
                                  "waitlist_position",
                                  "offset_text",
                                  "privacy_url",
@@ -47,7 +48,7 @@ const char *const tmpl_keys[] = {"person_name",
                                  NULL};
 
 #define NLANGS 6
-#define NKINDS 10
+#define NKINDS 11
 
 struct tmpl {
 	char *subject; /* NULL: not loaded */

@@ -80,8 +80,9 @@ CREATE OR REPLACE TRIGGER registrations_feed_notify_upd
           AND (OLD.state = 'confirmed' OR NEW.state = 'confirmed'))
     EXECUTE FUNCTION cv_feed_notify_person();
 
+-- (a follow shows in the feed once confirmed)
 CREATE OR REPLACE TRIGGER followers_feed_notify
-    AFTER INSERT OR DELETE ON deadline_followers
+    AFTER INSERT OR DELETE OR UPDATE OF confirmed_at ON deadline_followers
     FOR EACH ROW EXECUTE FUNCTION cv_feed_notify_person();
 
 CREATE OR REPLACE TRIGGER people_feed_notify
@@ -189,7 +190,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- A person's feed by its secret token: the events of their confirmed
--- registrations and the deadlines of the projects they follow; no rows
+-- registrations and the deadlines of the projects they follow (confirmed); no rows
 -- for an unknown token.  The header carries the person's id and name.
 CREATE OR REPLACE FUNCTION cv_personal_feed_rows(p_token text)
 RETURNS TABLE (t text, id bigint, uid text, sequence integer, kind text,
@@ -205,7 +206,8 @@ LANGUAGE sql STABLE AS $$
          e AS (SELECT e.id, e.updated_at FROM events e JOIN r ON r.event_id = e.id),
          d AS (SELECT d.id, d.updated_at FROM deadlines d
                  JOIN deadline_followers f ON f.project_id = d.project_id
-                 JOIN me ON me.id = f.person_id)
+                 JOIN me ON me.id = f.person_id
+                WHERE f.confirmed_at IS NOT NULL)
     SELECT * FROM (
         SELECT 'h'::text AS t, me.id AS id, NULL::text AS uid,
                NULL::integer AS sequence, NULL::text AS kind,
@@ -219,7 +221,7 @@ LANGUAGE sql STABLE AS $$
                    (SELECT max(r.updated_at) FROM r),
                    (SELECT max(e.updated_at) FROM e),
                    (SELECT max(d.updated_at) FROM d),
-                   (SELECT max(f.created_at) FROM deadline_followers f
+                   (SELECT max(f.confirmed_at) FROM deadline_followers f
                      WHERE f.person_id = me.id))))::bigint AS modified,
                NULL::text AS reminders
           FROM me

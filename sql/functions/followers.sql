@@ -1,56 +1,121 @@
--- followers.sql - following a project's deadlines by email, and
--- stopping through the secret link in every deadline reminder
+-- followers.sql - following a project's deadlines by email, with double
+-- opt-in: a follow made here counts (reminders, personal feed) only once
+-- its address confirmed it by a POST from the page its mail links to;
+-- unconfirmed follows expire after optin_settings.follow_expire_after.
+-- Stopping goes through the secret link in every deadline reminder
 -- (List-Unsubscribe, RFC 8058).
 
--- Follow a project's deadlines by email.  Returns the follower row's token
--- and whether it is new.
+-- Remove unconfirmed follows older than the setting.  Returns how many.
+CREATE OR REPLACE FUNCTION cv_follow_expire() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+BEGIN
+    DELETE FROM deadline_followers f
+     WHERE f.confirmed_at IS NULL
+       AND f.created_at < now() - (SELECT follow_expire_after FROM optin_settings);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+
+-- Queue the confirmation request for the follow of PERSON to PROJECT: one
+-- per transaction (a repeated request sends it again).
+CREATE OR REPLACE FUNCTION cv_follow_notify(p_project bigint, p_person bigint) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO outbox (kind, recipient, recipient_name, language, person_id,
+                        project_id, dedupe_key)
+    SELECT 'follow_confirm_request', p.email, p.name, p.language, p.id, p_project,
+           'follow:' || p_project || ':' || p.id || ':' || txid_current()
+      FROM people p WHERE p.id = p_person
+    ON CONFLICT (dedupe_key) DO NOTHING
+$$;
+
+-- Ask to follow a project's deadlines by email: an unconfirmed follow and
+-- a confirmation request in the outbox.  Asking again while unconfirmed
+-- sends the request again; a confirmed follow is left as it is (no mail).
+-- Returns the follower row's token and whether it is new; the public
+-- answer must not tell the two apart.
 CREATE OR REPLACE FUNCTION cv_follow(p_slug text, p_email text, p_name text, p_lang text,
                           p_token text, p_feed_token text,
                           OUT person_id bigint, OUT follow_token text, OUT created boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_project bigint;
-    d record;
+    v_confirmed timestamptz;
 BEGIN
     SELECT id INTO v_project FROM projects WHERE slug = p_slug;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'CV404', COLUMN = 'project',
             MESSAGE = format('field project: no project %L', p_slug);
     END IF;
+    PERFORM cv_follow_expire();
     person_id := cv_person_find(p_email, p_name, NULL, 'other', p_lang::person_lang,
                                 p_feed_token);
-    INSERT INTO deadline_followers (project_id, person_id, token)
-    VALUES (v_project, person_id, p_token)
+    INSERT INTO deadline_followers (project_id, person_id, token, confirmed_at)
+    VALUES (v_project, person_id, p_token, NULL)
     ON CONFLICT DO NOTHING
     RETURNING token INTO follow_token;
     created := follow_token IS NOT NULL;
     IF NOT created THEN
-        SELECT f.token INTO follow_token FROM deadline_followers f
+        SELECT f.token, f.confirmed_at INTO follow_token, v_confirmed
+          FROM deadline_followers f
          WHERE f.project_id = v_project AND f.person_id = cv_follow.person_id;
     END IF;
-    IF created THEN
-        FOR d IN SELECT id FROM deadlines
-                  WHERE project_id = v_project AND status = 'published' AND due_at > now()
-        LOOP
-            PERFORM cv_schedule_deadline_reminders(d.id);
-        END LOOP;
+    IF v_confirmed IS NULL THEN
+        PERFORM cv_follow_notify(v_project, person_id);
     END IF;
 END
 $$;
 
--- What the unsubscribe page shows for TOKEN (no row: unknown token).
+-- What the follow page shows for TOKEN (no row: unknown or expired token).
 CREATE OR REPLACE FUNCTION cv_follow_view(p_token text)
-RETURNS TABLE (project_title text, language person_lang)
+RETURNS TABLE (project_title text, language person_lang, confirmed boolean)
 LANGUAGE sql STABLE AS $$
-    SELECT pr.title, p.language
+    SELECT pr.title, p.language, f.confirmed_at IS NOT NULL
       FROM deadline_followers f
       JOIN projects pr ON pr.id = f.project_id
       JOIN people p ON p.id = f.person_id
      WHERE f.token = p_token
+       AND (f.confirmed_at IS NOT NULL
+            OR f.created_at >= now() - (SELECT follow_expire_after FROM optin_settings))
 $$;
 
--- Remove the follow and cancel its pending deadline reminders, in one
--- transaction.  Returns the project's title; CV404 for an unknown token.
+-- Confirm the follow of TOKEN and schedule the reminders of the project's
+-- published deadlines still ahead, in one transaction.  CHANGED is false
+-- when it was confirmed already; CV404 for an unknown or expired token.
+CREATE OR REPLACE FUNCTION cv_follow_confirm(p_token text,
+                            OUT project_title text, OUT language person_lang,
+                            OUT changed boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    f deadline_followers%ROWTYPE;
+    d record;
+BEGIN
+    SELECT * INTO f FROM deadline_followers x WHERE x.token = p_token FOR UPDATE;
+    IF NOT FOUND OR (f.confirmed_at IS NULL AND f.created_at <
+                     now() - (SELECT follow_expire_after FROM optin_settings)) THEN
+        RAISE EXCEPTION USING ERRCODE = 'CV404', COLUMN = 'token',
+            MESSAGE = 'field token: this link is not valid (any more)';
+    END IF;
+    changed := f.confirmed_at IS NULL;
+    IF changed THEN
+        UPDATE deadline_followers x SET confirmed_at = now() WHERE x.token = p_token;
+        FOR d IN SELECT id FROM deadlines
+                  WHERE project_id = f.project_id AND status = 'published'
+                    AND due_at > now()
+        LOOP
+            PERFORM cv_schedule_deadline_reminders(d.id);
+        END LOOP;
+    END IF;
+    SELECT pr.title, p.language INTO project_title, language
+      FROM projects pr, people p WHERE pr.id = f.project_id AND p.id = f.person_id;
+END
+$$;
+
+-- Remove the follow (confirmed or not) and cancel its pending deadline
+-- reminders, in one transaction.  Returns the project's title; CV404 for
+-- an unknown token.
 CREATE OR REPLACE FUNCTION cv_unfollow(p_token text,
                             OUT project_title text, OUT language person_lang)
 LANGUAGE plpgsql AS $$
@@ -65,9 +130,10 @@ BEGIN
             MESSAGE = 'field token: this link is not valid (any more)';
     END IF;
     UPDATE outbox o SET state = 'cancelled', updated_at = now()
-     WHERE o.state = 'pending' AND o.kind = 'deadline_reminder'
+     WHERE o.state = 'pending' AND o.kind IN ('deadline_reminder', 'follow_confirm_request')
        AND o.person_id = v_person
-       AND o.deadline_id IN (SELECT d.id FROM deadlines d WHERE d.project_id = v_project);
+       AND (o.project_id = v_project
+            OR o.deadline_id IN (SELECT d.id FROM deadlines d WHERE d.project_id = v_project));
     SELECT pr.title, p.language INTO project_title, language
       FROM projects pr, people p WHERE pr.id = v_project AND p.id = v_person;
 END

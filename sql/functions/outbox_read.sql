@@ -106,9 +106,11 @@ BEGIN
       LEFT JOIN inbound_messages i ON i.id = c.inbound_id
       LEFT JOIN events e ON e.id = COALESCE(c.event_id, r.event_id)
       LEFT JOIN deadlines d ON d.id = c.deadline_id
-      LEFT JOIN projects pr ON pr.id = COALESCE(e.project_id, d.project_id)
+      -- c.project_id: a follow confirmation request (006_optin.sql)
+      LEFT JOIN projects pr ON pr.id = COALESCE(e.project_id, d.project_id, c.project_id)
       LEFT JOIN deadline_followers f
-             ON f.project_id = d.project_id AND f.person_id = c.person_id
+             ON f.project_id = COALESCE(d.project_id, c.project_id)
+            AND f.person_id = c.person_id
      WHERE c.id = ANY (v_ids)
      ORDER BY c.next_attempt_at, c.id;
 END

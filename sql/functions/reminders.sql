@@ -134,7 +134,7 @@ BEGIN
 END
 $$;
 
--- The same for a deadline and the followers of its project.
+-- The same for a deadline and the confirmed followers of its project.
 CREATE OR REPLACE FUNCTION cv_schedule_deadline_reminders(p_deadline bigint) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -163,7 +163,8 @@ BEGIN
             OR cv_reminder_instant(d.due_local, d.tz, o.reminder_offset) <= now()
             OR NOT EXISTS (SELECT 1 FROM deadline_followers f
                             WHERE f.project_id = d.project_id
-                              AND f.person_id = o.person_id)
+                              AND f.person_id = o.person_id
+                              AND f.confirmed_at IS NOT NULL)
             OR EXISTS (SELECT 1 FROM outbox o2
                         WHERE o2.dedupe_key = 'rem:d:' || p_deadline || ':' || o.person_id
                                   || ':' || o.reminder_offset || ':'
@@ -191,7 +192,7 @@ BEGIN
       FROM deadline_followers f
       JOIN people p ON p.id = f.person_id
       CROSS JOIN unnest(offs) AS off
-     WHERE f.project_id = d.project_id
+     WHERE f.project_id = d.project_id AND f.confirmed_at IS NOT NULL
        AND cv_reminder_instant(d.due_local, d.tz, off) > now()
     ON CONFLICT (dedupe_key) DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
