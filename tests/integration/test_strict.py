@@ -211,7 +211,10 @@ def test_follow_needs_confirmation_before_any_reminder():
     rem = pg.psql(db, "SELECT count(*) FROM outbox WHERE kind = 'deadline_reminder' "
                       "AND state = 'pending'")[0][0]
     assert int(rem) >= 1
-    assert "Application" in d.get(f"/calendars/personal/{feed}.ics", auth=False).text
+    # the feed cache is refreshed by the database's NOTIFY of the change
+    harness.wait_until(
+        lambda: "Application" in d.get(f"/calendars/personal/{feed}.ics", auth=False).text,
+        timeout=10, msg="the confirmed project's deadline in the personal feed")
     g = d.get(f"/follow/{tok}", auth=False)
     assert "/confirm" not in g.text and f'action="/unsubscribe/{tok}"' in g.text
 
