@@ -148,6 +148,77 @@ const struct ctl_cmd ctl_cmd_registration_cancel = {
         .exec = registration_cancel,
 };
 
+static const char *const correct_roles[] = {"official", "elected", "other",
+                                            NULL};
+static const char *const correct_langs[] = {"en", "sv", "it", "pl",
+                                            "es", "fi", NULL};
+
+static const struct ctl_opt correct_opts[] = {
+        {.name = "name", .field = "name", .meta = "NAME", .help = "name"},
+        {.name = "organisation",
+         .field = "organisation",
+         .meta = "ORG",
+         .help = "organisation (found or created; with --country)"},
+        {.name = "country",
+         .field = "country",
+         .meta = "CC",
+         .help = "the organisation's ISO 3166-1 country code, e.g. PL"},
+        {.name = "organisation-id",
+         .field = "organisation_id",
+         .type = CTL_INT,
+         .meta = "N",
+         .help = "an existing organisation instead"},
+        {.name = "role",
+         .field = "role",
+         .meta = "R",
+         .choices = correct_roles,
+         .help = "role"},
+        {.name = "language",
+         .field = "language",
+         .meta = "L",
+         .choices = correct_langs,
+         .help = "language of mails and pages"},
+        {0},
+};
+
+static int registration_correct(struct ctl *c, const struct ctl_cmd *cmd,
+                                char **pos, json_t *f)
+{
+	char *e = ctl_escape(pos[0]), *path = NULL;
+	json_t *v;
+
+	if (json_object_size(f) == 0) {
+		free(e);
+		ctl_err("registration correct: nothing to change (see --help)");
+		return 1;
+	}
+	if (e == NULL || asprintf(&path, "/api/registrations/%s", e) < 0)
+		path = NULL;
+	free(e);
+	if (path == NULL)
+		return 1;
+	v = ctl_call(c, "PATCH", path, f);
+	free(path);
+	if (v == NULL)
+		return 1;
+	if (c->json)
+		ctl_print_json(v);
+	else
+		ctl_show(json_object_get(v, "registration"));
+	json_decref(v);
+	return 0;
+}
+
+const struct ctl_cmd ctl_cmd_registration_correct = {
+        .name = "registration correct",
+        .usage = "ID [--name N] [--organisation O --country CC | "
+                 "--organisation-id N] [--role R] [--language L]",
+        .about = "correct the details of a registration's person",
+        .opts = correct_opts,
+        .npos = 1,
+        .exec = registration_correct,
+};
+
 /* -------------------------------------------------------------- reports */
 
 /* The per-event table of an attendance report, then the totals. */

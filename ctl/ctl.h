@@ -141,10 +141,11 @@ extern const struct ctl_cmd ctl_cmd_project_add, ctl_cmd_project_list,
         ctl_cmd_event_list, ctl_cmd_event_show, ctl_cmd_event_update,
         ctl_cmd_event_cancel, ctl_cmd_deadline_add, ctl_cmd_deadline_list,
         ctl_cmd_deadline_show, ctl_cmd_deadline_update, ctl_cmd_registrations,
-        ctl_cmd_registration_cancel, ctl_cmd_report_attendance, ctl_cmd_outbox,
-        ctl_cmd_reminders_list, ctl_cmd_reminders_set, ctl_cmd_health,
-        ctl_cmd_retention_run, ctl_cmd_person_export, ctl_cmd_person_erase,
-        ctl_cmd_inbound, ctl_cmd_inbound_list, ctl_cmd_inbound_show;
+        ctl_cmd_registration_cancel, ctl_cmd_registration_correct,
+        ctl_cmd_report_attendance, ctl_cmd_outbox, ctl_cmd_reminders_list,
+        ctl_cmd_reminders_set, ctl_cmd_health, ctl_cmd_retention_run,
+        ctl_cmd_person_export, ctl_cmd_person_erase, ctl_cmd_inbound,
+        ctl_cmd_inbound_list, ctl_cmd_inbound_show;
 
 /* `import FILE.ics --project SLUG` (ctl/import.c): pos[0] is FILE; fields
  * holds {"project": SLUG} and the optional kind and status. */

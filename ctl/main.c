@@ -29,6 +29,7 @@ static const struct ctl_cmd *const cmds[] = {
         &ctl_cmd_deadline_update,
         &ctl_cmd_registrations,
         &ctl_cmd_registration_cancel,
+        &ctl_cmd_registration_correct,
         &ctl_cmd_report_attendance,
         &ctl_cmd_outbox,
         &ctl_cmd_inbound,

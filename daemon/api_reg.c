@@ -305,6 +305,62 @@ static void admin_cancel(struct http_req *r)
 		                 "convened is shutting down");
 }
 
+/* PATCH /api/registrations/{id}: correct the person's details. */
+static void correct_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+	const char *org;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		api_error_reply(r, res, err);
+		return;
+	}
+	if (need(r, res,
+	         (const char *const[]){"registration_id", "person_id", "name",
+	                               "email", "organisation_id",
+	                               "organisation", "country", "role",
+	                               "language", NULL}) < 0)
+		return;
+	org = db_row_get(res, 0, "organisation_id");
+	http_reply_json(
+	        r, 200,
+	        json_pack("{s:{s:I,s:I,s:s,s:s,s:o,s:s?,s:s?,s:s,s:s}}",
+	                  "registration", "id",
+	                  (json_int_t)db_row_int(res, 0, "registration_id"),
+	                  "person_id",
+	                  (json_int_t)db_row_int(res, 0, "person_id"), "name",
+	                  db_row_str(res, 0, "name"), "email",
+	                  db_row_str(res, 0, "email"), "organisation_id",
+	                  org ? json_integer(strtoll(org, NULL, 10))
+	                      : json_null(),
+	                  "organisation", db_row_get(res, 0, "organisation"),
+	                  "country", db_row_get(res, 0, "country"), "role",
+	                  db_row_str(res, 0, "role"), "language",
+	                  db_row_str(res, 0, "language")));
+}
+
+static void admin_correct(struct http_req *r)
+{
+	struct json_in_error e;
+	json_t *obj;
+
+	if (!ident_id_valid(r->params[0])) {
+		http_reply_error(r, 404, "not_found", "id",
+		                 "no such registration");
+		return;
+	}
+	if ((obj = http_body_json(r)) == NULL)
+		return;
+	if (reg_correct_check(obj, &e) < 0)
+		http_reply_error(r, e.status, e.code, e.field, "%s", e.message);
+	else if (reg_correct_submit(r, NULL, r->params[0], obj, correct_done,
+	                            r) < 0)
+		http_reply_error(r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+	json_decref(obj);
+}
+
 static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_POST,
          .pattern = "/api/public/events/{id}/registrations",
@@ -315,6 +371,10 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_GET,
          .pattern = "/api/events/{id}/registrations",
          .handler = admin_list,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_PATCH,
+         .pattern = "/api/registrations/{id}",
+         .handler = admin_correct,
          .flags = HTTP_ADMIN},
         {.method = EVHTTP_REQ_POST,
          .pattern = "/api/registrations/{id}/cancel",

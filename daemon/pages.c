@@ -666,6 +666,47 @@ static void calendar_answer(struct evbuffer *b, const struct page_text *t,
 	lit(b, ")</p>\n");
 }
 
+/* The person's own details, to correct (POST {token}/details). */
+static void details_form(struct evbuffer *b, const struct page_text *t,
+                         const char *token, const PGresult *res)
+{
+	const struct {
+		const char *key, *label, *col, *attrs;
+	} tab[] = {
+	        {"name", t->name, "person_name",
+	         "required maxlength=\"200\" autocomplete=\"name\""},
+	        {"organisation", t->org, "org_name",
+	         "required maxlength=\"200\" autocomplete=\"organization\""},
+	        {"country", t->country, "org_country",
+	         "required pattern=\"[A-Za-z]{2}\" "
+	         "autocapitalize=\"characters\""},
+	};
+
+	lit(b, "<h2>");
+	esc(b, t->details);
+	lit(b, "</h2>\n<form method=\"post\" action=\"");
+	lit(b, token); /* checked: hex only */
+	lit(b, "/details\" accept-charset=\"utf-8\">\n");
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		lit(b, "<label for=\"");
+		lit(b, tab[i].key);
+		lit(b, "\">");
+		esc(b, tab[i].label);
+		lit(b, "</label>\n<input id=\"");
+		lit(b, tab[i].key);
+		lit(b, "\" name=\"");
+		lit(b, tab[i].key);
+		lit(b, "\" ");
+		lit(b, tab[i].attrs);
+		lit(b, " value=\"");
+		esc(b, db_row_str(res, 0, tab[i].col));
+		lit(b, "\">\n");
+	}
+	lit(b, "<button type=\"submit\">");
+	esc(b, t->btn_save);
+	lit(b, "</button>\n</form>\n");
+}
+
 static void token_view_done(void *arg, PGresult *res, const char *err)
 {
 	struct http_req *r = arg;
@@ -684,11 +725,11 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 	}
 	if (need(r, t, res, event_cols) < 0 ||
 	    need(r, t, res,
-	         (const char *const[]){"state", "waitlist_rank", "person_name",
-	                               "email", "language", "feed_token",
-	                               "event_title", "event_status",
-	                               "org_name", "calendar_partstat",
-	                               "calendar_answer_at", NULL}) < 0)
+	         (const char *const[]){
+	                 "state", "waitlist_rank", "person_name", "email",
+	                 "language", "feed_token", "event_title",
+	                 "event_status", "org_name", "org_country",
+	                 "calendar_partstat", "calendar_answer_at", NULL}) < 0)
 		return;
 	if (evhttp_find_header(&r->query, "lang") == NULL &&
 	    page_text_get(db_row_get(res, 0, "language")))
@@ -746,6 +787,8 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 	if (!ev_cancelled && (strcmp(state, "confirmed") == 0 ||
 	                      strcmp(state, "waitlisted") == 0))
 		feed_links(b, t, db_row_str(res, 0, "feed_token"));
+	if (strcmp(state, "cancelled") != 0)
+		details_form(b, t, token, res);
 	page_end(r, b, 200);
 }
 
@@ -799,6 +842,45 @@ static void token_action(struct http_req *r, const char *sql)
 	if (db_query(r->app->db, sql, 1, &token, token_action_done, r) < 0)
 		http_reply_error(r, 503, "shutting_down", NULL,
 		                 "convened is shutting down");
+}
+
+static void details_done(void *arg, PGresult *res, const char *err)
+{
+	struct form_ctx *c = arg;
+
+	token_action_done(c->r, res, err);
+	ctx_free(c);
+}
+
+/* POST {token}/details: the person corrects their own details (name,
+ * organisation and country) with the rules of the form and of
+ * PATCH /api/registrations/{id} (reg_correct_check); a refusal says why
+ * in the reader's language and changes nothing. */
+static void token_details(struct http_req *r)
+{
+	struct json_in_error e;
+	struct form_ctx *c;
+	char msg[sizeof(c->error) + 100];
+
+	if (token_check(r) < 0 || (c = ctx_new(r)) == NULL)
+		return;
+	if (form_parse(c) == 0 && form_text_check(c) == 0 &&
+	    reg_correct_check(c->vals, &e) < 0) {
+		c->status = e.status;
+		snprintf(c->error, sizeof(c->error), "%s", e.message);
+	}
+	if (c->status != 200) {
+		snprintf(msg, sizeof(msg), "%s %s", c->t->fix, c->error);
+		page_message(r, c->status, c->t, c->t->your_reg, "err", msg);
+		ctx_free(c);
+		return;
+	}
+	if (reg_correct_submit(r, r->params[0], NULL, c->vals, details_done,
+	                       c) < 0) {
+		http_reply_error(r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+		ctx_free(c);
+	}
 }
 
 static void token_confirm(struct http_req *r)
@@ -1152,6 +1234,9 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_POST,
          .pattern = "/r/{token}/cancel",
          .handler = token_cancel},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/r/{token}/details",
+         .handler = token_details},
         {.method = EVHTTP_REQ_GET,
          .pattern = "/unsubscribe/{token}",
          .handler = unsub_get},

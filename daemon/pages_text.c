@@ -55,6 +55,8 @@ static const struct page_text en = {
                      "tabs or other control characters).",
         .bad_country = "is not a country code: use the two-letter ISO code, "
                        "e.g. SE, IT or PL.",
+        .details = "Correct your details",
+        .btn_save = "Save my details",
         .not_found = "Not found",
         .privacy = "Privacy notice",
         .privacy_use = "How we use your details: see our privacy notice.",
@@ -108,6 +110,8 @@ static const struct page_text sv = {
                      "tabbar eller andra styrtecken).",
         .bad_country = "är inte en landskod: ange ISO-koden med två bokstäver, "
                        "t.ex. SE, IT eller PL.",
+        .details = "Rätta dina uppgifter",
+        .btn_save = "Spara mina uppgifter",
         .not_found = "Hittades inte",
         .privacy = "Integritetsmeddelande",
         .privacy_use =
@@ -162,6 +166,8 @@ static const struct page_text it = {
                      "altri caratteri di controllo).",
         .bad_country = "non è un codice paese: usa il codice ISO di due "
                        "lettere, ad es. SE, IT o PL.",
+        .details = "Correggi i tuoi dati",
+        .btn_save = "Salva i miei dati",
         .not_found = "Non trovato",
         .privacy = "Informativa sulla privacy",
         .privacy_use = "Come usiamo i tuoi dati: leggi la nostra informativa "
@@ -216,6 +222,8 @@ static const struct page_text pl = {
                      "tabulatory lub inne znaki sterujące).",
         .bad_country = "nie jest kodem kraju: podaj dwuliterowy kod ISO, np. "
                        "SE, IT lub PL.",
+        .details = "Popraw swoje dane",
+        .btn_save = "Zapisz moje dane",
         .not_found = "Nie znaleziono",
         .privacy = "Informacja o ochronie danych",
         .privacy_use = "Jak wykorzystujemy Twoje dane: zobacz informację o "
@@ -270,6 +278,8 @@ static const struct page_text es = {
                      "tabuladores u otros caracteres de control).",
         .bad_country = "no es un código de país: usa el código ISO de dos "
                        "letras, p. ej. SE, IT o PL.",
+        .details = "Corrige tus datos",
+        .btn_save = "Guardar mis datos",
         .not_found = "No encontrado",
         .privacy = "Aviso de privacidad",
         .privacy_use =
@@ -324,6 +334,8 @@ static const struct page_text fi = {
                      "(rivinvaihtoja, sarkaimia tai muita ohjausmerkkejä).",
         .bad_country = "ei ole maatunnus: käytä kaksikirjaimista ISO-tunnusta, "
                        "esim. SE, IT tai PL.",
+        .details = "Korjaa tietosi",
+        .btn_save = "Tallenna tietoni",
         .not_found = "Ei löytynyt",
         .privacy = "Tietosuojaseloste",
         .privacy_use = "Miten käytämme tietojasi: katso tietosuojaseloste.",

@@ -25,6 +25,7 @@ struct page_text {
 	const char *cal_answer, *cal_accepted, *cal_declined, *cal_tentative;
 	const char *bad_chars;   /* "<label> " + this: control characters */
 	const char *bad_country; /* "<label> " + this: not ISO 3166-1 */
+	const char *details, *btn_save; /* the token page's correction form */
 };
 
 /* NULL-terminated: every language, English first. */

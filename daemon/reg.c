@@ -45,6 +45,32 @@ static const struct json_in_field reg_input_fields[] = {
         {.name = NULL},
 };
 
+/* The same fields, none required: a correction names what changes. */
+static const struct json_in_field reg_correct_fields[] = {
+        {.name = "name",
+         .type = JIN_STRING,
+         .max_len = 200,
+         .check = json_in_nonblank},
+        {.name = "organisation",
+         .type = JIN_STRING,
+         .max_len = 200,
+         .check = json_in_nonblank},
+        {.name = "country",
+         .type = JIN_STRING,
+         .max_len = 2,
+         .check = json_in_country},
+        {.name = "organisation_id",
+         .type = JIN_INT,
+         .min = 1,
+         .max = 9007199254740991LL},
+        {.name = "role", .type = JIN_STRING, .max_len = 20, .choices = roles},
+        {.name = "language",
+         .type = JIN_STRING,
+         .max_len = 2,
+         .choices = langs},
+        {.name = NULL},
+};
+
 static void set_err(struct json_in_error *err, int status, const char *code,
                     const char *field, const char *msg)
 {
@@ -86,6 +112,56 @@ int reg_input_check(const json_t *obj, struct json_in_error *err)
 static const char *str_or_null(const json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
+}
+
+int reg_correct_check(const json_t *obj, struct json_in_error *err)
+{
+	int has_id, has_name, has_country;
+
+	if (json_in_check(obj, reg_correct_fields, 1, err) < 0)
+		return -1;
+	has_id = json_object_get(obj, "organisation_id") != NULL;
+	has_name = json_object_get(obj, "organisation") != NULL;
+	has_country = json_object_get(obj, "country") != NULL;
+	if (has_id && (has_name || has_country)) {
+		set_err(err, 400, "bad_request", "organisation_id",
+		        "field organisation_id: give organisation_id, or "
+		        "organisation and country, not both");
+		return -1;
+	}
+	if (has_name != has_country) {
+		set_err(err, 400, "missing_field",
+		        has_name ? "country" : "organisation",
+		        has_name ? "field country: required with organisation"
+		                 : "field organisation: required with country");
+		return -1;
+	}
+	return 0;
+}
+
+int reg_correct_submit(struct http_req *r, const char *token, const char *id,
+                       const json_t *obj,
+                       void (*cb)(void *, PGresult *, const char *), void *arg)
+{
+	static const char sql[] =
+	        "SELECT * FROM cv_registration_correct($1, $2::bigint, $3, "
+	        "$4::bigint, $5, $6, $7, $8)";
+	json_t *oid = json_object_get(obj, "organisation_id");
+	const char *params[8];
+	char orgid[24];
+
+	if (oid)
+		snprintf(orgid, sizeof(orgid), "%lld",
+		         (long long)json_integer_value(oid));
+	params[0] = token;
+	params[1] = token ? NULL : id;
+	params[2] = str_or_null(obj, "name");
+	params[3] = oid ? orgid : NULL;
+	params[4] = str_or_null(obj, "organisation");
+	params[5] = str_or_null(obj, "country");
+	params[6] = str_or_null(obj, "role");
+	params[7] = str_or_null(obj, "language");
+	return db_query(r->app->db, sql, 8, params, cb, arg);
 }
 
 /* The caller's callback for a registration, behind reg_submitted. */

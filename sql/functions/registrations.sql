@@ -505,7 +505,7 @@ RETURNS TABLE (id bigint, state registration_state, waitlist_rank bigint,
                event_id bigint, event_title text, event_status item_status,
                start_text text, end_text text, tz text, venue text, city text,
                country text, org_name text, calendar_partstat text,
-               calendar_answer_at text)
+               calendar_answer_at text, org_country text)
 LANGUAGE sql STABLE AS $$
     SELECT r.id, r.state,
            cv_waitlist_rank(r),
@@ -514,10 +514,69 @@ LANGUAGE sql STABLE AS $$
            (cv_event_when(e)).start_text, (cv_event_when(e)).end_text,
            e.tz, e.venue, e.city, coalesce(e.country, ''), coalesce(o.name, ''),
            lower(r.reply_partstat),
-           CASE WHEN r.reply_at IS NOT NULL THEN cv_format_local(r.reply_at, e.tz) END
+           CASE WHEN r.reply_at IS NOT NULL THEN cv_format_local(r.reply_at, e.tz) END,
+           coalesce(o.country, '')
       FROM registrations r
       JOIN people p ON p.id = r.person_id
       JOIN events e ON e.id = r.event_id
       LEFT JOIN organisations o ON o.id = r.organisation_id
      WHERE r.token = p_token
+$$;
+
+-- Correct the details of a registration's person: by TOKEN from the
+-- registration's page (the person themselves), or by ID (the
+-- secretariat).  Name, role and language are the person's; the
+-- organisation (an existing one by id, or found or created by name and
+-- country) becomes the person's and this registration's.  NULL leaves a
+-- detail as it is.  Pending mails to the person carry the new name.  The
+-- seat a confirmed registration holds is kept (the per-organisation cap is
+-- decided at confirmation).  CV404 for an unknown registration.
+CREATE OR REPLACE FUNCTION cv_registration_correct(p_token text, p_id bigint, p_name text,
+                                                   p_org_id bigint, p_org_name text,
+                                                   p_org_country text, p_role text,
+                                                   p_lang text,
+                                                   OUT registration_id bigint,
+                                                   OUT person_id bigint, OUT name text,
+                                                   OUT email text, OUT organisation_id bigint,
+                                                   OUT organisation text, OUT country text,
+                                                   OUT role person_role,
+                                                   OUT language person_lang)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r registrations%ROWTYPE;
+    v_org bigint;
+BEGIN
+    SELECT * INTO r FROM registrations x
+     WHERE CASE WHEN p_token IS NOT NULL THEN x.token = p_token ELSE x.id = p_id END
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM cv_fail(404, CASE WHEN p_token IS NULL THEN 'id' ELSE 'token' END,
+                        'no such registration');
+    END IF;
+    v_org := cv_org_find(p_org_id, p_org_name, p_org_country);
+    UPDATE people p
+       SET name = coalesce(p_name, p.name),
+           role = coalesce(p_role::person_role, p.role),
+           language = coalesce(p_lang::person_lang, p.language),
+           organisation_id = coalesce(v_org, p.organisation_id),
+           updated_at = now()
+     WHERE p.id = r.person_id;
+    IF v_org IS NOT NULL THEN
+        UPDATE registrations x SET organisation_id = v_org, updated_at = now()
+         WHERE x.id = r.id;
+    END IF;
+    UPDATE outbox o
+       SET recipient_name = p.name, language = p.language, updated_at = now()
+      FROM people p
+     WHERE p.id = r.person_id AND o.person_id = p.id AND o.state = 'pending'
+       AND (o.recipient_name IS DISTINCT FROM p.name OR o.language <> p.language);
+    SELECT r.id, p.id, p.name, p.email, x.organisation_id, o.name, o.country, p.role,
+           p.language
+      INTO registration_id, person_id, name, email, organisation_id, organisation, country,
+           role, language
+      FROM registrations x
+      JOIN people p ON p.id = x.person_id
+      LEFT JOIN organisations o ON o.id = x.organisation_id
+     WHERE x.id = r.id;
+END
 $$;

@@ -268,3 +268,76 @@ def test_same_answer_for_new_and_existing_address():
     for r in (f1, f2, f3, f4):
         assert (r.status, r.body) == (f1.status, f1.body), (f1, r)
     assert f1.status == 202 and json.loads(f1.body)["accepted"] is True
+
+
+def _person(pg, db, reg_id):
+    return pg.psql(db, """SELECT p.name, o.name, o.country, p.role, p.language
+                            FROM registrations r JOIN people p ON p.id = r.person_id
+                            LEFT JOIN organisations o ON o.id = r.organisation_id
+                           WHERE r.id = $1""", reg_id)[0]
+
+
+def test_secretariat_corrects_a_stored_person_by_api_and_convenectl():
+    pg, db, d = F.start()
+    ev = F.event(pg, db, F.project(pg, db), capacity=10)
+    assert F.register(d, ev, "anna@kommun.se", name="Anna").status == 202
+    rid = int(pg.psql(db, "SELECT id FROM registrations")[0][0])
+    # a name stored before the rule (written straight into the table)
+    pg.psql(db, "UPDATE people SET name = E'Anna\\r\\nBcc: x@evil.example'")
+    pg.psql(db, "UPDATE outbox SET recipient_name = E'Anna\\r\\nBcc: x@evil.example', "
+                "state = 'pending', next_attempt_at = now() + interval '1 hour'")
+    path = f"/api/registrations/{rid}"
+    assert d.patch(path, {"name": "Anna Berg"}, auth=False).status == 401
+    before = _everything(pg, db)
+    for body, field in [({"name": "Anna\u0085"}, "name"), ({"organisation": "O\x7f", "country": "SE"},
+                        "organisation"), ({"organisation": "O", "country": "XX"}, "country")]:
+        _refused(d.patch(path, body), field)
+    assert d.patch(path, {}).status == 400
+    assert d.patch(path, {"organisation": "O"}).status == 400  # without its country
+    assert d.patch("/api/registrations/999999", {"name": "X"}).status == 404
+    assert _everything(pg, db) == before
+    r = d.patch(path, {"name": "Anna Berg", "role": "elected", "language": "sv"})
+    assert r.status == 200, r
+    j = r.json()["registration"]
+    assert (j["id"], j["name"], j["role"], j["language"]) == (rid, "Anna Berg", "elected", "sv")
+    assert _person(pg, db, rid) == ("Anna Berg", "Kommun", "SE", "elected", "sv")
+    # the pending mail now goes to the corrected name
+    assert pg.psql(db, "SELECT DISTINCT recipient_name, language FROM outbox "
+                       "WHERE state = 'pending'") == [("Anna Berg", "sv")]
+    c = d.ctl("registration", "correct", str(rid), "--organisation", "Miasto Poznań",
+              "--country", "PL")
+    assert c.returncode == 0, (c.stdout, c.stderr)
+    assert _person(pg, db, rid) == ("Anna Berg", "Miasto Poznań", "PL", "elected", "sv")
+    before = _everything(pg, db)
+    c = d.ctl("registration", "correct", str(rid), "--organisation", "X", "--country", "ZZ")
+    assert c.returncode != 0 and "country" in c.stderr, (c.stdout, c.stderr)
+    assert _everything(pg, db) == before
+
+
+def test_person_corrects_own_details_from_the_token_page():
+    pg, db, d = F.start()
+    ev = F.event(pg, db, F.project(pg, db), capacity=10)
+    assert F.register(d, ev, "lena@espoo.fi", name="Lena", org="Espo", country="FI",
+                      language="fi").status == 202
+    tok = F.token(pg, db, ev, "lena@espoo.fi")
+    rid = int(pg.psql(db, "SELECT id FROM registrations")[0][0])
+    g = d.get(f"/r/{tok}", auth=False)
+    assert g.status == 200 and f'action="{tok}/details"' in g.text and 'value="Espo"' in g.text
+    assert _person(pg, db, rid) == ("Lena", "Espo", "FI", "official", "fi")
+    path = f"/r/{tok}/details"
+    before = _everything(pg, db)
+    for fields in ({"name": "Le\r\nna", "organisation": "Espoo", "country": "FI"},
+                   {"name": "Lena", "organisation": "Espoo\x7f", "country": "FI"},
+                   {"name": "Lena", "organisation": "Espoo", "country": "XX"},
+                   {"name": "Lena", "organisation": "Espoo", "country": "FI", "email": "x@y.fi"}):
+        r = F.form(d, path, fields)
+        assert r.status in (400, 422), (fields, r)
+    r = F.form(d, path, {"name": "Le\u0085na", "organisation": "Espoo", "country": "FI"},
+               headers={"Accept-Language": "fi"})
+    assert r.status == 422 and "Nimesi: sisältää merkkejä" in r.text, r.text
+    assert F.form(d, "/r/" + "0" * 64 + "/details", {"name": "X"}).status == 404
+    assert _everything(pg, db) == before
+    r = F.form(d, path, {"name": "Lena Virtanen", "organisation": "Espoon kaupunki",
+                         "country": "fi"})
+    assert r.status == 303 and r.header("Location").endswith(f"/r/{tok}?done=1"), r
+    assert _person(pg, db, rid) == ("Lena Virtanen", "Espoon kaupunki", "FI", "official", "fi")
