@@ -787,7 +787,7 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 	if (!ev_cancelled && (strcmp(state, "confirmed") == 0 ||
 	                      strcmp(state, "waitlisted") == 0))
 		feed_links(b, t, db_row_str(res, 0, "feed_token"));
-	if (strcmp(state, "cancelled") != 0)
+	if (!ev_cancelled && strcmp(state, "cancelled") != 0)
 		details_form(b, t, token, res);
 	page_end(r, b, 200);
 }

@@ -90,7 +90,7 @@ def test_withdraw_and_register_again_never_lowers_the_sequence():
 
     # each step waits for its mail, as a person reads one before the next
     # registered and confirmed: a REQUEST
-    assert F.register(d, ev["id"], who).status == 201
+    assert F.register(d, ev["id"], who).status == 202
     tok = F.token(pg, db, ev["id"], who)
     _wait_mails(d, who, 1)
     assert F.confirm(d, tok).status == 303
@@ -99,7 +99,7 @@ def test_withdraw_and_register_again_never_lowers_the_sequence():
     assert F.cancel(d, tok).status == 303
     _wait_mails(d, who, 3)
     # registered and confirmed again: a REQUEST again
-    assert F.register(d, ev["id"], who).status == 200
+    assert F.register(d, ev["id"], who).status == 202
     _wait_mails(d, who, 4)
     assert F.confirm(d, tok).status == 303
     _wait_mails(d, who, 5)
@@ -161,7 +161,7 @@ def test_dtstamp_differs_from_the_events_last_change():
     # the event's last change lies an hour back; the invitation is made now
     pg.psql(db, "UPDATE events SET updated_at = now() - interval '1 hour' WHERE id = $1", ev["id"])
     who = "marco@example.it"
-    assert F.register(d, ev["id"], who, language="it").status == 201
+    assert F.register(d, ev["id"], who, language="it").status == 202
     assert F.confirm(d, F.token(pg, db, ev["id"], who)).status == 303
     mails = _wait_mails(d, who, 2)
     (i, m), = [(i, m) for i, m in mails.items() if _itip(m)]
@@ -177,7 +177,7 @@ def test_only_confirmed_participants_get_a_request_after_a_move():
     ev = _event(d, capacity=1)
     seat, waiting, unconfirmed = "seat@example.se", "wait@example.se", "pending@example.se"
     for who in (seat, waiting, unconfirmed):
-        assert F.register(d, ev["id"], who).status == 201
+        assert F.register(d, ev["id"], who).status == 202
     for who in (seat, waiting):
         assert F.confirm(d, F.token(pg, db, ev["id"], who)).status == 303
     assert F.states(pg, db, ev["id"]) == {seat: ("confirmed", None), waiting: ("waitlisted", 1),
