@@ -1,5 +1,6 @@
 /* api_reg.c - registrations over JSON: public registration and deadline
- * subscriptions, the secretariat's list (JSON/CSV) and cancellation. */
+ * subscriptions, the secretariat's list (JSON/CSV), cancellation and
+ * correction of a registration's person. */
 #include "api_reg.h"
 
 #include <event2/keyvalq_struct.h>

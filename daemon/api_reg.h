@@ -1,5 +1,6 @@
 /* api_reg.h - registrations over JSON: public registration and deadline
- * subscriptions, the secretariat's list (JSON/CSV) and cancellation. */
+ * subscriptions, the secretariat's list (JSON/CSV), cancellation and
+ * correction of a registration's person. */
 #ifndef CONVENED_API_REG_H
 #define CONVENED_API_REG_H
 
