@@ -101,7 +101,8 @@ BEGIN
     -- the outbox's rows about the project (rendered from them, so their
     -- copies of addresses and names, errors included, go with them)
     DELETE FROM outbox o
-     WHERE o.event_id IN (SELECT id FROM events WHERE project_id = p_project)
+     WHERE o.project_id = p_project  -- follow confirmation requests (006_optin.sql)
+        OR o.event_id IN (SELECT id FROM events WHERE project_id = p_project)
         OR o.deadline_id IN (SELECT id FROM deadlines WHERE project_id = p_project)
         OR o.registration_id IN (SELECT r.id FROM registrations r
                                    JOIN events e ON e.id = r.event_id
