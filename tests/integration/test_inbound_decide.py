@@ -27,7 +27,7 @@ def test_decline_in_reply_frees_the_seat_in_the_same_transaction():
     pg, db, d = M.start()
     ev = F.event(pg, db, F.project(pg, db), capacity=1)
     for mail in ("anna@kommun.se", "bo@kommun.se"):
-        assert F.register(d, ev, mail).status == 201
+        assert F.register(d, ev, mail).status == 202
         assert F.confirm(d, F.token(pg, db, ev, mail)).status == 303
     assert F.states(pg, db, ev) == {"anna@kommun.se": ("confirmed", None),
                                     "bo@kommun.se": ("waitlisted", 1)}
@@ -101,7 +101,7 @@ def test_decline_in_reply_frees_the_seat_in_the_same_transaction():
 def test_accept_confirms_and_older_answers_do_not_override():
     pg, db, d = M.start()
     ev = F.event(pg, db, F.project(pg, db), capacity=5)
-    assert F.register(d, ev, "carl@comune.it").status == 201
+    assert F.register(d, ev, "carl@comune.it").status == 202
     req = M.wait_mail(d, "carl@comune.it", "registration_confirm_request")
     rcpt = f"convened+{M.reply_token(req)}@example.org"
     # the event's UID as the project feed publishes it
@@ -147,7 +147,7 @@ def test_replies_that_do_not_match_change_nothing():
     pid = F.project(pg, db)
     ev = F.event(pg, db, pid, capacity=5)
     other = F.event(pg, db, pid, title="Other", capacity=5)
-    assert F.register(d, ev, "dora@grad.hr").status == 201
+    assert F.register(d, ev, "dora@grad.hr").status == 202
     assert F.confirm(d, F.token(pg, db, ev, "dora@grad.hr")).status == 303
     inv = M.invitation(d, "dora@grad.hr")
     before = F.snapshot(pg, db)
@@ -203,7 +203,7 @@ def test_hard_bounce_stops_mail_and_soft_only_at_the_threshold():
     pg, db, d = M.start(mail={"soft_bounce_limit": 2})
     ev = F.event(pg, db, F.project(pg, db), capacity=5)
     for mail in ("eva@kunta.fi", "olli@kunta.fi", "ulla@kunta.fi"):
-        assert F.register(d, ev, mail).status == 201
+        assert F.register(d, ev, mail).status == 202
     sent = _sent_mail(d, pg, db, "eva@kunta.fi", "registration_confirm_request")
     assert re.fullmatch(r"<outbox-\d+\.[0-9a-f]+@127\.0\.0\.1>", sent["Message-ID"].strip())
 
@@ -254,7 +254,7 @@ def test_mail_with_a_token_is_sent_from_it_so_a_bounce_without_headers_comes_bac
         cfg["mail"] = dict(cfg["mail"], **M.MAIL)
         pg, db, d = M.start(config=cfg)
         ev = F.event(pg, db, F.project(pg, db), capacity=5)
-        assert F.register(d, ev, "pia@kommun.se").status == 201
+        assert F.register(d, ev, "pia@kommun.se").status == 202
         rec, msg = smtp.wait_count(1)[0]
         tok = M.reply_token(msg)
         # the envelope sender is the token address (VERP); From: stays ours
@@ -313,7 +313,7 @@ def test_nothing_automatic_is_ever_answered_and_registering_by_mail():
 def test_human_reply_is_forwarded_with_context_at_most_n_per_hour():
     pg, db, d = M.start(mail={"forward_limit": 2})
     ev = F.event(pg, db, F.project(pg, db), title="Study visit Stavanger", capacity=5)
-    assert F.register(d, ev, "hanna@kommun.no", name="Hanna").status == 201
+    assert F.register(d, ev, "hanna@kommun.no", name="Hanna").status == 202
     assert F.confirm(d, F.token(pg, db, ev, "hanna@kommun.no")).status == 303
     rcpt = M.invitation(d, "hanna@kommun.no")["organizer"]
     got = [M.receive(pg, db, d, M.plain(f"<h{i}@t>", "Hanna <hanna@kommun.no>",
@@ -335,7 +335,7 @@ def test_human_reply_is_forwarded_with_context_at_most_n_per_hour():
 def test_erasure_forgets_the_mail_that_came_back_and_the_bounce_state():
     pg, db, d = M.start()
     ev = F.event(pg, db, F.project(pg, db), capacity=5)
-    assert F.register(d, ev, "olga@gmina.pl").status == 201
+    assert F.register(d, ev, "olga@gmina.pl").status == 202
     assert F.confirm(d, F.token(pg, db, ev, "olga@gmina.pl")).status == 303
     inv = M.invitation(d, "olga@gmina.pl")
     sent = _sent_mail(d, pg, db, "olga@gmina.pl", "registration_confirmed")

@@ -81,10 +81,11 @@ static void test_shipped_set_complete(void **st)
 static void test_render_all(void **st)
 {
 	char err[512] = "";
-	struct tmpl_var vars[32];
+	struct tmpl_var vars[64];
 	size_t n = 0;
 
 	for (; tmpl_keys[n]; n++) {
+		assert_true(n < sizeof(vars) / sizeof(vars[0]));
 		vars[n].name = tmpl_keys[n];
 		vars[n].value = "VAL";
 	}
