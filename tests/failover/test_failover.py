@@ -147,7 +147,7 @@ class Load:
         self.event_id = event_id
         self.stop = threading.Event()
         self.lock = threading.Lock()
-        self.acked = {}  # email -> daemon name, 201 received
+        self.acked = {}  # email -> daemon name, 202 received
         self.ack_times = {}  # daemon name -> monotonic times of its 201s
         self.refused = {}  # status -> count (503 while the database is away)
         self.errors = 0  # no answer (daemon killed, connection reset)
@@ -181,12 +181,12 @@ class Load:
                 time.sleep(0.02)
                 continue
             with self.lock:
-                if r.status == 201:
+                if r.status == 202:
                     self.acked[email] = name
                     self.ack_times.setdefault(name, []).append(time.monotonic())
                 else:
                     self.refused[r.status] = self.refused.get(r.status, 0) + 1
-            if r.status != 201:
+            if r.status != 202:
                 time.sleep(0.02)
 
 
