@@ -17,7 +17,7 @@ def _registered():
     pg, db, d = M.start()
     pid = F.project(pg, db)
     ev = F.event(pg, db, pid, capacity=5)
-    assert F.register(d, ev, "dora@grad.hr").status == 201
+    assert F.register(d, ev, "dora@grad.hr").status == 202
     assert F.confirm(d, F.token(pg, db, ev, "dora@grad.hr")).status == 303
     inv = M.invitation(d, "dora@grad.hr")
     return pg, db, d, ev, inv
