@@ -62,7 +62,9 @@ BEGIN
           FROM deadline_followers f
          WHERE f.project_id = v_project AND f.person_id = cv_follow.person_id;
     END IF;
-    IF v_confirmed IS NULL THEN
+    -- at most one request per address and project per interval, and a
+    -- daily cap per address, over every daemon (sql/functions/throttle.sql)
+    IF v_confirmed IS NULL AND cv_mail_allow(p_email, 'follow:' || v_project) THEN
         PERFORM cv_follow_notify(v_project, person_id);
     END IF;
 END
