@@ -227,6 +227,11 @@ static struct bufferevent *bev_cb(struct event_base *base, void *arg)
 	struct hconn *c;
 	(void)arg;
 
+	/* Connections evhttp has already let go of wait for the sweep; they
+	 * do not count against the cap.  Sweep before this one is added (a
+	 * new bufferevent has no callbacks yet, so it would look released). */
+	if (nopen >= (unsigned)app->cfg->http_max_connections)
+		sweep_cb(-1, 0, NULL);
 	c = calloc(1, sizeof(*c));
 	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (c == NULL || bev == NULL ||
