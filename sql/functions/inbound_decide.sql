@@ -116,17 +116,6 @@ CREATE OR REPLACE TRIGGER outbox_sent_sequence AFTER UPDATE OF state ON outbox
                                         'event_updated'))
     EXECUTE FUNCTION cv_outbox_sent_sequence();
 
--- Let ADDRESS receive mail again (the secretariat fixed it).  Returns
--- whether it was marked.
-CREATE OR REPLACE FUNCTION cv_mail_address_reset(p_address text) RETURNS boolean
-LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE mail_addresses SET state = 'ok', soft_count = 0, updated_at = now()
-     WHERE address = lower(p_address) AND state <> 'ok';
-    RETURN FOUND;
-END
-$$;
-
 -- Record a bounce of severity SEV ('hard', 'soft') for ADDR from message
 -- P_MSG; a soft one turns hard at the configured limit.  A hard address
 -- fails its pending outbox rows.  Returns the address's new state.
