@@ -74,8 +74,12 @@ static const char settings_sql[] =
         "               json_array_elements_text($3::json->'own') a))"
         " SELECT cv_reminder_defaults_seed($1::json)";
 
+/* One snapshot: the outbox counts and the bounced addresses by state
+ * (sql/functions/mail_addresses.sql), told apart by "what". */
 static const char snapshot_sql[] =
-        "SELECT kind, state, n FROM cv_outbox_counts()";
+        "SELECT 'outbox' AS what, kind, state, n FROM cv_outbox_counts()"
+        " UNION ALL SELECT 'mail_addresses', '', state, n"
+        " FROM cv_mail_address_counts()";
 
 /* One delivery handed to a plugin; the token is (gen << 32) | slot. */
 struct flight {
@@ -104,7 +108,8 @@ static struct {
 	unsigned long results[3];
 	struct metrics_hist lag; /* due_at to a successful delivery */
 	double lag_max;
-	char *snapshot; /* rendered convened_outbox_notifications lines */
+	char *snapshot;  /* rendered convened_outbox_notifications lines */
+	char *addresses; /* rendered convened_mail_addresses lines */
 	long due_unsent;
 	time_t snapshot_at;
 	int snapshot_busy;
@@ -570,21 +575,47 @@ static void put_label(struct evbuffer *out, const char *s)
 	}
 }
 
+/* Replace *DST by the contents of B (drained), or NULL when out of memory. */
+static void take_lines(char **dst, struct evbuffer *b)
+{
+	size_t len = evbuffer_get_length(b);
+
+	free(*dst);
+	*dst = malloc(len + 1);
+	if (*dst) {
+		evbuffer_remove(b, *dst, len);
+		(*dst)[len] = '\0';
+	}
+}
+
 static void on_snapshot(void *arg, PGresult *res, const char *err)
 {
-	struct evbuffer *b;
-	size_t len;
+	struct evbuffer *b, *a;
 
 	S.snapshot_busy = 0;
 	if (!S.started || !res || PQresultStatus(res) != PGRES_TUPLES_OK)
 		return;
 	b = evbuffer_new();
-	if (!b)
+	a = evbuffer_new();
+	if (!b || !a) {
+		if (b)
+			evbuffer_free(b);
+		if (a)
+			evbuffer_free(a);
 		return;
+	}
 	for (int i = 0; i < PQntuples(res); i++) {
+		const char *what = db_row_str(res, i, "what");
 		const char *kind = db_row_str(res, i, "kind");
 		const char *state = db_row_str(res, i, "state");
 		long n = (long)db_row_int(res, i, "n");
+		if (strcmp(what, "mail_addresses") == 0) {
+			evbuffer_add_printf(a,
+			                    "convened_mail_addresses{state=\"");
+			put_label(a, state);
+			evbuffer_add_printf(a, "\"} %ld\n", n);
+			continue;
+		}
 		if (strcmp(state, "due") == 0) {
 			S.due_unsent = n;
 			continue;
@@ -593,14 +624,10 @@ static void on_snapshot(void *arg, PGresult *res, const char *err)
 		put_label(b, kind);
 		evbuffer_add_printf(b, "\",state=\"%s\"} %ld\n", state, n);
 	}
-	len = evbuffer_get_length(b);
-	free(S.snapshot);
-	S.snapshot = malloc(len + 1);
-	if (S.snapshot) {
-		evbuffer_remove(b, S.snapshot, len);
-		S.snapshot[len] = '\0';
-	}
+	take_lines(&S.snapshot, b);
+	take_lines(&S.addresses, a);
 	evbuffer_free(b);
+	evbuffer_free(a);
 	S.snapshot_at = time(NULL);
 }
 
@@ -618,6 +645,12 @@ static void metrics_writer_fn(struct evbuffer *out, void *arg)
 	                    "by kind and state (refreshed every %d s).\n"
 	                    "# TYPE convened_outbox_notifications gauge\n%s",
 	                    SNAPSHOT_AGE_S, S.snapshot ? S.snapshot : "");
+	evbuffer_add_printf(out,
+	                    "# HELP convened_mail_addresses Addresses whose "
+	                    "mail bounced, by state (hard: no mail is sent to "
+	                    "them; refreshed every %d s).\n"
+	                    "# TYPE convened_mail_addresses gauge\n%s",
+	                    SNAPSHOT_AGE_S, S.addresses ? S.addresses : "");
 	evbuffer_add_printf(out,
 	                    "# HELP convened_outbox_due_unsent Pending rows "
 	                    "whose time has come.\n"
@@ -719,4 +752,6 @@ void outbox_stop(void)
 	S.inflight = 0;
 	free(S.snapshot);
 	S.snapshot = NULL;
+	free(S.addresses);
+	S.addresses = NULL;
 }
