@@ -145,7 +145,8 @@ extern const struct ctl_cmd ctl_cmd_project_add, ctl_cmd_project_list,
         ctl_cmd_report_attendance, ctl_cmd_outbox, ctl_cmd_reminders_list,
         ctl_cmd_reminders_set, ctl_cmd_health, ctl_cmd_retention_run,
         ctl_cmd_person_export, ctl_cmd_person_erase, ctl_cmd_inbound,
-        ctl_cmd_inbound_list, ctl_cmd_inbound_show;
+        ctl_cmd_inbound_list, ctl_cmd_inbound_show, ctl_cmd_addresses,
+        ctl_cmd_addresses_list, ctl_cmd_addresses_reset;
 
 /* `import FILE.ics --project SLUG` (ctl/import.c): pos[0] is FILE; fields
  * holds {"project": SLUG} and the optional kind and status. */
