@@ -276,7 +276,9 @@ BEGIN
             'inbound_messages', coalesce((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.id)
                                             FROM inbound_messages x
                                            WHERE x.id IN (SELECT cv_privacy_inbound_ids(
-                                                              ARRAY[p_email], v_tokens))), '[]')));
+                                                              ARRAY[p_email], v_tokens))), '[]'),
+            'mail_addresses', coalesce((SELECT jsonb_agg(to_jsonb(x)) FROM mail_addresses x
+                                         WHERE x.address = lower(p_email)), '[]')));
 END
 $$;
 

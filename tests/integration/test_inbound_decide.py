@@ -351,6 +351,11 @@ def test_erasure_forgets_the_mail_that_came_back_and_the_bounce_state():
         == "bounce_hard"
     mine = """SELECT count(*) FROM inbound_messages WHERE rcpt = $1"""
     assert _count(pg, db, mine, inv["organizer"]) == 3
+    # her export holds the bounce state of her address
+    r = d.post("/api/people/export", {"email": "olga@gmina.pl"})
+    assert r.status == 200, r
+    ma = r.json()["tables"]["mail_addresses"]
+    assert [(x["address"], x["state"]) for x in ma] == [("olga@gmina.pl", "hard")], ma
     r = d.post("/api/people/erase", {"email": "olga@gmina.pl"})
     assert r.status == 200 and r.json()["inbound_removed"] >= 3, r
     # every message to her reply-token address went, the bounce state too
