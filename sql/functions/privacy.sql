@@ -265,6 +265,10 @@ BEGIN
                                          JOIN events e ON e.id = x.event_id
                                          JOIN projects pr ON pr.id = e.project_id
                                         WHERE x.person_id = p.id), '[]'),
+            'attendance', coalesce((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.registration_id, x.day)
+                                      FROM attendance x
+                                      JOIN registrations r ON r.id = x.registration_id
+                                     WHERE r.person_id = p.id), '[]'),
             'deadline_followers', coalesce((SELECT jsonb_agg(to_jsonb(x) || jsonb_build_object(
                                                       'project', pr.slug))
                                               FROM deadline_followers x
