@@ -16,6 +16,7 @@
 #include "api_core.h"
 #include "api_items.h"
 #include "api_inbound.h"
+#include "api_attendance.h"
 #include "api_mail_addresses.h"
 #include "api_outbox.h"
 #include "api_reg.h"
@@ -216,7 +217,8 @@ static int routes_start(struct app *a, char *err, size_t errlen)
 	if (api_core_init() < 0 || api_reg_init() < 0 || pages_init() < 0 ||
 	    api_report_init() < 0 || api_items_init() < 0 ||
 	    api_outbox_init() < 0 || privacy_routes_init() < 0 ||
-	    api_inbound_init() < 0 || api_mail_addresses_init() < 0)
+	    api_inbound_init() < 0 || api_mail_addresses_init() < 0 ||
+	    api_attendance_init() < 0)
 		return snprintf(err, errlen, "too many route tables"), -1;
 	return 0;
 }
