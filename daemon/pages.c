@@ -803,16 +803,23 @@ static int token_check(struct http_req *r)
 	return -1;
 }
 
-static void token_get(struct http_req *r)
+/* Run SQL ($1 = the link's token) and answer in CB; a malformed token is
+ * the "bad link" page and never reaches the database. */
+static void token_query(struct http_req *r, const char *sql, db_cb cb)
 {
-	static const char sql[] = "SELECT * FROM cv_registration_view($1)";
 	const char *token = r->params[0];
 
 	if (token_check(r) < 0)
 		return;
-	if (db_query(r->app->db, sql, 1, &token, token_view_done, r) < 0)
+	if (db_query(r->app->db, sql, 1, &token, cb, r) < 0)
 		http_reply_error(r, 503, "shutting_down", NULL,
 		                 "convened is shutting down");
+}
+
+static void token_get(struct http_req *r)
+{
+	token_query(r, "SELECT * FROM cv_registration_view($1)",
+	            token_view_done);
 }
 
 /* After a successful POST: 303 to the token page (Post/Redirect/Get). */
@@ -835,13 +842,7 @@ static void token_action_done(void *arg, PGresult *res, const char *err)
 
 static void token_action(struct http_req *r, const char *sql)
 {
-	const char *token = r->params[0];
-
-	if (token_check(r) < 0)
-		return;
-	if (db_query(r->app->db, sql, 1, &token, token_action_done, r) < 0)
-		http_reply_error(r, 503, "shutting_down", NULL,
-		                 "convened is shutting down");
+	token_query(r, sql, token_action_done);
 }
 
 static void details_done(void *arg, PGresult *res, const char *err)
@@ -1029,19 +1030,15 @@ static void unsub_view_done(void *arg, PGresult *res, const char *err)
  * links). */
 static void unsub_get(struct http_req *r)
 {
-	static const char sql[] = "SELECT * FROM cv_follow_view($1)";
-	const char *token = r->params[0];
-
-	if (token_check(r) < 0)
-		return;
-	if (db_query(r->app->db, sql, 1, &token, unsub_view_done, r) < 0)
-		http_reply_error(r, 503, "shutting_down", NULL,
-		                 "convened is shutting down");
+	token_query(r, "SELECT * FROM cv_follow_view($1)", unsub_view_done);
 }
 
-static void unsub_done(void *arg, PGresult *res, const char *err)
+/* The one-row answer of a follow action (its "language" column) as a
+ * message page: "following from now on" when CONFIRMED, else "no more
+ * reminders". */
+static void follow_message(struct http_req *r, PGresult *res, const char *err,
+                           int confirmed)
 {
-	struct http_req *r = arg;
 	const struct page_text *t;
 	const struct unsub_text *u;
 
@@ -1054,21 +1051,20 @@ static void unsub_done(void *arg, PGresult *res, const char *err)
 	if (t == NULL)
 		t = page_text_for(r);
 	u = unsub_text(t->lang);
-	page_message(r, 200, t, u->heading, "msg", u->done);
+	page_message(r, 200, t, u->heading, "msg",
+	             confirmed ? u->confirm_done : u->done);
+}
+
+static void unsub_done(void *arg, PGresult *res, const char *err)
+{
+	follow_message(arg, res, err, 0);
 }
 
 /* POST from the page's button, or RFC 8058 one-click from a mail client
  * (body "List-Unsubscribe=One-Click"): both unsubscribe. */
 static void unsub_post(struct http_req *r)
 {
-	static const char sql[] = "SELECT * FROM cv_unfollow($1)";
-	const char *token = r->params[0];
-
-	if (token_check(r) < 0)
-		return;
-	if (db_query(r->app->db, sql, 1, &token, unsub_done, r) < 0)
-		http_reply_error(r, 503, "shutting_down", NULL,
-		                 "convened is shutting down");
+	token_query(r, "SELECT * FROM cv_unfollow($1)", unsub_done);
 }
 
 /* ------------------------------------------------- the privacy notice */
@@ -1174,45 +1170,19 @@ static void follow_view_done(void *arg, PGresult *res, const char *err)
 /* GET shows the page and changes nothing (mail scanners follow links). */
 static void follow_get(struct http_req *r)
 {
-	static const char sql[] = "SELECT * FROM cv_follow_view($1)";
-	const char *token = r->params[0];
-
-	if (token_check(r) < 0)
-		return;
-	if (db_query(r->app->db, sql, 1, &token, follow_view_done, r) < 0)
-		http_reply_error(r, 503, "shutting_down", NULL,
-		                 "convened is shutting down");
+	token_query(r, "SELECT * FROM cv_follow_view($1)", follow_view_done);
 }
 
 static void follow_confirm_done(void *arg, PGresult *res, const char *err)
 {
-	struct http_req *r = arg;
-	const struct page_text *t;
-	const struct unsub_text *u;
-
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
-	    PQntuples(res) != 1) {
-		page_db_error(r, page_text_for(r), res, err);
-		return;
-	}
-	t = page_text_get(db_row_get(res, 0, "language"));
-	if (t == NULL)
-		t = page_text_for(r);
-	u = unsub_text(t->lang);
-	page_message(r, 200, t, u->heading, "msg", u->confirm_done);
+	follow_message(arg, res, err, 1);
 }
 
 /* POST from the page's button: the follow counts from now on. */
 static void follow_confirm(struct http_req *r)
 {
-	static const char sql[] = "SELECT * FROM cv_follow_confirm($1)";
-	const char *token = r->params[0];
-
-	if (token_check(r) < 0)
-		return;
-	if (db_query(r->app->db, sql, 1, &token, follow_confirm_done, r) < 0)
-		http_reply_error(r, 503, "shutting_down", NULL,
-		                 "convened is shutting down");
+	token_query(r, "SELECT * FROM cv_follow_confirm($1)",
+	            follow_confirm_done);
 }
 
 static const struct http_route routes[] = {
