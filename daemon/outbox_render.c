@@ -77,6 +77,7 @@ enum {
 	C_REG_PERSON_NAME,
 	C_REG_PERSON_EMAIL,
 	C_REG_STATE,
+	C_ABOUT_TITLE,
 	C_NCOLS,
 };
 
@@ -137,6 +138,7 @@ static const char *const col_names[C_NCOLS] = {
         [C_REG_PERSON_NAME] = "reg_person_name",
         [C_REG_PERSON_EMAIL] = "reg_person_email",
         [C_REG_STATE] = "reg_state",
+        [C_ABOUT_TITLE] = "about_title",
 };
 
 /* Where each of col_names is in the result being rendered (the loop renders
@@ -377,6 +379,7 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 		        {"feed_url", feed_url},
 		        {"webcal_url", webcal_url},
 		        {"project_title", val(res, row, C_PROJECT_TITLE)},
+		        {"about_title", val(res, row, C_ABOUT_TITLE)},
 		        {"deadline_title", val(res, row, C_DEADLINE_TITLE)},
 		        {"deadline_due_local", val(res, row, C_DEADLINE_FMT)},
 		        {"deadline_tz", val(res, row, C_DEADLINE_TZ)},
