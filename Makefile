@@ -8,8 +8,8 @@ DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
 VERSION  := $(shell cat VERSION)
-PKGS     := libevent libevent_pthreads libpq libesmtp-1.0 libical jansson inih icu-uc \
-            libsodium libsystemd zlib openssl gmime-3.0
+PKGS     := libevent libevent_pthreads libpq libesmtp-1.0 libical jansson inih icu-uc icu-i18n \
+            libsodium libsystemd zlib openssl gmime-3.0 cairo pangocairo libqrencode
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

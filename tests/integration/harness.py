@@ -493,6 +493,34 @@ def run_convened(*args, env=None, timeout=60, binary=None):
     )
 
 
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def run_browser(script, env=None, timeout=180):
+    """Run a browser script (tests/js/NAME.mjs, driving Debian's chromium
+    through puppeteer-core; see tests/js/browser.mjs) with ENV added to the
+    environment; returns the JSON object it prints as its last line.  A
+    script that fails (a thrown assertion) fails the test with its output."""
+    path = script if os.path.isabs(script) else os.path.join(REPO, "tests", "js", script)
+    e = dict(os.environ)
+    e.setdefault("SCREENSHOT_DIR", os.path.join(REPO, "build", "screenshots"))
+    for k, v in (env or {}).items():
+        e[k] = str(v)
+    p = subprocess.run(
+        ["node", path], capture_output=True, text=True, timeout=timeout, env=e,
+        stdin=subprocess.DEVNULL, cwd=REPO,
+    )
+    if p.returncode != 0:
+        raise AssertionError(
+            f"browser script {os.path.basename(path)} failed (exit {p.returncode}):\n"
+            f"{p.stdout[-4000:]}\n{p.stderr[-4000:]}"
+        )
+    last = [ln for ln in p.stdout.splitlines() if ln.strip()]
+    if not last:
+        raise AssertionError(f"browser script {os.path.basename(path)} printed no result")
+    return json.loads(last[-1])
+
+
 def _daemon_env(extra=None):
     e = dict(os.environ)
     e.pop("CONVENED_DATABASE", None)  # the test's config decides
