@@ -183,6 +183,8 @@ install: programs
 	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; true
 	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man5/; done; true
 	for m in man/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 debian/bash-completion/convenectl $(DESTDIR)$(PREFIX)/share/bash-completion/completions/convenectl
 
 # Releases.  VERSION is the one version; NEWS.md's top section and
 # debian/changelog must agree with it (test_build.py checks).  `make dist`

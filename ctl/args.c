@@ -16,9 +16,10 @@ enum {
 	OPT_URL,
 	OPT_TOKEN,
 	OPT_CONFIG,
+	OPT_VERBOSE,
 	OPT_BASE = 2000
 };
-#define NGLOBAL 5
+#define NGLOBAL 6
 
 static int takes_value(enum ctl_opt_type t)
 {
@@ -52,6 +53,8 @@ void ctl_usage(const struct ctl_cmd *cmd, int to_stderr)
 	}
 	fprintf(f, "  %-26s %s\n  %-26s %s\n", "--json",
 	        "print the server's JSON", "--help", "this help");
+	fprintf(f, "\nglobal options --url, --token, --config, --verbose: see "
+	           "convenectl --help\n");
 }
 
 /* "P7D,P1D" -> ["P7D","P1D"]; "none" or "" -> []. */
@@ -141,6 +144,7 @@ int ctl_args(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
 	lo[n++] = (struct option){"token", required_argument, NULL, OPT_TOKEN};
 	lo[n++] =
 	        (struct option){"config", required_argument, NULL, OPT_CONFIG};
+	lo[n++] = (struct option){"verbose", no_argument, NULL, OPT_VERBOSE};
 	lo[n] = (struct option){NULL, 0, NULL, 0};
 
 	optind = 0; /* full re-initialisation of GNU getopt */
@@ -159,6 +163,8 @@ int ctl_args(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
 			*dst = strdup(optarg);
 		} else if (ch == OPT_CONFIG) {
 			c->config = optarg;
+		} else if (ch == OPT_VERBOSE) {
+			c->verbose = 1;
 		} else if (ch == 1) {
 			if (npos >= cmd->npos || npos >= maxpos) {
 				ctl_err("%s: unexpected argument '%s'",

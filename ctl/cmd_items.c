@@ -176,17 +176,11 @@ const struct ctl_cmd ctl_cmd_org_list = {
 
 /* Options shared by event add and event update. */
 #define EVENT_OPTS(req)                                                        \
-	{.name = "project",                                                    \
-	 .field = "project",                                                   \
+	{.name = "kind",                                                       \
+	 .field = "kind",                                                      \
 	 .required = req,                                                      \
-	 .meta = "SLUG",                                                       \
-	 .check = ident_slug_check,                                            \
-	 .help = "the project"},                                               \
-	        {.name = "kind",                                               \
-	         .field = "kind",                                              \
-	         .required = req,                                              \
-	         .meta = "K",                                                  \
-	         .choices = kinds_event},                                      \
+	 .meta = "K",                                                          \
+	 .choices = kinds_event},                                              \
 	        {.name = "title",                                              \
 	         .field = "title",                                             \
 	         .required = req,                                              \
@@ -256,7 +250,17 @@ const struct ctl_cmd ctl_cmd_org_list = {
 		.help = "reminder offsets (default: the config's)"             \
 	}
 
+/* The project is chosen when an event or deadline is made: PATCH does not
+ * move it to another project, so update does not offer --project. */
+#define PROJECT_OPT                                                            \
+	{                                                                      \
+		.name = "project", .field = "project", .required = 1,          \
+		.meta = "SLUG", .check = ident_slug_check,                     \
+		.help = "the project"                                          \
+	}
+
 static const struct ctl_opt event_add_opts[] = {
+        PROJECT_OPT,
         EVENT_OPTS(1),
         {0},
 };
@@ -392,17 +396,11 @@ const struct ctl_cmd ctl_cmd_event_cancel = {
 /* --------------------------------------------------------------- deadlines */
 
 #define DEADLINE_OPTS(req)                                                     \
-	{.name = "project",                                                    \
-	 .field = "project",                                                   \
+	{.name = "kind",                                                       \
+	 .field = "kind",                                                      \
 	 .required = req,                                                      \
-	 .meta = "SLUG",                                                       \
-	 .check = ident_slug_check,                                            \
-	 .help = "the project"},                                               \
-	        {.name = "kind",                                               \
-	         .field = "kind",                                              \
-	         .required = req,                                              \
-	         .meta = "K",                                                  \
-	         .choices = kinds_deadline},                                   \
+	 .meta = "K",                                                          \
+	 .choices = kinds_deadline},                                           \
 	        {.name = "title",                                              \
 	         .field = "title",                                             \
 	         .required = req,                                              \
@@ -428,6 +426,7 @@ const struct ctl_cmd ctl_cmd_event_cancel = {
 	}
 
 static const struct ctl_opt deadline_add_opts[] = {
+        PROJECT_OPT,
         DEADLINE_OPTS(1),
         {.name = "reminders",
          .field = "reminders",
@@ -482,11 +481,21 @@ static int deadline_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	return rc;
 }
 
+static const struct ctl_opt deadline_list_opts[] = {
+        {.name = "project",
+         .field = "project",
+         .type = CTL_LOCAL,
+         .meta = "SLUG",
+         .check = ident_slug_check,
+         .help = "only this project's deadlines"},
+        {0},
+};
+
 const struct ctl_cmd ctl_cmd_deadline_list = {
         .name = "deadline list",
         .usage = "[--project SLUG]",
         .about = "list deadlines",
-        .opts = event_list_opts,
+        .opts = deadline_list_opts,
         .exec = deadline_list,
 };
 

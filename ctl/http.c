@@ -82,6 +82,8 @@ int ctl_http(struct ctl *c, const char *method, const char *path, json_t *body,
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+	if (c->verbose)
+		fprintf(stderr, "convenectl: %ld\n", out->status);
 	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype);
 	out->ctype = strdup(ctype ? ctype : "");
 	out->body = b.p ? b.p : strdup("");

@@ -61,17 +61,30 @@ void ctl_err(const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: convenectl [--url URL] [--token TOKEN] [--config "
-	           "FILE] [--json] COMMAND [ARGS]\n"
+	fprintf(f, "usage: convenectl [GLOBAL OPTIONS] COMMAND [ARGS] "
+	           "[GLOBAL OPTIONS]\n"
 	           "       convenectl --version\n\n"
 	           "commands:\n");
 	for (int i = 0; cmds[i]; i++)
 		fprintf(f, "  %-22s %s\n", cmds[i]->name, cmds[i]->about);
 	fprintf(f,
+	        "\nglobal options (before or after the command):\n"
+	        "  --url URL              the daemon's base URL\n"
+	        "  --token TOKEN          the admin bearer token\n"
+	        "  --config FILE          read URL and token from this "
+	        "convened.conf\n"
+	        "  --json                 print the server's JSON as it is\n"
+	        "  --verbose              log each request and its status on "
+	        "stderr\n"
+	        "  --help                 this help (after a command or a "
+	        "group: its help)\n"
+	        "  --version              print the version\n"
 	        "\nThe daemon's URL and admin token come from --url/--token, "
 	        "else CONVENED_URL/\nCONVENED_TOKEN, else the config file "
 	        "(--config, CONVENED_CONFIG or\n%s).  "
-	        "'convenectl COMMAND --help' shows a command's options.\n",
+	        "'convenectl COMMAND --help' shows a command's options,\n"
+	        "'convenectl GROUP --help' (e.g. event) the group's "
+	        "commands.\n",
 	        DEFAULT_CONFIG);
 }
 
@@ -92,7 +105,8 @@ static const struct ctl_cmd *find_cmd(int argc, char **argv, int *used)
 	return NULL;
 }
 
-/* "event" alone: list the commands of that family. */
+/* A group ("event"): its commands, their usage and what they do.  Returns
+ * 0 when WORD names no group. */
 static int family_help(const char *word, FILE *f)
 {
 	size_t n = strlen(word);
@@ -103,11 +117,22 @@ static int family_help(const char *word, FILE *f)
 		    cmds[i]->name[n] == ' ') {
 			if (!any)
 				fprintf(f, "usage:\n");
-			fprintf(f, "  convenectl %s %s\n", cmds[i]->name,
-			        cmds[i]->usage);
+			fprintf(f, "  convenectl %s %s\n      %s\n",
+			        cmds[i]->name, cmds[i]->usage, cmds[i]->about);
 			any = 1;
 		}
+	if (any)
+		fprintf(f,
+		        "\n'convenectl %s COMMAND --help' shows a "
+		        "command's options.\n",
+		        word);
 	return any;
+}
+
+static int is_help(const char *s)
+{
+	return strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0 ||
+	       strcmp(s, "help") == 0;
 }
 
 static char *dup_env(const char *name)
@@ -218,13 +243,24 @@ int main(int argc, char **argv)
 			ctl_usage(cmd, 0);
 			return finish(&c, fields, 0);
 		}
+		if (argc > 1 && family_help(argv[1], stdout))
+			return finish(&c, fields, 0);
 		usage(stdout);
 		return finish(&c, fields, 0);
 	}
 	cmd = find_cmd(argc, argv, &used);
 	if (cmd == NULL) {
-		if (family_help(argv[0], stderr))
+		/* "event --help": the group's help, asked for; "event" or
+		 * "event frobnicate": the same, as a usage error. */
+		if (argc > 1 && is_help(argv[1]) &&
+		    family_help(argv[0], stdout))
+			return finish(&c, fields, 0);
+		if (family_help(argv[0], stderr)) {
+			if (argc > 1)
+				ctl_err("%s: unknown command '%s %s'", argv[0],
+				        argv[0], argv[1]);
 			return finish(&c, fields, 1);
+		}
 		ctl_err("unknown command '%s' (try convenectl --help)",
 		        argv[0]);
 		return finish(&c, fields, 1);

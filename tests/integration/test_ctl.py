@@ -141,6 +141,23 @@ def test_ctl_help_on_every_command_exits_0_without_a_daemon():
     # a family name alone lists its commands and fails
     r = _ctl_raw("event")
     assert r.returncode == 1 and "convenectl event add" in r.stderr
+    # ... and with --help (or as `help GROUP`) lists them and succeeds
+    for argv in (("event", "--help"), ("event", "-h"), ("help", "event")):
+        r = _ok(_ctl_raw(*argv))
+        fam = [n for n in names if n.startswith("event ")]
+        assert fam and all(f"convenectl {n} " in r.stdout for n in fam), (argv, r.stdout)
+        assert "deadline add" not in r.stdout
+    r = _ctl_raw("event", "frobnicate")
+    assert r.returncode == 1 and "unknown command 'event frobnicate'" in r.stderr
+    # the global options are listed, --verbose among them
+    top = _ok(_ctl_raw("--help")).stdout
+    for opt in ("--url URL", "--token TOKEN", "--config FILE", "--json", "--verbose",
+                "--version"):
+        assert f"  {opt}" in top, opt
+    # update does not offer what PATCH refuses; list helps say what they list
+    assert "--project" not in _ok(_ctl_raw("event", "update", "--help")).stdout
+    assert "--project" not in _ok(_ctl_raw("deadline", "update", "--help")).stdout
+    assert "only this project's deadlines" in _ok(_ctl_raw("deadline", "list", "--help")).stdout
 
 
 # ----------------------------------------------------------- items
@@ -156,6 +173,11 @@ def test_ctl_projects_orgs_events_deadlines():
 
     head, rows = _table(_ok(d.ctl("project", "list")).stdout)
     assert head == ["ID", "SLUG", "TITLE", "PROGRAMME"]
+    # global options after the command, as the man page says
+    r = _ok(_ctl_raw("project", "list", "--url", d.url, "--verbose", "--token", d.token))
+    assert re.search(r"^convenectl: GET http://\S+/api/projects$", r.stderr, re.M), r.stderr
+    assert re.search(r"^convenectl: 200$", r.stderr, re.M), r.stderr
+    assert _table(r.stdout)[1] == rows
     assert [r["SLUG"] for r in rows] == ["towns"]
     head, rows = _table(_ok(d.ctl("org", "list")).stdout)
     assert sorted(r["NAME"] for r in rows) == ["Comune di Rimini", "Miasto Poznań"]
