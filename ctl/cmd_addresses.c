@@ -27,44 +27,10 @@ static int addresses_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	        {0},
 	};
 	static const char *const keys[] = {"state", "before", "limit", NULL};
-	char path[256];
-	size_t used =
-	        (size_t)snprintf(path, sizeof(path), "/api/mail-addresses");
-	json_t *v, *rows, *next;
-	int sep = '?', rc = 1;
+	char *path = ctl_query_path("/api/mail-addresses", keys, f);
+	int rc = path ? ctl_list_page(c, path, cols) : 1;
 
-	for (int i = 0; keys[i]; i++) {
-		const char *s = json_string_value(json_object_get(f, keys[i]));
-		char *e;
-
-		if (!s)
-			continue;
-		if ((e = ctl_escape(s)) == NULL)
-			return 1;
-		used += (size_t)snprintf(path + used, sizeof(path) - used,
-		                         "%c%s=%s", sep, keys[i], e);
-		free(e);
-		sep = '&';
-		if (used >= sizeof(path)) {
-			ctl_err("addresses list: options too long");
-			return 1;
-		}
-	}
-	if ((v = ctl_call(c, "GET", path, NULL)) == NULL)
-		return 1;
-	if (c->json) {
-		ctl_print_json(v), rc = 0;
-	} else if ((rows = ctl_rows(v)) != NULL) {
-		ctl_table(rows, cols), rc = 0;
-		next = json_object_get(v, "next_before");
-		if (json_is_integer(next))
-			fprintf(stderr,
-			        "(more: --before %" JSON_INTEGER_FORMAT ")\n",
-			        json_integer_value(next));
-	} else {
-		ctl_err("unexpected answer (no list in it)");
-	}
-	json_decref(v);
+	free(path);
 	return rc;
 }
 
@@ -76,16 +42,7 @@ static const struct ctl_opt list_opts[] = {
          .choices = states,
          .help = "only addresses in this state (hard: no mail goes to "
                  "them; soft: delays counted)"},
-        {.name = "before",
-         .field = "before",
-         .type = CTL_LOCAL,
-         .meta = "ID",
-         .help = "older than this id (the next page)"},
-        {.name = "limit",
-         .field = "limit",
-         .type = CTL_LOCAL,
-         .meta = "N",
-         .help = "at most N addresses, 1 to 1000 (default 100)"},
+        CTL_PAGE_OPTS("addresses"),
         {0},
 };
 

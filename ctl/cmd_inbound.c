@@ -10,40 +10,6 @@
 static const char *const filters[] = {"class",  "decision", "since", "rcpt",
                                       "before", "limit",    NULL};
 
-/* "/api/inbound?k=v&..." from the options in F (malloc'd), or NULL. */
-static char *list_path(json_t *f)
-{
-	char *path = NULL;
-	size_t size = 0;
-	FILE *m = open_memstream(&path, &size);
-	int sep = '?', ok = m != NULL;
-
-	if (m)
-		fputs("/api/inbound", m);
-	for (int i = 0; ok && filters[i]; i++) {
-		const char *v =
-		        json_string_value(json_object_get(f, filters[i]));
-		char *e;
-
-		if (!v)
-			continue;
-		if ((e = ctl_escape(v)) == NULL) {
-			ok = 0;
-			break;
-		}
-		fprintf(m, "%c%s=%s", sep, filters[i], e);
-		sep = '&';
-		free(e);
-	}
-	if (m && fclose(m) != 0)
-		ok = 0;
-	if (!ok) {
-		free(path);
-		return NULL;
-	}
-	return path;
-}
-
 static int inbound_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
                         json_t *f)
 {
@@ -53,28 +19,9 @@ static int inbound_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	        {"CLASS", "class"},   {"DECISION", "decision"},
 	        {"REASON", "reason"}, {0},
 	};
-	char *path = list_path(f);
-	json_t *v, *rows, *next;
-	int rc = 1;
+	char *path = ctl_query_path("/api/inbound", filters, f);
+	int rc = path ? ctl_list_page(c, path, cols) : 1;
 
-	if (path == NULL)
-		return 1;
-	if ((v = ctl_call(c, "GET", path, NULL)) != NULL) {
-		if (c->json) {
-			ctl_print_json(v), rc = 0;
-		} else if ((rows = ctl_rows(v)) != NULL) {
-			ctl_table(rows, cols), rc = 0;
-			next = json_object_get(v, "next_before");
-			if (json_is_integer(next))
-				fprintf(stderr,
-				        "(more: --before %" JSON_INTEGER_FORMAT
-				        ")\n",
-				        json_integer_value(next));
-		} else {
-			ctl_err("unexpected answer (no list in it)");
-		}
-		json_decref(v);
-	}
 	free(path);
 	return rc;
 }
@@ -103,16 +50,7 @@ static const struct ctl_opt list_opts[] = {
          .type = CTL_LOCAL,
          .meta = "ADDR",
          .help = "sent to this envelope recipient"},
-        {.name = "before",
-         .field = "before",
-         .type = CTL_LOCAL,
-         .meta = "ID",
-         .help = "older than this id (the next page)"},
-        {.name = "limit",
-         .field = "limit",
-         .type = CTL_LOCAL,
-         .meta = "N",
-         .help = "at most N messages, 1 to 1000 (default 100)"},
+        CTL_PAGE_OPTS("messages"),
         {0},
 };
 
@@ -148,7 +86,6 @@ static int inbound_show(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	int raw = json_is_true(json_object_get(f, "raw"));
 	char path[64];
 	struct ctl_resp r;
-	json_t *v;
 
 	if (!id_ok(pos[0])) {
 		ctl_err("inbound show: '%s' is not an id", pos[0]);
@@ -168,14 +105,7 @@ static int inbound_show(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 		ctl_resp_free(&r);
 		return 0;
 	}
-	if ((v = ctl_call(c, "GET", path, NULL)) == NULL)
-		return 1;
-	if (c->json)
-		ctl_print_json(v);
-	else
-		ctl_show(v);
-	json_decref(v);
-	return 0;
+	return ctl_print_item(c, ctl_call(c, "GET", path, NULL));
 }
 
 static const struct ctl_opt show_opts[] = {

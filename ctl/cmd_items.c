@@ -8,62 +8,10 @@
 #include "ident.h"
 #include "kinds.h"
 
-/* Print a created/changed item: JSON with --json, else key: value lines. */
-static int print_item(struct ctl *c, json_t *v)
-{
-	if (v == NULL)
-		return 1;
-	if (c->json)
-		ctl_print_json(v);
-	else
-		ctl_show(v);
-	if (json_is_true(json_object_get(v, "ambiguous_time"))) {
-		char *w = ctl_cell(v, "warnings");
-		ctl_err("warning: %s",
-		        *w ? w
-		           : "an ambiguous local time took its first "
-		             "occurrence");
-		free(w);
-	}
-	json_decref(v);
-	return 0;
-}
-
-/* Print a list response as a table of COLS (or JSON). */
-static int print_list(struct ctl *c, json_t *v, const struct ctl_col *cols)
-{
-	json_t *rows;
-
-	if (v == NULL)
-		return 1;
-	if (c->json) {
-		ctl_print_json(v);
-	} else if ((rows = ctl_rows(v)) == NULL) {
-		ctl_err("unexpected answer (no list in it)");
-		json_decref(v);
-		return 1;
-	} else {
-		ctl_table(rows, cols);
-	}
-	json_decref(v);
-	return 0;
-}
-
-/* PATH with one escaped segment substituted for %s. */
-static char *path1(const char *fmt, const char *arg)
-{
-	char *e = ctl_escape(arg), *p = NULL;
-
-	if (e && asprintf(&p, fmt, e) < 0)
-		p = NULL;
-	free(e);
-	return p;
-}
-
 static int call_print(struct ctl *c, const char *method, const char *path,
                       json_t *body)
 {
-	return print_item(c, ctl_call(c, method, path, body));
+	return ctl_print_item(c, ctl_call(c, method, path, body));
 }
 
 /* ---------------------------------------------------------------- projects */
@@ -113,7 +61,8 @@ static int project_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	        {"PROGRAMME", "programme"},
 	        {0},
 	};
-	return print_list(c, ctl_call(c, "GET", "/api/projects", NULL), cols);
+	return ctl_print_list(c, ctl_call(c, "GET", "/api/projects", NULL),
+	                      cols);
 }
 
 const struct ctl_cmd ctl_cmd_project_list = {
@@ -161,8 +110,8 @@ static int org_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	        {"CITY", "city"},
 	        {0},
 	};
-	return print_list(c, ctl_call(c, "GET", "/api/organisations", NULL),
-	                  cols);
+	return ctl_print_list(c, ctl_call(c, "GET", "/api/organisations", NULL),
+	                      cols);
 }
 
 const struct ctl_cmd ctl_cmd_org_list = {
@@ -282,11 +231,20 @@ static const struct ctl_opt event_update_opts[] = {
         {0},
 };
 
+/* SEATS: confirmed registrations, CAPACITY (empty: no limit), WAITING:
+ * the waiting list. */
 static const struct ctl_col event_cols[] = {
-        {"ID", "id"},       {"PROJECT", "project"},
-        {"KIND", "kind"},   {"STATUS", "status"},
-        {"START", "start"}, {"CITY", "city"},
-        {"TITLE", "title"}, {0},
+        {"ID", "id"},
+        {"PROJECT", "project"},
+        {"KIND", "kind"},
+        {"STATUS", "status"},
+        {"START", "start"},
+        {"CITY", "city"},
+        {"SEATS", "registrations.confirmed"},
+        {"CAPACITY", "capacity"},
+        {"WAITING", "registrations.waitlisted"},
+        {"TITLE", "title"},
+        {0},
 };
 
 static int event_add(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
@@ -308,11 +266,11 @@ static int event_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
                       json_t *f)
 {
 	const char *project = json_string_value(json_object_get(f, "project"));
-	char *path = project ? path1("/api/events?project=%s", project)
+	char *path = project ? ctl_path1("/api/events?project=%s", project)
 	                     : strdup("/api/events");
 	int rc;
 
-	rc = print_list(c, ctl_call(c, "GET", path, NULL), event_cols);
+	rc = ctl_print_list(c, ctl_call(c, "GET", path, NULL), event_cols);
 	free(path);
 	return rc;
 }
@@ -335,20 +293,10 @@ const struct ctl_cmd ctl_cmd_event_list = {
         .exec = event_list,
 };
 
-static int on_id(struct ctl *c, const char *method, const char *fmt,
-                 const char *id, json_t *body)
-{
-	char *path = path1(fmt, id);
-	int rc = call_print(c, method, path, body);
-
-	free(path);
-	return rc;
-}
-
 static int event_show(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
                       json_t *f)
 {
-	return on_id(c, "GET", "/api/events/%s", pos[0], NULL);
+	return ctl_on_id(c, "GET", "/api/events/%s", pos[0], NULL);
 }
 
 const struct ctl_cmd ctl_cmd_event_show = {
@@ -366,7 +314,7 @@ static int event_update(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 		ctl_err("event update: nothing to change (see --help)");
 		return 1;
 	}
-	return on_id(c, "PATCH", "/api/events/%s", pos[0], f);
+	return ctl_on_id(c, "PATCH", "/api/events/%s", pos[0], f);
 }
 
 const struct ctl_cmd ctl_cmd_event_update = {
@@ -382,7 +330,7 @@ const struct ctl_cmd ctl_cmd_event_update = {
 static int event_cancel(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
                         json_t *f)
 {
-	return on_id(c, "POST", "/api/events/%s/cancel", pos[0], NULL);
+	return ctl_on_id(c, "POST", "/api/events/%s/cancel", pos[0], NULL);
 }
 
 const struct ctl_cmd ctl_cmd_event_cancel = {
@@ -473,9 +421,9 @@ static int deadline_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	        {"DUE", "due"}, {"TITLE", "title"},     {0},
 	};
 	const char *project = json_string_value(json_object_get(f, "project"));
-	char *path = project ? path1("/api/deadlines?project=%s", project)
+	char *path = project ? ctl_path1("/api/deadlines?project=%s", project)
 	                     : strdup("/api/deadlines");
-	int rc = print_list(c, ctl_call(c, "GET", path, NULL), cols);
+	int rc = ctl_print_list(c, ctl_call(c, "GET", path, NULL), cols);
 
 	free(path);
 	return rc;
@@ -502,7 +450,7 @@ const struct ctl_cmd ctl_cmd_deadline_list = {
 static int deadline_show(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
                          json_t *f)
 {
-	return on_id(c, "GET", "/api/deadlines/%s", pos[0], NULL);
+	return ctl_on_id(c, "GET", "/api/deadlines/%s", pos[0], NULL);
 }
 
 const struct ctl_cmd ctl_cmd_deadline_show = {
@@ -520,7 +468,7 @@ static int deadline_update(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 		ctl_err("deadline update: nothing to change (see --help)");
 		return 1;
 	}
-	return on_id(c, "PATCH", "/api/deadlines/%s", pos[0], f);
+	return ctl_on_id(c, "PATCH", "/api/deadlines/%s", pos[0], f);
 }
 
 const struct ctl_cmd ctl_cmd_deadline_update = {

@@ -119,24 +119,8 @@ const struct ctl_cmd ctl_cmd_registrations = {
 static int registration_cancel(struct ctl *c, const struct ctl_cmd *cmd,
                                char **pos, json_t *f)
 {
-	char *e = ctl_escape(pos[0]), *path = NULL;
-	json_t *v;
-
-	if (e == NULL || asprintf(&path, "/api/registrations/%s/cancel", e) < 0)
-		path = NULL;
-	free(e);
-	if (path == NULL)
-		return 1;
-	v = ctl_call(c, "POST", path, NULL);
-	free(path);
-	if (v == NULL)
-		return 1;
-	if (c->json)
-		ctl_print_json(v);
-	else
-		ctl_show(v);
-	json_decref(v);
-	return 0;
+	return ctl_on_id(c, "POST", "/api/registrations/%s/cancel", pos[0],
+	                 NULL);
 }
 
 const struct ctl_cmd ctl_cmd_registration_cancel = {
@@ -146,6 +130,22 @@ const struct ctl_cmd ctl_cmd_registration_cancel = {
                  "moves up)",
         .npos = 1,
         .exec = registration_cancel,
+};
+
+static int registration_resend(struct ctl *c, const struct ctl_cmd *cmd,
+                               char **pos, json_t *f)
+{
+	return ctl_on_id(c, "POST", "/api/registrations/%s/resend", pos[0],
+	                 NULL);
+}
+
+const struct ctl_cmd ctl_cmd_registration_resend = {
+        .name = "registration resend",
+        .usage = "ID",
+        .about = "send the person their link again (the mail of the "
+                 "registration's state)",
+        .npos = 1,
+        .exec = registration_resend,
 };
 
 static const char *const correct_roles[] = {"official", "elected", "other",
@@ -337,32 +337,15 @@ static int outbox(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	        {"ERROR", "last_error"},
 	        {0},
 	};
-	const char *state = json_string_value(json_object_get(f, "state"));
-	char *e = NULL, *path = NULL;
-	json_t *v, *rows;
-	int rc = 1;
+	static const char *const keys[] = {"state",  "kind",  "event",
+	                                   "before", "limit", NULL};
+	char *path;
+	int rc;
 
 	if (json_is_true(json_object_get(f, "failed")))
-		state = "failed";
-	if (state) {
-		e = ctl_escape(state);
-		if (e == NULL || asprintf(&path, "/api/outbox?state=%s", e) < 0)
-			path = NULL;
-		free(e);
-	} else {
-		path = strdup("/api/outbox");
-	}
-	if (path == NULL)
-		return 1;
-	if ((v = ctl_call(c, "GET", path, NULL)) != NULL) {
-		if (c->json)
-			ctl_print_json(v), rc = 0;
-		else if ((rows = ctl_rows(v)) != NULL)
-			ctl_table(rows, cols), rc = 0;
-		else
-			ctl_err("unexpected answer (no list in it)");
-		json_decref(v);
-	}
+		json_object_set_new(f, "state", json_string("failed"));
+	path = ctl_query_path("/api/outbox", keys, f);
+	rc = path ? ctl_list_page(c, path, cols) : 1;
 	free(path);
 	return rc;
 }
@@ -377,15 +360,42 @@ static const struct ctl_opt outbox_opts[] = {
          .field = "failed",
          .type = CTL_FLAG,
          .help = "only failed notifications (--state failed)"},
+        {.name = "kind",
+         .field = "kind",
+         .type = CTL_LOCAL,
+         .meta = "K",
+         .choices = kinds_notification},
+        {.name = "event",
+         .field = "event",
+         .type = CTL_LOCAL,
+         .meta = "ID",
+         .help = "only notifications about this event"},
+        CTL_PAGE_OPTS("notifications"),
         {0},
 };
 
 const struct ctl_cmd ctl_cmd_outbox = {
         .name = "outbox",
-        .usage = "[--state S] [--failed]",
-        .about = "list notifications in the outbox",
+        .usage = "[--state S] [--failed] [--kind K] [--event ID] "
+                 "[--before ID] [--limit N]",
+        .about = "list notifications in the outbox, newest first, a page "
+                 "at a time",
         .opts = outbox_opts,
         .exec = outbox,
+};
+
+static int outbox_retry(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
+                        json_t *f)
+{
+	return ctl_on_id(c, "POST", "/api/outbox/%s/retry", pos[0], NULL);
+}
+
+const struct ctl_cmd ctl_cmd_outbox_retry = {
+        .name = "outbox retry",
+        .usage = "ID",
+        .about = "send a failed notification again",
+        .npos = 1,
+        .exec = outbox_retry,
 };
 
 /* ------------------------------------------------------------------ import */

@@ -66,14 +66,7 @@ static int reminders_set(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	free(kind);
 	free(path);
 	json_decref(body);
-	if (v == NULL)
-		return 1;
-	if (c->json)
-		ctl_print_json(v);
-	else
-		ctl_show(v);
-	json_decref(v);
-	return 0;
+	return ctl_print_item(c, v);
 }
 
 const struct ctl_cmd ctl_cmd_reminders_set = {

@@ -125,6 +125,46 @@ json_t *ctl_rows(json_t *v);
 /* Print rows as an aligned text table with the given columns. */
 void ctl_table(json_t *rows, const struct ctl_col *cols);
 
+/* BASE ("/api/inbound") with the options of F named in KEYS (CTL_LOCAL
+ * fields named as the query parameters) as its query string; malloc'd, or
+ * NULL (printed) when out of memory. */
+char *ctl_query_path(const char *base, const char *const *keys, json_t *f);
+
+/* Print the rows of list answer V (stolen; NULL: the error was printed)
+ * with COLS, or the JSON with --json; when the answer has a next_before,
+ * "(more: --before N)" on stderr.  0 or 1. */
+int ctl_print_list(struct ctl *c, json_t *v, const struct ctl_col *cols);
+
+/* ctl_print_list of GET PATH. */
+int ctl_list_page(struct ctl *c, const char *path, const struct ctl_col *cols);
+
+/* The paging options of a list whose items are WHAT ("messages"): --before
+ * and --limit, both CTL_LOCAL under those names. */
+#define CTL_PAGE_OPTS(what)                                                    \
+	{.name = "before",                                                     \
+	 .field = "before",                                                    \
+	 .type = CTL_LOCAL,                                                    \
+	 .meta = "ID",                                                         \
+	 .help = "older than this id (the next page)"},                        \
+	{                                                                      \
+		.name = "limit", .field = "limit", .type = CTL_LOCAL,          \
+		.meta = "N",                                                   \
+		.help = "at most N " what ", 1 to 1000 (default 100)"          \
+	}
+
+/* Print a created or changed item V (stolen; NULL: the error was printed,
+ * returns 1): its JSON with --json, else key: value lines; warns on stderr
+ * when the server took an ambiguous local time.  Returns 0 or 1. */
+int ctl_print_item(struct ctl *c, json_t *v);
+
+/* FMT with ARG percent-encoded for its one %s (malloc'd), or NULL. */
+char *ctl_path1(const char *fmt, const char *arg);
+
+/* METHOD on FMT with ID for its %s (BODY not stolen, may be NULL), and the
+ * answer printed as ctl_print_item does.  0 or 1. */
+int ctl_on_id(struct ctl *c, const char *method, const char *fmt,
+              const char *id, json_t *body);
+
 /* Print an object as "key: value" lines, nested keys dotted. */
 void ctl_show(json_t *obj);
 
@@ -146,7 +186,9 @@ extern const struct ctl_cmd ctl_cmd_project_add, ctl_cmd_project_list,
         ctl_cmd_reminders_set, ctl_cmd_health, ctl_cmd_retention_run,
         ctl_cmd_person_export, ctl_cmd_person_erase, ctl_cmd_inbound,
         ctl_cmd_inbound_list, ctl_cmd_inbound_show, ctl_cmd_addresses,
-        ctl_cmd_addresses_list, ctl_cmd_addresses_reset;
+        ctl_cmd_addresses_list, ctl_cmd_addresses_reset, ctl_cmd_outbox_retry,
+        ctl_cmd_registration_resend, ctl_cmd_followers_list,
+        ctl_cmd_followers_remove;
 
 /* `import FILE.ics --project SLUG` (ctl/import.c): pos[0] is FILE; fields
  * holds {"project": SLUG} and the optional kind and status. */

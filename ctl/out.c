@@ -249,3 +249,106 @@ void ctl_print_json(json_t *v)
 		free(s);
 	}
 }
+
+char *ctl_query_path(const char *base, const char *const *keys, json_t *f)
+{
+	char *path = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&path, &size);
+	int sep = '?', ok = m != NULL;
+
+	if (m)
+		fputs(base, m);
+	for (int i = 0; ok && keys[i]; i++) {
+		const char *v = json_string_value(json_object_get(f, keys[i]));
+		char *e;
+
+		if (!v)
+			continue;
+		if ((e = ctl_escape(v)) == NULL) {
+			ok = 0;
+			break;
+		}
+		fprintf(m, "%c%s=%s", sep, keys[i], e);
+		sep = '&';
+		free(e);
+	}
+	if (m && fclose(m) != 0)
+		ok = 0;
+	if (!ok) {
+		ctl_err("out of memory");
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+int ctl_print_list(struct ctl *c, json_t *v, const struct ctl_col *cols)
+{
+	json_t *rows, *next;
+	int rc = 1;
+
+	if (v == NULL)
+		return 1;
+	if (c->json) {
+		ctl_print_json(v), rc = 0;
+	} else if ((rows = ctl_rows(v)) != NULL) {
+		ctl_table(rows, cols), rc = 0;
+		next = json_object_get(v, "next_before");
+		if (json_is_integer(next))
+			fprintf(stderr,
+			        "(more: --before %" JSON_INTEGER_FORMAT ")\n",
+			        json_integer_value(next));
+	} else {
+		ctl_err("unexpected answer (no list in it)");
+	}
+	json_decref(v);
+	return rc;
+}
+
+int ctl_list_page(struct ctl *c, const char *path, const struct ctl_col *cols)
+{
+	return ctl_print_list(c, ctl_call(c, "GET", path, NULL), cols);
+}
+
+/* Print a created/changed item: JSON with --json, else key: value lines;
+ * an ambiguous local time the server took is warned about on stderr. */
+int ctl_print_item(struct ctl *c, json_t *v)
+{
+	if (v == NULL)
+		return 1;
+	if (c->json)
+		ctl_print_json(v);
+	else
+		ctl_show(v);
+	if (json_is_true(json_object_get(v, "ambiguous_time"))) {
+		char *w = ctl_cell(v, "warnings");
+		ctl_err("warning: %s",
+		        *w ? w
+		           : "an ambiguous local time took its first "
+		             "occurrence");
+		free(w);
+	}
+	json_decref(v);
+	return 0;
+}
+
+char *ctl_path1(const char *fmt, const char *arg)
+{
+	char *e = ctl_escape(arg), *p = NULL;
+
+	if (e && asprintf(&p, fmt, e) < 0)
+		p = NULL;
+	free(e);
+	return p;
+}
+
+int ctl_on_id(struct ctl *c, const char *method, const char *fmt,
+              const char *id, json_t *body)
+{
+	char *path = ctl_path1(fmt, id);
+	int rc = path ? ctl_print_item(c, ctl_call(c, method, path, body)) : 1;
+
+	free(path);
+	return rc;
+}

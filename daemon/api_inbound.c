@@ -178,8 +178,7 @@ static void list(struct http_req *r)
 	const char *decision = evhttp_find_header(&r->query, "decision");
 	const char *since = evhttp_find_header(&r->query, "since");
 	const char *rcpt = evhttp_find_header(&r->query, "rcpt");
-	const char *before = evhttp_find_header(&r->query, "before");
-	const char *limit = evhttp_find_header(&r->query, "limit");
+	const char *before, *limit;
 	char classes[200];
 
 	if (query_in_check(r, allowed) < 0)
@@ -209,19 +208,9 @@ static void list(struct http_req *r)
 		                 "(local@domain)");
 		return;
 	}
-	if (before && !ident_id_valid(before)) {
-		http_reply_error(r, 422, "invalid_value", "before",
-		                 "query parameter before: an id");
+	if (query_in_page(r, &before, &limit) < 0)
 		return;
-	}
-	if (limit && (!ident_id_valid(limit) || strlen(limit) > 4 ||
-	              atol(limit) > 1000)) {
-		http_reply_error(r, 422, "invalid_value", "limit",
-		                 "query parameter limit: 1 to 1000");
-		return;
-	}
-	const char *params[6] = {class, decision, since,
-	                         rcpt,  before,   limit ? limit : "100"};
+	const char *params[6] = {class, decision, since, rcpt, before, limit};
 	api_items_query(r, 200, NULL, list_sql, 6, params);
 }
 

@@ -39,10 +39,10 @@ static void list(struct http_req *r)
 {
 	static const char *const allowed[] = {"state", "before", "limit", NULL};
 	const char *state = evhttp_find_header(&r->query, "state");
-	const char *before = evhttp_find_header(&r->query, "before");
-	const char *limit = evhttp_find_header(&r->query, "limit");
+	const char *before, *limit;
 
-	if (query_in_check(r, allowed) < 0)
+	if (query_in_check(r, allowed) < 0 ||
+	    query_in_page(r, &before, &limit) < 0)
 		return;
 	if (state && strcmp(state, "ok") != 0 && strcmp(state, "soft") != 0 &&
 	    strcmp(state, "hard") != 0) {
@@ -51,18 +51,7 @@ static void list(struct http_req *r)
 		        "query parameter state: one of ok, soft, hard");
 		return;
 	}
-	if (before && !ident_id_valid(before)) {
-		http_reply_error(r, 422, "invalid_value", "before",
-		                 "query parameter before: an id");
-		return;
-	}
-	if (limit && (!ident_id_valid(limit) || strlen(limit) > 4 ||
-	              atol(limit) > 1000)) {
-		http_reply_error(r, 422, "invalid_value", "limit",
-		                 "query parameter limit: 1 to 1000");
-		return;
-	}
-	const char *params[3] = {state, before, limit ? limit : "100"};
+	const char *params[3] = {state, before, limit};
 	api_items_query(r, 200, NULL, list_sql, 3, params);
 }
 

@@ -362,6 +362,18 @@ static void admin_correct(struct http_req *r)
 	json_decref(obj);
 }
 
+/* POST /api/registrations/{id}/resend: the person's link once more. */
+static void admin_resend(struct http_req *r)
+{
+	char id[24];
+
+	if (api_items_id(r, 0, "registration", id, sizeof(id)) < 0)
+		return;
+	api_items_query(r, 202, NULL,
+	                "SELECT cv_registration_resend($1::bigint)", 1,
+	                (const char *const[]){id});
+}
+
 static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_POST,
          .pattern = "/api/public/events/{id}/registrations",
@@ -380,6 +392,10 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_POST,
          .pattern = "/api/registrations/{id}/cancel",
          .handler = admin_cancel,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/api/registrations/{id}/resend",
+         .handler = admin_resend,
          .flags = HTTP_ADMIN},
         {.pattern = NULL},
 };

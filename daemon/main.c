@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "api_core.h"
+#include "api_followers.h"
 #include "api_items.h"
 #include "api_inbound.h"
 #include "api_attendance.h"
@@ -218,7 +219,7 @@ static int routes_start(struct app *a, char *err, size_t errlen)
 	    api_report_init() < 0 || api_items_init() < 0 ||
 	    api_outbox_init() < 0 || privacy_routes_init() < 0 ||
 	    api_inbound_init() < 0 || api_mail_addresses_init() < 0 ||
-	    api_attendance_init() < 0)
+	    api_attendance_init() < 0 || api_followers_init() < 0)
 		return snprintf(err, errlen, "too many route tables"), -1;
 	return 0;
 }

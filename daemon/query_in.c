@@ -2,10 +2,12 @@
 #include "query_in.h"
 
 #include <event2/keyvalq_struct.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 
 #include "http.h"
+#include "ident.h"
 
 int query_in_wants_csv(struct http_req *r)
 {
@@ -42,5 +44,25 @@ int query_in_check(struct http_req *r, const char *const *allowed)
 		                 "query parameter format: csv or json");
 		return -1;
 	}
+	return 0;
+}
+
+int query_in_page(struct http_req *r, const char **before, const char **limit)
+{
+	*before = evhttp_find_header(&r->query, "before");
+	*limit = evhttp_find_header(&r->query, "limit");
+	if (*before && !ident_id_valid(*before)) {
+		http_reply_error(r, 422, "invalid_value", "before",
+		                 "query parameter before: an id");
+		return -1;
+	}
+	if (*limit && (!ident_id_valid(*limit) || strlen(*limit) > 4 ||
+	               atol(*limit) > 1000)) {
+		http_reply_error(r, 422, "invalid_value", "limit",
+		                 "query parameter limit: 1 to 1000");
+		return -1;
+	}
+	if (!*limit)
+		*limit = "100";
 	return 0;
 }

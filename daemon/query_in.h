@@ -14,4 +14,9 @@ int query_in_check(struct http_req *r, const char *const *allowed);
  * Accept header naming text/csv), else 0. */
 int query_in_wants_csv(struct http_req *r);
 
+/* The page parameters of a list: before= (an id, NULL when absent) and
+ * limit= (1 to 1000; "100" when absent) into *BEFORE and *LIMIT.  Replies
+ * 422 naming the parameter and returns -1 when one is malformed. */
+int query_in_page(struct http_req *r, const char **before, const char **limit);
+
 #endif

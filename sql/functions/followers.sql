@@ -140,3 +140,58 @@ BEGIN
       FROM projects pr, people p WHERE pr.id = v_project AND p.id = v_person;
 END
 $$;
+
+-- The secretariat's view of a project's followers (P_SLUG; unknown ->
+-- 404): person, address, language, since when, confirmed or not; newest
+-- person first, up to p_limit with a person id below p_before (NULL: any),
+-- as {"followers": [...], "count": n, "next_before": id or null}.
+CREATE OR REPLACE FUNCTION cv_follower_list(p_slug text, p_before bigint, p_limit int)
+RETURNS json
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_project bigint := cv_project_id(p_slug, 'project', 404);
+    res json;
+BEGIN
+    WITH page AS (
+        SELECT p.id AS person, p.name, p.email, p.language,
+               cv_iso_utc(f.created_at) AS since,
+               f.confirmed_at IS NOT NULL AS confirmed
+          FROM deadline_followers f JOIN people p ON p.id = f.person_id
+         WHERE f.project_id = v_project
+           AND (p_before IS NULL OR p.id < p_before)
+         ORDER BY p.id DESC
+         LIMIT p_limit + 1),
+    shown AS (SELECT * FROM page ORDER BY person DESC LIMIT p_limit)
+    SELECT json_build_object(
+        'followers', COALESCE((SELECT json_agg(x ORDER BY x.person DESC) FROM shown x), '[]'),
+        'count', (SELECT count(*) FROM shown),
+        'next_before', CASE WHEN (SELECT count(*) FROM page) > p_limit
+                            THEN (SELECT min(person) FROM shown) END)
+      INTO res;
+    RETURN res;
+END
+$$;
+
+-- Remove PERSON's follow of project P_SLUG on the secretariat's behalf,
+-- as the person's own unsubscribe link would: the follow goes, and their
+-- pending deadline reminders and confirmation request of the project are
+-- cancelled.  404 when there is no such follow.
+CREATE OR REPLACE FUNCTION cv_follower_remove(p_slug text, p_person bigint)
+RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_project bigint := cv_project_id(p_slug, 'project', 404);
+    v_token text;
+    v_title text;
+BEGIN
+    SELECT f.token INTO v_token FROM deadline_followers f
+     WHERE f.project_id = v_project AND f.person_id = p_person;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'CV404', COLUMN = 'person',
+            MESSAGE = format('field person: person %s does not follow project %s',
+                             p_person, p_slug);
+    END IF;
+    SELECT project_title INTO v_title FROM cv_unfollow(v_token);
+    RETURN json_build_object('project', p_slug, 'person', p_person, 'removed', true);
+END
+$$;

@@ -29,3 +29,29 @@ CREATE OR REPLACE TRIGGER outbox_wake_insert AFTER INSERT ON outbox
 CREATE OR REPLACE TRIGGER outbox_wake_update AFTER UPDATE ON outbox
     REFERENCING NEW TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION cv_outbox_wake();
+
+-- The secretariat retries a failed notification: it is pending again, due
+-- now, with its attempts counted from zero (the scheduler's backoff starts
+-- over) and its last error kept until the next attempt.  Only a failed row
+-- (404 unknown, 409 any other state); the update wakes the scheduler.
+CREATE OR REPLACE FUNCTION cv_outbox_retry(p_id bigint) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_state outbox_state;
+BEGIN
+    SELECT o.state INTO v_state FROM outbox o WHERE o.id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'CV404', COLUMN = 'id',
+            MESSAGE = format('no notification %s', p_id);
+    END IF;
+    IF v_state <> 'failed' THEN
+        RAISE EXCEPTION USING ERRCODE = 'CV409', COLUMN = 'state',
+            MESSAGE = format('notification %s is %s: only a failed one can be retried',
+                             p_id, v_state);
+    END IF;
+    UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = now(),
+                      claimed_by = NULL, lease_until = NULL, updated_at = now()
+     WHERE id = p_id;
+    RETURN json_build_object('id', p_id, 'state', 'pending');
+END
+$$;

@@ -36,6 +36,36 @@ BEGIN
 END
 $$;
 
+-- The secretariat resends a person's link: the mail of the registration's
+-- state once more (pending: the confirmation request; confirmed: the
+-- confirmation with its invitation; waitlisted: the waiting-list mail),
+-- with the same token.  404 unknown, 409 cancelled.
+CREATE OR REPLACE FUNCTION cv_registration_resend(p_reg bigint) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_state text;
+    v_kind text;
+BEGIN
+    SELECT r.state::text INTO v_state FROM registrations r WHERE r.id = p_reg;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'CV404', COLUMN = 'id',
+            MESSAGE = format('no registration %s', p_reg);
+    END IF;
+    v_kind := CASE v_state WHEN 'pending' THEN 'registration_confirm_request'
+                           WHEN 'confirmed' THEN 'registration_confirmed'
+                           WHEN 'waitlisted' THEN 'registration_waitlisted' END;
+    IF v_kind IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'CV409', COLUMN = 'state',
+            MESSAGE = format('registration %s is %s: there is no link to resend',
+                             p_reg, v_state);
+    END IF;
+    PERFORM cv_reg_notify(v_kind, p_reg);
+    RETURN json_build_object('id', p_reg, 'state', v_state, 'kind', v_kind,
+                             'outbox', (SELECT max(o.id) FROM outbox o
+                                         WHERE o.registration_id = p_reg AND o.kind = v_kind));
+END
+$$;
+
 -- Find or create an organisation: by id, or by name and country.
 CREATE OR REPLACE FUNCTION cv_org_find(p_org_id bigint, p_name text, p_country text)
 RETURNS bigint LANGUAGE plpgsql AS $$

@@ -207,6 +207,9 @@ def test_ctl_projects_orgs_events_deadlines():
     assert [r["ID"] for r in rows] == [str(ev["id"]), str(visit["id"])]
     assert rows[0]["START"] == "2027-03-01 09:00 Europe/Warsaw", rows[0]
     assert rows[0]["CITY"] == "Poznań"
+    # seats taken against capacity, and the waiting list
+    assert (rows[0]["SEATS"], rows[0]["WAITING"]) == ("0", "0"), rows[0]
+    assert rows[0]["CAPACITY"] == (str(ev["capacity"]) if ev["capacity"] else ""), rows[0]
 
     shown = _ok(d.ctl("event", "show", str(ev["id"]))).stdout
     assert "start.utc: 2027-03-01T08:00:00Z" in shown
