@@ -14,6 +14,7 @@
 #include "db_row.h"
 #include "mail_out.h"
 #include "outbox.h"
+#include "pages_text.h"
 
 const char outbox_claim_sql[] =
         "SELECT * FROM cv_outbox_claim($1, $2::int, $3::int)";
@@ -327,8 +328,12 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 	char privacy_url[600];
 	char follow_url[512] = "";
 	const char *name;
+	/* the token page's buttons, so that a mail names them as they read */
+	const struct page_text *pt = page_text_get(lang);
 
 	memset(om, 0, sizeof(*om));
+	if (!pt)
+		pt = page_text_get("en");
 	if (val(res, row, C_EVENT_ID))
 		snprintf(event_url, sizeof(event_url), "%s/events/%s/register",
 		         base, val(res, row, C_EVENT_ID));
@@ -399,6 +404,8 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 		        {"participant_email",
 		         val(res, row, C_REG_PERSON_EMAIL)},
 		        {"registration_state", val(res, row, C_REG_STATE)},
+		        {"button_confirm", pt ? pt->btn_confirm : NULL},
+		        {"button_cancel", pt ? pt->btn_cancel : NULL},
 		};
 		if (tmpl_render(lang, kind, vars,
 		                sizeof(vars) / sizeof(vars[0]), &om->t) < 0) {

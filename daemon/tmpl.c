@@ -9,6 +9,7 @@
 
 #include "kinds.h"
 #include "log.h"
+#include "tmpl_doc.h"
 
 const char *const tmpl_langs[] = {"en", "sv", "it", "pl", "es", "fi", NULL};
 
@@ -46,7 +47,36 @@ const char *const tmpl_keys[] = {"person_name",
                                  "participant_name",
                                  "participant_email",
                                  "registration_state",
+                                 "button_confirm",
+                                 "button_cancel",
                                  NULL};
+
+/* The names the HTML layout may use. */
+static const char *const layout_keys[] = {"lang", "subject", "content",
+                                          "footer", NULL};
+
+/* The frame of every generated HTML body, unless <template_dir>/layout.html
+ * replaces it. */
+static const char default_layout[] =
+        "<!DOCTYPE html>\n"
+        "<html lang=\"{{lang}}\">\n"
+        "<head>\n"
+        "<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, "
+        "initial-scale=1\">\n"
+        "<title>{{subject}}</title>\n"
+        "</head>\n"
+        "<body style=\"margin:0;padding:0;background:#f2f2f2\">\n"
+        "<div style=\"max-width:600px;margin:0 auto;padding:24px;"
+        "background:#ffffff;color:#1a1a1a;font-family:Arial,Helvetica,"
+        "sans-serif;font-size:16px;line-height:1.5\">\n"
+        "{{content}}\n"
+        "{{#footer}}<div style=\"margin-top:24px;padding-top:12px;"
+        "border-top:1px solid #cccccc;font-size:14px;color:#555555\">\n"
+        "{{footer}}</div>\n{{/footer}}"
+        "</div>\n"
+        "</body>\n"
+        "</html>\n";
 
 #define NLANGS 6
 #define NKINDS 11
@@ -71,6 +101,7 @@ struct extra {
 };
 
 static struct extra X[NLANGS];
+static char *layout; /* <template_dir>/layout.html, or NULL: default_layout */
 
 static int index_of(const char *const *tab, const char *s)
 {
@@ -110,6 +141,8 @@ void tmpl_free(void)
 {
 	clear(T);
 	clear_extra(X);
+	free(layout);
+	layout = NULL;
 	free(tmpl_dir);
 	tmpl_dir = NULL;
 }
@@ -150,40 +183,12 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-/* Check every {{name}} in S; LINE0 is the file line S starts on. */
+/* Check every placeholder and section of S; LINE0 is the file line S
+ * starts on. */
 static int check_placeholders(const char *s, const char *path, int line0,
                               char *err, size_t errlen)
 {
-	int line = line0;
-
-	for (const char *p = s; *p; p++) {
-		const char *e;
-		char name[64];
-		size_t n;
-
-		if (*p == '\n')
-			line++;
-		if (p[0] != '{' || p[1] != '{')
-			continue;
-		e = strstr(p + 2, "}}");
-		n = e ? (size_t)(e - p - 2) : 0;
-		if (!e || n == 0 || n >= sizeof(name) ||
-		    memchr(p + 2, '\n', n)) {
-			snprintf(err, errlen, "%s:%d: unterminated placeholder",
-			         path, line);
-			return -1;
-		}
-		memcpy(name, p + 2, n);
-		name[n] = '\0';
-		if (index_of(tmpl_keys, name) < 0) {
-			snprintf(err, errlen,
-			         "%s:%d: unknown placeholder {{%s}}", path,
-			         line, name);
-			return -1;
-		}
-		p = e + 1;
-	}
-	return 0;
+	return tmpl_doc_check(s, tmpl_keys, path, line0, err, errlen);
 }
 
 static int load_one(const char *dir, int l, int k, struct tmpl *t, char *err,
@@ -265,11 +270,37 @@ static int load_extra(const char *dir, struct extra *x, char *err,
 	return 0;
 }
 
+/* The optional DIR/layout.html into *OUT (NULL when absent): only the
+ * layout's names, and {{content}} required.  0, or -1 with err set. */
+static int load_layout(const char *dir, char **out, char *err, size_t errlen)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/layout.html", dir);
+	*out = slurp(path);
+	if (!*out && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!*out)
+		return 0;
+	if (tmpl_doc_check(*out, layout_keys, path, 1, err, errlen) < 0 ||
+	    !strstr(*out, "{{content}}")) {
+		if (!*err)
+			snprintf(err, errlen,
+			         "%s:1: no {{content}} placeholder", path);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int tmpl_load(const char *dir, char *err, size_t errlen)
 {
 	static struct tmpl fresh[NLANGS][NKINDS];
 	static struct extra fresh_x[NLANGS];
-	char *d;
+	char *d, *lay;
 
 	if (err && errlen)
 		err[0] = '\0';
@@ -287,10 +318,16 @@ int tmpl_load(const char *dir, char *err, size_t errlen)
 		clear_extra(fresh_x);
 		return -1;
 	}
+	if (load_layout(dir, &lay, err, errlen) < 0) {
+		clear(fresh);
+		clear_extra(fresh_x);
+		return -1;
+	}
 	d = strdup(dir);
 	if (!d) {
 		clear(fresh);
 		clear_extra(fresh_x);
+		free(lay);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -300,6 +337,8 @@ int tmpl_load(const char *dir, char *err, size_t errlen)
 	clear_extra(X);
 	memcpy(X, fresh_x, sizeof(X));
 	memset(fresh_x, 0, sizeof(fresh_x));
+	free(layout);
+	layout = lay;
 	free(tmpl_dir);
 	tmpl_dir = d;
 	return 0;
@@ -324,118 +363,92 @@ int tmpl_reload(char *err, size_t errlen)
 	return r;
 }
 
-static const char *lookup(const struct tmpl_var *vars, size_t n,
-                          const char *name, size_t len)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strlen(vars[i].name) == len &&
-		    memcmp(vars[i].name, name, len) == 0)
-			return vars[i].value ? vars[i].value : "";
-	return "";
-}
-
-enum mode { PLAIN, HTML, LINE };
-
-static void put_value(FILE *f, const char *v, enum mode mode)
-{
-	for (; *v; v++) {
-		unsigned char c = (unsigned char)*v;
-		if (mode == HTML) {
-			switch (c) {
-			case '&':
-				fputs("&amp;", f);
-				continue;
-			case '<':
-				fputs("&lt;", f);
-				continue;
-			case '>':
-				fputs("&gt;", f);
-				continue;
-			case '"':
-				fputs("&quot;", f);
-				continue;
-			case '\'':
-				fputs("&#39;", f);
-				continue;
-			}
-		} else if (mode == LINE && (c < 0x20 || c == 0x7f)) {
-			c = ' ';
-		}
-		fputc(c, f);
-	}
-}
-
-static char *fill(const char *src, const struct tmpl_var *vars, size_t n,
-                  enum mode mode)
-{
-	char *buf = NULL;
-	size_t len;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return NULL;
-	for (const char *p = src; *p;) {
-		const char *e;
-		if (p[0] == '{' && p[1] == '{' && (e = strstr(p + 2, "}}"))) {
-			put_value(f,
-			          lookup(vars, n, p + 2, (size_t)(e - p - 2)),
-			          mode);
-			p = e + 2;
-		} else {
-			fputc(*p++, f);
-		}
-	}
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
-/* Append the footer of language L (or English) to OUT: to the text after
- * a "-- " signature line, to the HTML before its last </body>.  0, or -1
- * when out of memory. */
-static int add_footer(int l, const struct tmpl_var *vars, size_t n,
-                      struct tmpl_msg *out)
+/* Append the footer of language L (or English) to OUT->text after a "-- "
+ * signature line.  0, or -1 when out of memory. */
+static int add_text_footer(int l, const struct tmpl_var *vars, size_t n,
+                           struct tmpl_msg *out)
 {
 	const char *ft = X[l].footer_text ? X[l].footer_text : X[0].footer_text;
-	const char *fh = X[l].footer_html ? X[l].footer_html : X[0].footer_html;
 	char *f, *joined;
 	size_t len;
 
-	if (ft) {
-		if (!(f = fill(ft, vars, n, PLAIN)))
-			return -1;
-		len = strlen(out->text);
-		if (asprintf(&joined, "%s%s\n-- \n%s", out->text,
-		             len && out->text[len - 1] == '\n' ? "" : "\n",
-		             f) < 0) {
-			free(f);
-			return -1;
-		}
+	if (!ft)
+		return 0;
+	if (!(f = tmpl_doc_text(ft, vars, n)))
+		return -1;
+	len = strlen(out->text);
+	if (asprintf(&joined, "%s%s\n-- \n%s", out->text,
+	             len && out->text[len - 1] == '\n' ? "" : "\n", f) < 0) {
 		free(f);
-		free(out->text);
-		out->text = joined;
+		return -1;
 	}
-	if (fh && out->html) {
-		char *end = NULL;
-
-		for (char *p = out->html; (p = strcasestr(p, "</body>")); p++)
-			end = p;
-		if (!end)
-			end = out->html + strlen(out->html);
-		if (!(f = fill(fh, vars, n, HTML)))
-			return -1;
-		if (asprintf(&joined, "%.*s%s%s", (int)(end - out->html),
-		             out->html, f, end) < 0) {
-			free(f);
-			return -1;
-		}
-		free(f);
-		free(out->html);
-		out->html = joined;
-	}
+	free(f);
+	free(out->text);
+	out->text = joined;
 	return 0;
+}
+
+/* The HTML footer of language L: its footer.html, else its footer.txt (or
+ * the English one) rendered as HTML; "" when there is none.  NULL when out
+ * of memory. */
+static char *html_footer(int l, const struct tmpl_var *vars, size_t n)
+{
+	const char *ft = X[l].footer_text ? X[l].footer_text : X[0].footer_text;
+
+	if (X[l].footer_html)
+		return tmpl_doc_fill(X[l].footer_html, vars, n, TMPL_HTML);
+	if (!X[l].footer_text && X[0].footer_html)
+		return tmpl_doc_fill(X[0].footer_html, vars, n, TMPL_HTML);
+	return ft ? tmpl_doc_html(ft, vars, n) : strdup("");
+}
+
+/* A <kind>.html of the operator's: the whole document, the footer
+ * inserted before its last </body>.  NULL when out of memory. */
+static char *own_html(const char *src, const char *footer,
+                      const struct tmpl_var *vars, size_t n)
+{
+	char *html = tmpl_doc_fill(src, vars, n, TMPL_HTML), *end = NULL;
+	char *joined;
+
+	if (!html || !*footer)
+		return html;
+	for (char *p = html; (p = strcasestr(p, "</body>")); p++)
+		end = p;
+	if (!end)
+		end = html + strlen(html);
+	if (asprintf(&joined, "%.*s%s%s", (int)(end - html), html, footer,
+	             end) < 0)
+		joined = NULL;
+	free(html);
+	return joined;
+}
+
+/* The HTML body made from the text template BODY: the layout around it. */
+static char *made_html(const char *lang, const char *subject, const char *body,
+                       const char *footer, const struct tmpl_var *vars,
+                       size_t n)
+{
+	char *content = tmpl_doc_html(body, vars, n), *html = NULL;
+	const struct tmpl_var subj[] = {{"subject", subject}};
+	char *esc_subject = tmpl_doc_fill("{{subject}}", subj, 1, TMPL_HTML);
+
+	if (content && esc_subject) {
+		size_t len = strlen(content);
+		const struct tmpl_var lv[] = {
+		        {"lang", lang},
+		        {"subject", esc_subject},
+		        {"content", content},
+		        {"footer", footer},
+		};
+		/* no blank line before the frame's own closing tags */
+		if (len && content[len - 1] == '\n')
+			content[len - 1] = '\0';
+		html = tmpl_doc_fill(layout ? layout : default_layout, lv, 4,
+		                     TMPL_PLAIN);
+	}
+	free(content);
+	free(esc_subject);
+	return html;
 }
 
 int tmpl_render(const char *lang, const char *kind, const struct tmpl_var *vars,
@@ -444,6 +457,7 @@ int tmpl_render(const char *lang, const char *kind, const struct tmpl_var *vars,
 	int k = index_of(kinds_notification, kind);
 	int l = index_of(tmpl_langs, lang);
 	struct tmpl *t;
+	char *footer;
 
 	memset(out, 0, sizeof(*out));
 	if (k < 0 || !T[0][k].subject)
@@ -458,11 +472,18 @@ int tmpl_render(const char *lang, const char *kind, const struct tmpl_var *vars,
 		t->warned = 1;
 		t = &T[0][k];
 	}
-	out->subject = fill(t->subject, vars, n, LINE);
-	out->text = fill(t->text, vars, n, PLAIN);
-	out->html = t->html ? fill(t->html, vars, n, HTML) : NULL;
-	if (!out->subject || !out->text || (t->html && !out->html) ||
-	    add_footer(l, vars, n, out) < 0) {
+	out->subject = tmpl_doc_fill(t->subject, vars, n, TMPL_LINE);
+	out->text = tmpl_doc_text(t->text, vars, n);
+	footer = html_footer(l, vars, n);
+	if (out->subject && footer)
+		out->html =
+		        t->html ? own_html(t->html, footer, vars, n)
+		                : made_html(tmpl_langs[t == &T[l][k] ? l : 0],
+		                            out->subject, t->text, footer, vars,
+		                            n);
+	free(footer);
+	if (!out->subject || !out->text || !out->html ||
+	    add_text_footer(l, vars, n, out) < 0) {
 		tmpl_msg_free(out);
 		return -1;
 	}

@@ -137,9 +137,16 @@ static void test_escape_and_subject_line(void **st)
 	                            "\r\nBcc: evil@example.org\">Åsa </p>\n");
 	assert_string_equal(m.text, "Hello Åsa\n");
 	tmpl_msg_free(&m);
-	/* a kind without HTML has none */
+	/* a kind without its own HTML gets the layout around its text, the
+	 * values escaped there too */
 	assert_int_equal(tmpl_render("en", "event_updated", vars, 2, &m), 0);
-	assert_null(m.html);
+	assert_non_null(m.html);
+	assert_non_null(strstr(m.html, "<html lang=\"en\">"));
+	assert_non_null(strstr(m.html, "<title>EN A &lt;b&gt;&amp;&quot;x&quot;"
+	                               "  Bcc: evil@example.org</title>"));
+	assert_non_null(strstr(m.html, "<p style=\"margin:0 0 16px\">Hello "
+	                               "Åsa</p>"));
+	assert_null(strstr(m.html, "<b>"));
 	tmpl_msg_free(&m);
 	assert_int_equal(tmpl_render("en", "no_such_kind", vars, 2, &m), -1);
 	tmpl_free();
@@ -300,6 +307,111 @@ static void test_footer_and_privacy_notice(void **st)
 	rm_rf(dir);
 }
 
+/* The template language: sections, field rows left out without a value,
+ * link lines as the URL in text and a button in HTML, URL values linked;
+ * a section that does not close is refused with its line. */
+static void test_sections_rows_and_links(void **st)
+{
+	char *dir = scratch(), err[512] = "";
+	struct tmpl_msg m;
+	const struct tmpl_var full[] = {
+	        {"event_title", "T<1>"},
+	        {"place", "Aula, Rimini, IT"},
+	        {"recipient_local", ""},
+	        {"token_url", "https://x.example/r/abc"},
+	        {"event_url", "https://x.example/e?a=1&b=2"},
+	        {"button_confirm", "Confirm it"},
+	};
+	const struct tmpl_var bare[] = {{"event_title", "T"}};
+
+	put(dir, "en/event_cancelled.txt",
+	    "Subject: Off: {{event_title}}{{#place}} ({{place}}){{/place}}\n\n"
+	    "{{event_title}}{{#place}}, {{place}},{{/place}} is off.\n\n"
+	    "When:       soon\n"
+	    "Your time:  {{recipient_local}}\n"
+	    "Where:      {{place}}\n"
+	    "Details:    {{event_url}}\n\n"
+	    "{{#token_url}}\n"
+	    "Press \"{{button_confirm}}\":\n"
+	    "[Open the page]({{token_url}})\n"
+	    "{{/token_url}}\n"
+	    "{{^token_url}}\n"
+	    "No page.\n"
+	    "{{/token_url}}\n");
+	assert_int_equal(tmpl_load(dir, err, sizeof(err)), 0);
+	assert_int_equal(tmpl_render("en", "event_cancelled", full, 6, &m), 0);
+	assert_string_equal(m.subject, "Off: T<1> (Aula, Rimini, IT)");
+	assert_string_equal(m.text,
+	                    "T<1>, Aula, Rimini, IT, is off.\n\n"
+	                    "When:       soon\n"
+	                    "Where:      Aula, Rimini, IT\n"
+	                    "Details:    https://x.example/e?a=1&b=2\n\n"
+	                    "Press \"Confirm it\":\n"
+	                    "https://x.example/r/abc\n");
+	assert_non_null(strstr(m.html, "<th scope=\"row\""));
+	assert_null(strstr(m.html, "Your time"));
+	assert_non_null(strstr(m.html, ">Where</th><td style=\"padding:2px "
+	                               "0\">Aula, Rimini, IT</td>"));
+	assert_non_null(strstr(m.html, "<a href=\"https://x.example/e?a=1&amp;"
+	                               "b=2\">https://x.example/e?a=1&amp;b=2"
+	                               "</a>"));
+	assert_non_null(strstr(m.html, "Press &quot;Confirm it&quot;:<br>\n"
+	                               "<a style=\""));
+	assert_non_null(strstr(m.html, "href=\"https://x.example/r/abc\">Open "
+	                               "the page</a></p>"));
+	assert_non_null(strstr(m.html, "T&lt;1&gt;, Aula"));
+	tmpl_msg_free(&m);
+
+	assert_int_equal(tmpl_render("en", "event_cancelled", bare, 1, &m), 0);
+	assert_string_equal(m.subject, "Off: T");
+	assert_string_equal(m.text, "T is off.\n\n"
+	                            "When:       soon\n\n"
+	                            "No page.\n");
+	assert_null(strstr(m.html, "()"));
+	assert_null(strstr(m.html, "Where"));
+	tmpl_msg_free(&m);
+
+	put(dir, "it/event_cancelled.txt",
+	    "Subject: x\n\nline\n{{#place}}open\n");
+	assert_int_equal(tmpl_load(dir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "it/event_cancelled.txt:4: section "
+	                            "{{#place}} is not closed"));
+	put(dir, "it/event_cancelled.txt",
+	    "Subject: x\n\n{{#place}}a{{/city}}\n");
+	assert_int_equal(tmpl_load(dir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "it/event_cancelled.txt:3: {{/city}} "
+	                            "closes no open section"));
+	put(dir, "it/event_cancelled.txt",
+	    "Subject: x\n\n{{#nope}}{{/nope}}\n");
+	assert_int_equal(tmpl_load(dir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown placeholder {{#nope}}"));
+	unlink(strcat(strcpy(err, dir), "/it/event_cancelled.txt"));
+
+	/* the operator's layout.html frames every generated HTML body */
+	put(dir, "layout.html", "<main lang={{lang}}>{{content}}</main>\n");
+	assert_int_equal(tmpl_load(dir, err, sizeof(err)), 0);
+	assert_int_equal(tmpl_render("pl", "event_cancelled", bare, 1, &m), 0);
+	assert_string_equal(m.html, "<main lang=en><p style=\"margin:0 0 "
+	                            "16px\">T is off.</p>\n<table role="
+	                            "\"presentation\" style=\"border-collapse:"
+	                            "collapse;margin:0 0 16px\">\n<tr><th "
+	                            "scope=\"row\" style=\"text-align:left;"
+	                            "vertical-align:top;padding:2px 16px 2px 0;"
+	                            "font-weight:normal;color:#555555\">When"
+	                            "</th><td style=\"padding:2px 0\">soon</td>"
+	                            "</tr>\n</table>\n<p style=\"margin:0 0 "
+	                            "16px\">No page.</p></main>\n");
+	tmpl_msg_free(&m);
+	put(dir, "layout.html", "<main>{{person_name}}</main>\n");
+	assert_int_equal(tmpl_load(dir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "layout.html:1: unknown placeholder"));
+	put(dir, "layout.html", "<main></main>\n");
+	assert_int_equal(tmpl_load(dir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "layout.html:1: no {{content}}"));
+	tmpl_free();
+	rm_rf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +422,7 @@ int main(void)
 	        cmocka_unit_test(test_load_errors),
 	        cmocka_unit_test(test_offset_text),
 	        cmocka_unit_test(test_footer_and_privacy_notice),
+	        cmocka_unit_test(test_sections_rows_and_links),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
