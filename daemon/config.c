@@ -985,6 +985,61 @@ static struct config *config_new(void)
 	return c;
 }
 
+/* The [mail] addresses and sender name as they go into headers, each
+ * refused by its key: a header line must not break or carry anything
+ * but an address. */
+static int mail_finish(const struct config *c, const char *name, char *err,
+                       size_t errlen)
+{
+	static const char plain[] =
+	        "must be one plain ASCII address (local@domain, no spaces, "
+	        "line breaks, quotes or angle brackets)";
+	const struct {
+		const char *key, *v;
+	} addrs[] = {
+	        {"from", c->mail_from},
+	        {"reply_to", c->mail_reply_to},
+	        {"reply_address", c->mail_reply_address},
+	        {"register_address", c->mail_register_address},
+	        {"secretariat", c->mail_secretariat},
+	};
+
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++)
+		if (addrs[i].v && !mail_addr_ok(addrs[i].v)) {
+			snprintf(err, errlen, "%s: [mail] %s %s", name,
+			         addrs[i].key, plain);
+			return -1;
+		}
+	if (c->mail_reply_address &&
+	    (strchr(c->mail_reply_address, '+') ||
+	     strcspn(c->mail_reply_address, "+@") + 33 > 64)) {
+		snprintf(
+		        err, errlen,
+		        "%s: [mail] reply_address must have no '+' and a local "
+		        "part of at most 31 characters (convened adds "
+		        "+<token>)",
+		        name);
+		return -1;
+	}
+	if (c->mail_register_address && strchr(c->mail_register_address, '+')) {
+		snprintf(err, errlen,
+		         "%s: [mail] register_address must have no '+' "
+		         "(convened adds +<event id>)",
+		         name);
+		return -1;
+	}
+	if (!mail_text_ok(c->mail_from_name, 256)) {
+		snprintf(
+		        err, errlen,
+		        "%s: [mail] from_name must be UTF-8 text of at most "
+		        "256 "
+		        "bytes without line breaks or other control characters",
+		        name);
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks that involve more than one key, after the whole file is read. */
 static int config_finish(struct config *c, const char *name, char *err,
                          size_t errlen)
@@ -1003,27 +1058,8 @@ static int config_finish(struct config *c, const char *name, char *err,
 		         name);
 		return -1;
 	}
-	if ((c->mail_from && !mail_addr_ok(c->mail_from)) ||
-	    (c->mail_reply_to && !mail_addr_ok(c->mail_reply_to)) ||
-	    (c->mail_reply_address &&
-	     (!mail_addr_ok(c->mail_reply_address) ||
-	      strcspn(c->mail_reply_address, "+@") + 33 > 64 ||
-	      strchr(c->mail_reply_address, '+') != NULL)) ||
-	    (c->mail_register_address &&
-	     (!mail_addr_ok(c->mail_register_address) ||
-	      strchr(c->mail_register_address, '+') != NULL)) ||
-	    (c->mail_secretariat && !mail_addr_ok(c->mail_secretariat)) ||
-	    !mail_text_ok(c->mail_from_name, 256)) {
-		snprintf(err, errlen,
-		         "%s: [mail] from, reply_to, reply_address, "
-		         "register_address and secretariat must be plain ASCII "
-		         "addresses (reply_address and register_address "
-		         "without '+', reply_address's local part at most 31 "
-		         "characters), from_name UTF-8 text of at most 256 "
-		         "bytes",
-		         name);
+	if (mail_finish(c, name, err, errlen) < 0)
 		return -1;
-	}
 	if (c->admin_token && c->admin_token_file) {
 		snprintf(err, errlen,
 		         "%s: [convened] give admin_token or admin_token_file, "

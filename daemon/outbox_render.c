@@ -273,10 +273,12 @@ static char *render_itip(const PGresult *res, int row, const struct config *cfg,
 }
 
 /* The finished message of OM into om->raw: from the [mail] sender (or
- * convened <noreply@host of base_url>), dated by the row's due_at so that
- * every rendering of the row gives the same bytes; its envelope sender
- * (om->m.from) is the reply-token address when it has one, else From:.  0, or
- * -1 with om->why set. */
+ * noreply@host of base_url), named [mail] from_name or else [calendar]
+ * organizer_name; Reply-To the reply-token address, else [mail] reply_to,
+ * else [mail] secretariat (a forward: the person who wrote); dated by the row's
+ * due_at so that every rendering of the row gives the same bytes; its envelope
+ * sender (om->m.from) is the reply-token address when it has one, else From:.
+ * 0, or -1 with om->why set. */
 static int build_raw(const PGresult *res, int row, const struct config *cfg,
                      struct outbox_msg *om)
 {
@@ -291,18 +293,22 @@ static int build_raw(const PGresult *res, int row, const struct config *cfg,
 
 	if (tokened)
 		s.reply_to = om->reply_to;
-	else if (val(res, row, C_IN_ID) && sender && mail_addr_ok(sender))
-		s.reply_to = sender; /* a forward: the secretariat answers the
-		                        person who wrote */
+	else if (val(res, row, C_IN_ID))
+		/* a forward: the secretariat answers the person who wrote */
+		s.reply_to = sender && mail_addr_ok(sender) ? sender : NULL;
+	else if (!s.reply_to)
+		s.reply_to = cfg->mail_secretariat; /* a person answers */
 
 	if (!s.from) {
 		char host[256];
 		url_host(cfg->base_url, host, sizeof(host));
 		snprintf(om->from, sizeof(om->from), "noreply@%s", host);
 		s.from = om->from;
-		if (!s.from_name)
-			s.from_name = "convened";
 	}
+	/* the sender people know: the network's secretariat, as invitations
+	 * name their organiser */
+	if (!s.from_name)
+		s.from_name = cfg->cal_organizer_name;
 	om->raw = mail_out_build(&om->m, &s, date, &len, om->why,
 	                         sizeof(om->why));
 	if (!om->raw)
