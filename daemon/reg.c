@@ -42,6 +42,12 @@ static const struct json_in_field reg_input_fields[] = {
          .type = JIN_STRING,
          .max_len = 2,
          .choices = langs},
+        /* the participant's IANA zone (a form's hidden field, a client):
+         * mails then give their own time too; cv_register checks it */
+        {.name = "tz",
+         .type = JIN_STRING,
+         .max_len = 64,
+         .check = json_in_nonblank},
         {.name = NULL},
 };
 
@@ -188,12 +194,12 @@ int reg_submit(struct http_req *r, const char *event_id, const json_t *obj,
 	static const char sql[] =
 	        "SELECT registration_id, reg_state, created, resent FROM "
 	        "cv_register_local($1::bigint, $2, $3, $4::bigint, $5, $6, $7, "
-	        "$8, $9, $10)";
+	        "$8, $9, $10, $11)";
 	char token[TOKEN_HEX + 1], feed[TOKEN_HEX + 1], orgid[24] = "";
 	const char *role = str_or_null(obj, "role");
 	const char *lang = str_or_null(obj, "language");
 	json_t *id = json_object_get(obj, "organisation_id");
-	const char *params[10];
+	const char *params[11];
 	struct reg_pending *p = malloc(sizeof(*p));
 
 	if (p == NULL)
@@ -211,11 +217,12 @@ int reg_submit(struct http_req *r, const char *event_id, const json_t *obj,
 	params[3] = id ? orgid : NULL;
 	params[4] = str_or_null(obj, "organisation");
 	params[5] = str_or_null(obj, "country");
-	params[6] = role ? role : "other";
+	params[6] = role; /* none: a known person keeps theirs */
 	params[7] = lang ? lang : "en";
 	params[8] = token;
 	params[9] = feed;
-	if (db_query(r->app->db, sql, 10, params, reg_submitted, p) < 0) {
+	params[10] = str_or_null(obj, "tz");
+	if (db_query(r->app->db, sql, 11, params, reg_submitted, p) < 0) {
 		free(p);
 		return -1;
 	}

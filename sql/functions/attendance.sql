@@ -160,7 +160,7 @@ BEGIN
     IF p_org IS NOT NULL AND NOT EXISTS (SELECT 1 FROM organisations WHERE id = p_org) THEN
         PERFORM cv_fail(422, 'organisation', 'organisation: no such organisation');
     END IF;
-    v_person := cv_person_find(p_email, p_name, p_org, 'other', 'en', p_feed_token);
+    v_person := cv_person_find(p_email, p_name, p_org, NULL, 'en', p_feed_token);
     IF EXISTS (SELECT 1 FROM registrations WHERE event_id = p_event AND person_id = v_person) THEN
         PERFORM cv_fail(409, 'email', 'email: this person is already registered for the '
                         'event; mark that registration instead');

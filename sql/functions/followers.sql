@@ -50,7 +50,7 @@ BEGIN
             MESSAGE = format('field project: no project %L', p_slug);
     END IF;
     PERFORM cv_follow_expire();
-    person_id := cv_person_find(p_email, p_name, NULL, 'other', p_lang::person_lang,
+    person_id := cv_person_find(p_email, p_name, NULL, NULL, p_lang::person_lang,
                                 p_feed_token);
     INSERT INTO deadline_followers (project_id, person_id, token, confirmed_at)
     VALUES (v_project, person_id, p_token, NULL)

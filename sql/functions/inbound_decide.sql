@@ -307,7 +307,7 @@ BEGIN
         SELECT * INTO r
           FROM cv_register(p_event::bigint, v_from,
                            coalesce(nullif(left(m.facts->>'from_name', 200), ''), v_from),
-                           NULL, NULL, NULL, 'other', 'en',
+                           NULL, NULL, NULL, NULL, 'en',
                            cv_inbound_new_token(), cv_inbound_new_token());
     EXCEPTION WHEN SQLSTATE 'CV404' OR SQLSTATE 'CV409' OR numeric_value_out_of_range THEN
         decision := 'register_refused';

@@ -84,12 +84,11 @@ BEGIN
            CASE WHEN e.all_day THEN to_char(e.end_local - interval '1 day', 'YYYY-MM-DD')
                 ELSE cv_format_local(e.end_at, e.tz) END,
            e.tz::text,
+           -- the recipient's own time only when their zone is known and
+           -- differs: otherwise the mail would say the same time twice
            CASE WHEN p.tz IS NOT NULL AND p.tz <> COALESCE(d.tz, e.tz)
                      AND NOT COALESCE(e.all_day, false)
-                THEN cv_format_local(COALESCE(d.due_at, e.start_at), p.tz)
-                WHEN d.id IS NOT NULL THEN cv_format_local(d.due_at, d.tz)
-                WHEN e.all_day THEN to_char(e.start_local, 'YYYY-MM-DD')
-                ELSE cv_format_local(e.start_at, e.tz) END,
+                THEN cv_format_local(COALESCE(d.due_at, e.start_at), p.tz) END,
            e.venue::text, e.city::text, e.country::text,
            cv_place(e.venue, e.city, e.country),
            r.token::text, p.feed_token::text, pr.title::text, d.title::text,

@@ -98,19 +98,27 @@ $$;
 -- person's details are not overwritten by an unconfirmed request.
 CREATE OR REPLACE FUNCTION cv_person_find(p_email text, p_name text, p_org bigint,
                                p_role person_role, p_lang person_lang,
-                               p_feed_token text)
+                               p_feed_token text, p_tz text DEFAULT NULL)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     v_id bigint;
 BEGIN
-    INSERT INTO people (email, name, organisation_id, role, language, feed_token)
-    VALUES (p_email, p_name, p_org, p_role, p_lang, p_feed_token)
+    INSERT INTO people (email, name, organisation_id, role, language, tz, feed_token)
+    VALUES (p_email, p_name, p_org, coalesce(p_role, 'other'), p_lang, p_tz, p_feed_token)
     ON CONFLICT (lower(email)) DO NOTHING
     RETURNING id INTO v_id;
     IF v_id IS NULL THEN
         SELECT id INTO v_id FROM people WHERE lower(email) = lower(p_email);
-        UPDATE people SET organisation_id = p_org, updated_at = now()
-         WHERE id = v_id AND organisation_id IS NULL AND p_org IS NOT NULL;
+        -- what the person says now counts: the role given (none given
+        -- keeps the old one), the zone their browser or client sent
+        UPDATE people
+           SET organisation_id = coalesce(organisation_id, p_org),
+               role = coalesce(p_role, role), tz = coalesce(p_tz, tz),
+               updated_at = now()
+         WHERE id = v_id
+           AND ((organisation_id IS NULL AND p_org IS NOT NULL)
+                OR role IS DISTINCT FROM coalesce(p_role, role)
+                OR tz IS DISTINCT FROM coalesce(p_tz, tz));
     END IF;
     RETURN v_id;
 END
@@ -129,6 +137,7 @@ $$;
 CREATE OR REPLACE FUNCTION cv_register(p_event bigint, p_email text, p_name text,
                                        p_org_id bigint, p_org_name text, p_org_country text,
                                        p_role text, p_lang text, p_token text, p_feed_token text,
+                                       p_tz text DEFAULT NULL,
                                        OUT registration_id bigint,
                                        OUT reg_state registration_state,
                                        OUT created boolean, OUT resent boolean)
@@ -161,9 +170,12 @@ BEGIN
             MESSAGE = 'registration closed on ' || win.registration_at;
     END IF;
 
+    IF p_tz IS NOT NULL AND NOT cv_zone_known(p_tz) THEN
+        PERFORM cv_fail(422, 'tz', 'is not a known IANA time zone');
+    END IF;
     v_org := cv_org_find(p_org_id, p_org_name, p_org_country);
-    v_person := cv_person_find(p_email, p_name, v_org, p_role::person_role,
-                               p_lang::person_lang, p_feed_token);
+    v_person := cv_person_find(p_email, p_name, v_org, nullif(p_role, '')::person_role,
+                               p_lang::person_lang, p_feed_token, p_tz);
 
     LOOP
         SELECT * INTO v_old FROM registrations
@@ -215,6 +227,7 @@ CREATE OR REPLACE FUNCTION cv_register_local(p_event bigint, p_email text, p_nam
                                              p_org_id bigint, p_org_name text,
                                              p_org_country text, p_role text, p_lang text,
                                              p_token text, p_feed_token text,
+                                             p_tz text DEFAULT NULL,
                                              OUT registration_id bigint,
                                              OUT reg_state registration_state,
                                              OUT created boolean, OUT resent boolean)
@@ -224,7 +237,7 @@ BEGIN
     SELECT r.registration_id, r.reg_state, r.created, r.resent
       INTO registration_id, reg_state, created, resent
       FROM cv_register(p_event, p_email, p_name, p_org_id, p_org_name, p_org_country,
-                       p_role, p_lang, p_token, p_feed_token) r;
+                       p_role, p_lang, p_token, p_feed_token, p_tz) r;
 END
 $$;
 
