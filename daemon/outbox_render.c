@@ -15,6 +15,7 @@
 #include "mail_out.h"
 #include "outbox.h"
 #include "pages_text.h"
+#include "when.h"
 
 const char outbox_claim_sql[] =
         "SELECT * FROM cv_outbox_claim($1, $2::int, $3::int)";
@@ -79,6 +80,8 @@ enum {
 	C_REG_PERSON_EMAIL,
 	C_REG_STATE,
 	C_ABOUT_TITLE,
+	C_DEADLINE_EPOCH,
+	C_RECIPIENT_TZ,
 	C_NCOLS,
 };
 
@@ -140,6 +143,8 @@ static const char *const col_names[C_NCOLS] = {
         [C_REG_PERSON_EMAIL] = "reg_person_email",
         [C_REG_STATE] = "reg_state",
         [C_ABOUT_TITLE] = "about_title",
+        [C_DEADLINE_EPOCH] = "deadline_epoch",
+        [C_RECIPIENT_TZ] = "recipient_tz",
 };
 
 /* Where each of col_names is in the result being rendered (the loop renders
@@ -321,6 +326,47 @@ static int build_raw(const PGresult *res, int row, const struct config *cfg,
 	return 0;
 }
 
+/* Dates in the message's language, from ICU (when.h). */
+struct mail_dates {
+	char event[256];     /* the event's dates and zone, in its zone */
+	char deadline[256];  /* the deadline's due time and zone */
+	char recipient[256]; /* the same in the recipient's own zone, when
+	                        known and different (recipient_tz) */
+};
+
+/* Fill D for ROW in LANG; a field the row has nothing for stays "".  A
+ * formatter failure leaves ICU's ISO fallback, still the right instant. */
+static void render_dates(const PGresult *res, int row, const char *lang,
+                         struct mail_dates *d)
+{
+	const char *ev = val(res, row, C_START_EPOCH);
+	const char *due = val(res, row, C_DEADLINE_EPOCH);
+	const char *rtz = val(res, row, C_RECIPIENT_TZ);
+	const char *ad = val(res, row, C_ALL_DAY);
+	int64_t start = ev ? strtoll(ev, NULL, 10) : 0;
+	int64_t end = ev && val(res, row, C_END_EPOCH)
+	                      ? strtoll(val(res, row, C_END_EPOCH), NULL, 10)
+	                      : start;
+	int64_t at = due ? strtoll(due, NULL, 10) : 0;
+
+	memset(d, 0, sizeof(*d));
+	if (!lang)
+		lang = "en";
+	if (ev && val(res, row, C_EVENT_TZ))
+		(void)when_event(d->event, sizeof(d->event), lang,
+		                 val(res, row, C_EVENT_TZ), start, end,
+		                 ad && ad[0] == 't', val(res, row, C_CITY));
+	if (due && val(res, row, C_DEADLINE_TZ))
+		(void)when_event(d->deadline, sizeof(d->deadline), lang,
+		                 val(res, row, C_DEADLINE_TZ), at, at, 0, NULL);
+	if (rtz && due)
+		(void)when_event(d->recipient, sizeof(d->recipient), lang, rtz,
+		                 at, at, 0, NULL);
+	else if (rtz && ev)
+		(void)when_event(d->recipient, sizeof(d->recipient), lang, rtz,
+		                 start, end, 0, NULL);
+}
+
 static int render_row(const PGresult *res, int row, const struct config *cfg,
                       struct outbox_msg *om, const char **why)
 {
@@ -336,8 +382,10 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 	const char *name;
 	/* the token page's buttons, so that a mail names them as they read */
 	const struct page_text *pt = page_text_get(lang);
+	struct mail_dates dates;
 
 	memset(om, 0, sizeof(*om));
+	render_dates(res, row, lang, &dates);
 	if (!pt)
 		pt = page_text_get("en");
 	if (val(res, row, C_EVENT_ID))
@@ -412,6 +460,9 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 		        {"registration_state", val(res, row, C_REG_STATE)},
 		        {"button_confirm", pt ? pt->btn_confirm : NULL},
 		        {"button_cancel", pt ? pt->btn_cancel : NULL},
+		        {"event_when", dates.event},
+		        {"deadline_when", dates.deadline},
+		        {"recipient_when", dates.recipient},
 		};
 		if (tmpl_render(lang, kind, vars,
 		                sizeof(vars) / sizeof(vars[0]), &om->t) < 0) {

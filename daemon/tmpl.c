@@ -49,6 +49,9 @@ const char *const tmpl_keys[] = {"person_name",
                                  "registration_state",
                                  "button_confirm",
                                  "button_cancel",
+                                 "event_when",
+                                 "deadline_when",
+                                 "recipient_when",
                                  NULL};
 
 /* The names the HTML layout may use. */

@@ -53,7 +53,8 @@ RETURNS TABLE (
     event_updated_epoch bigint, all_day boolean, itip_sequence int,
     reply_token text, in_from text, in_from_name text, in_subject text,
     in_text text, in_id bigint, in_rcpt text, reg_person_name text,
-    reg_person_email text, reg_state text, about_title text)
+    reg_person_email text, reg_state text, about_title text,
+    deadline_epoch bigint, recipient_tz text)
 LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
 DECLARE
@@ -106,7 +107,10 @@ BEGIN
                 THEN COALESCE(r.reply_token, f.reply_token) END::text,
            i.facts->>'from', i.facts->>'from_name', i.facts->>'subject',
            i.facts->>'text', i.id, i.rcpt::text, rp.name::text,
-           rp.email::text, r.state::text, COALESCE(e.title, pr.title)::text
+           rp.email::text, r.state::text, COALESCE(e.title, pr.title)::text,
+           extract(epoch FROM d.due_at)::bigint,
+           CASE WHEN p.tz IS NOT NULL AND p.tz <> COALESCE(d.tz, e.tz)
+                     AND NOT COALESCE(e.all_day, false) THEN p.tz END
       FROM outbox c
       LEFT JOIN people p ON p.id = c.person_id
       LEFT JOIN registrations r ON r.id = c.registration_id
