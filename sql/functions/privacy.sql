@@ -127,9 +127,10 @@ BEGIN
          WHERE e.id = r.event_id AND e.project_id = p_project AND r.person_id = v_p.id;
         v_anon := v_anon + 1;
     END LOOP;
-    UPDATE registrations r SET token = NULL, updated_at = now()
+    UPDATE registrations r SET token = NULL, given_tz = NULL, updated_at = now()
       FROM events e
-     WHERE e.id = r.event_id AND e.project_id = p_project AND r.token IS NOT NULL;
+     WHERE e.id = r.event_id AND e.project_id = p_project
+       AND (r.token IS NOT NULL OR r.given_tz IS NOT NULL);
     GET DIAGNOSTICS v_regs = ROW_COUNT;
 
     -- people this project was the last reason to keep
@@ -324,7 +325,8 @@ BEGIN
         GET DIAGNOSTICS v_outbox = ROW_COUNT;
         DELETE FROM deadline_followers WHERE person_id = p.id;
         GET DIAGNOSTICS v_follows = ROW_COUNT;
-        UPDATE registrations SET token = NULL, updated_at = now() WHERE person_id = p.id;
+        UPDATE registrations SET token = NULL, given_tz = NULL, updated_at = now()
+         WHERE person_id = p.id;
         GET DIAGNOSTICS v_regs = ROW_COUNT;
         UPDATE people SET email = NULL, name = NULL, tz = NULL, feed_token = NULL,
                           organisation_id = NULL, anonymised_at = now(), updated_at = now()

@@ -103,22 +103,16 @@ RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     v_id bigint;
 BEGIN
+    -- a known person's role and zone change only when a registration is
+    -- confirmed (registrations.given_role, given_tz; cv_confirm)
     INSERT INTO people (email, name, organisation_id, role, language, tz, feed_token)
     VALUES (p_email, p_name, p_org, coalesce(p_role, 'other'), p_lang, p_tz, p_feed_token)
     ON CONFLICT (lower(email)) DO NOTHING
     RETURNING id INTO v_id;
     IF v_id IS NULL THEN
         SELECT id INTO v_id FROM people WHERE lower(email) = lower(p_email);
-        -- what the person says now counts: the role given (none given
-        -- keeps the old one), the zone their browser or client sent
-        UPDATE people
-           SET organisation_id = coalesce(organisation_id, p_org),
-               role = coalesce(p_role, role), tz = coalesce(p_tz, tz),
-               updated_at = now()
-         WHERE id = v_id
-           AND ((organisation_id IS NULL AND p_org IS NOT NULL)
-                OR role IS DISTINCT FROM coalesce(p_role, role)
-                OR tz IS DISTINCT FROM coalesce(p_tz, tz));
+        UPDATE people SET organisation_id = p_org, updated_at = now()
+         WHERE id = v_id AND organisation_id IS NULL AND p_org IS NOT NULL;
     END IF;
     RETURN v_id;
 END
@@ -181,8 +175,9 @@ BEGIN
         SELECT * INTO v_old FROM registrations
          WHERE event_id = p_event AND person_id = v_person FOR UPDATE;
         EXIT WHEN FOUND;
-        INSERT INTO registrations (event_id, person_id, organisation_id, token)
-        VALUES (p_event, v_person, v_org, p_token)
+        INSERT INTO registrations (event_id, person_id, organisation_id, token,
+                                   given_role, given_tz)
+        VALUES (p_event, v_person, v_org, p_token, nullif(p_role, '')::person_role, p_tz)
         ON CONFLICT (event_id, person_id) DO NOTHING
         RETURNING id INTO registration_id;
         IF registration_id IS NOT NULL THEN
@@ -202,6 +197,13 @@ BEGIN
     registration_id := v_old.id;
     created := false;
     resent := false;
+    IF v_old.state IN ('pending', 'cancelled') THEN
+        -- the newest request's word, applied when it is confirmed
+        UPDATE registrations
+           SET given_role = coalesce(nullif(p_role, '')::person_role, given_role),
+               given_tz = coalesce(p_tz, given_tz)
+         WHERE id = v_old.id;
+    END IF;
     IF v_old.state = 'cancelled' THEN
         UPDATE registrations
            SET state = 'pending', organisation_id = coalesce(v_org, organisation_id),
@@ -349,6 +351,14 @@ BEGIN
          WHERE id = r.id;
         reg_state := 'waitlisted';
         PERFORM cv_reg_notify('registration_waitlisted', r.id);
+    END IF;
+    -- the person has now confirmed the address: the role and zone given
+    -- with the request are theirs (014_registration_given.sql)
+    IF r.given_role IS NOT NULL OR r.given_tz IS NOT NULL THEN
+        UPDATE people SET role = coalesce(r.given_role, role),
+                          tz = coalesce(r.given_tz, tz), updated_at = now()
+         WHERE id = r.person_id;
+        UPDATE registrations SET given_role = NULL, given_tz = NULL WHERE id = r.id;
     END IF;
     changed := true;
 END

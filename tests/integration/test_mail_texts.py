@@ -211,14 +211,23 @@ def test_role_given_at_registration_is_kept():
     def role():
         return pg.psql(db, "SELECT role FROM people WHERE email = 'ola@kommun.no'")[0][0]
 
+    def confirm(ev):
+        assert rf.confirm(d, rf.token(pg, db, ev, "ola@kommun.no")).status in (200, 303)
+
     assert rf.register(d, ev1, "ola@kommun.no", role="other").status == 202
     assert role() == "other"
-    # the same person, a new role: it counts
+    confirm(ev1)
+    # the same person, a new role: it counts once this registration is
+    # confirmed (an unconfirmed request changes no one's details)
     assert rf.register(d, ev2, "ola@kommun.no", role="elected").status == 202
+    assert role() == "other"
+    confirm(ev2)
     assert role() == "elected"
     # no role given: the one given before stays
     assert rf.register(d, ev3, "ola@kommun.no", role=None).status == 202
+    confirm(ev3)
     assert role() == "elected"
+    assert pg.psql(db, "SELECT count(*) FROM registrations WHERE given_role IS NOT NULL") == [("0",)]
 
 
 def test_sender_and_reply_to_as_configured_and_refused_when_malformed():
