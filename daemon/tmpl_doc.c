@@ -138,7 +138,16 @@ static void put_value(FILE *f, const char *name, size_t nlen, const char *v,
 		fputs("</a>", f);
 		return;
 	}
-	if (mode == TMPL_HTML || mode == MODE_HTML_LINKS) {
+	if (mode == MODE_HTML_LINKS) {
+		/* a value of several lines (a forwarded message) keeps them */
+		for (const char *nl; (nl = strchr(v, '\n')); v = nl + 1) {
+			put_escaped(f, v, (size_t)(nl - v));
+			fputs("<br>\n", f);
+		}
+		put_escaped(f, v, strlen(v));
+		return;
+	}
+	if (mode == TMPL_HTML) {
 		put_escaped(f, v, strlen(v));
 		return;
 	}
@@ -349,6 +358,17 @@ static int field_block(const struct line *ls, int nl)
 	return 1;
 }
 
+/* In an HTML paragraph, whether the break between lines A and B stays a
+ * line break: after a line ending in ':' and around a link line.  Other
+ * breaks only wrapped the text, and the reader's screen wraps it again. */
+static int line_break(const struct line *a, const struct line *b)
+{
+	struct line l, u;
+
+	return (a->len && a->s[a->len - 1] == ':') || link_line(a, &l, &u) ||
+	       link_line(b, &l, &u);
+}
+
 static const char button_style[] =
         "display:inline-block;padding:12px 20px;background:#0b5cad;"
         "color:#ffffff;text-decoration:none;border-radius:4px;"
@@ -358,7 +378,7 @@ static const char button_style[] =
 static int block(FILE *f, const struct line *ls, int nl,
                  const struct tmpl_var *vars, size_t n, int html, int first)
 {
-	int wrote = 0, fields = field_block(ls, nl);
+	int wrote = 0, fields = field_block(ls, nl), prev = 0;
 
 	for (int i = 0; i < nl; i++) {
 		struct line label, url;
@@ -378,8 +398,12 @@ static int block(FILE *f, const struct line *ls, int nl,
 			             : "<p style=\"margin:0 0 16px\">",
 			      f);
 		else if (wrote)
-			fputs(html && !fields ? "<br>\n" : "\n", f);
+			fputs(html && !fields && line_break(&ls[prev], &ls[i])
+			              ? "<br>\n"
+			              : "\n",
+			      f);
 		wrote = 1;
+		prev = i;
 		if (fields && html) {
 			fputs("<tr><th scope=\"row\" style=\"text-align:left;"
 			      "vertical-align:top;padding:2px 16px 2px 0;"
