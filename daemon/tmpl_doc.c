@@ -259,6 +259,9 @@ static void fill_span(FILE *f, const char *s, size_t len,
 		} else {
 			if (f && esc_lit)
 				put_escaped(f, p, 1);
+			else if (f && mode == TMPL_LINE &&
+			         ((unsigned char)*p < 0x20 || *p == 0x7f))
+				fputc(' ', f); /* a header stays one line */
 			else if (f)
 				fputc(*p, f);
 			p++;
