@@ -154,7 +154,7 @@ def test_confirmation_mail_swedish():
         text = m.get_body(preferencelist=("plain",)).get_content()
         assert "Hej Anna Öberg" in text, text
         # the button the mail names is the one the token page shows
-        assert "tryck på ”Bekräfta min anmälan”" in text, text
+        assert "trycka på ”Bekräfta min anmälan”" in text, text
         assert "/r/" in text, text
         raw = open(os.path.join(srv.dir, rec["file"]), "rb").read()
         assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
