@@ -24,7 +24,7 @@ const struct api_error_code api_error_codes[] = {
          "e.g. `\"capacity\": \"40\"`, a null where none "
          "is allowed"},
         {"unauthorized", 401, "no bearer token"},
-        {"forbidden", 403, "a wrong bearer token"},
+        {"forbidden", 403, "a wrong bearer token or check-in secret"},
         {"not_found", 404, "unknown path, id, slug or token"},
         {"method_not_allowed", 405, "e.g. `DELETE /api/events/1`"},
         {"conflict", 409,
@@ -68,6 +68,7 @@ const struct api_error_code api_error_codes[] = {
  * - anything else (P0001 included: sql/ raises only CVnnn) is a bug: 500. */
 const struct api_error_map api_error_map[] = {
         {"CV400", 400, "bad_request", 0},
+        {"CV403", 403, "forbidden", 0},
         {"CV404", 404, "not_found", 0},
         {"CV409", 409, "conflict", 0},
         {"CV422", 422, "invalid_value", 0},
