@@ -499,8 +499,41 @@ static void put_text_part(struct ebuf *b, const char *type, const char *extra,
 /* The body (from Content-Type on).  Boundaries hold "=_", which neither
  * quoted-printable nor base64 can produce, and the row id, which makes
  * them the same for every rendering of the row. */
+/* The HTML alternative: the text/html part alone, or, with images,
+ * multipart/related holding it and each image. */
+static void put_html(struct ebuf *b, const struct cv_message *m,
+                     const struct mail_inline *img, size_t n)
+{
+	char rel[48];
+
+	if (n == 0) {
+		put_text_part(b, "text/html", "", m->html);
+		return;
+	}
+	snprintf(rel, sizeof rel, "=_cv_%lld_rel", (long long)m->id);
+	eb_printf(b,
+	          "Content-Type: multipart/related; type=\"text/html\";"
+	          " boundary=\"%s\"\r\n\r\n--%s\r\n",
+	          rel, rel);
+	put_text_part(b, "text/html", "", m->html);
+	for (size_t i = 0; i < n; i++) {
+		eb_printf(
+		        b,
+		        "--%s\r\n"
+		        "Content-Type: %s; name=\"%s\"\r\n"
+		        "Content-Transfer-Encoding: base64\r\n"
+		        "Content-ID: <%s>\r\n"
+		        "Content-Disposition: inline; filename=\"%s\"\r\n\r\n",
+		        rel, img[i].content_type, img[i].filename,
+		        img[i].content_id, img[i].filename);
+		put_base64(b, img[i].data, img[i].len);
+	}
+	eb_printf(b, "--%s--\r\n", rel);
+}
+
 static void put_body(struct ebuf *b, const struct cv_message *m,
-                     const char *method)
+                     const char *method, const struct mail_inline *img,
+                     size_t nimg)
 {
 	char extra[64], alt[48], mix[48];
 
@@ -524,7 +557,7 @@ static void put_body(struct ebuf *b, const struct cv_message *m,
 	put_text_part(b, "text/plain", "", m->text);
 	if (m->html != NULL) {
 		eb_printf(b, "--%s\r\n", alt);
-		put_text_part(b, "text/html", "", m->html);
+		put_html(b, m, img, nimg);
 	}
 	if (m->ical != NULL) {
 		eb_printf(b, "--%s\r\n", alt);
@@ -547,8 +580,41 @@ static void put_body(struct ebuf *b, const struct cv_message *m,
 	eb_printf(b, "--%s--\r\n", mix);
 }
 
+/* 1 when every image's content type, id and file name may go into its
+ * headers. */
+static int inline_ok(const struct mail_inline *img, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!img[i].content_type || !img[i].content_id ||
+		    !img[i].filename || !img[i].data ||
+		    !token_ok(img[i].content_type,
+		              "abcdefghijklmnopqrstuvwxyz0123456789/.+-",
+		              100) ||
+		    !token_ok(img[i].content_id,
+		              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+		              "WXYZ"
+		              "0123456789.-_@",
+		              200) ||
+		    strchr(img[i].content_id, '@') == NULL ||
+		    !token_ok(img[i].filename,
+		              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+		              "WXYZ"
+		              "0123456789.-_",
+		              100))
+			return 0;
+	return 1;
+}
+
 char *mail_out_build(const struct cv_message *m, const struct mail_sender *s,
                      time_t date, size_t *len, char *err, size_t errlen)
+{
+	return mail_out_build_inline(m, s, NULL, 0, date, len, err, errlen);
+}
+
+char *mail_out_build_inline(const struct cv_message *m,
+                            const struct mail_sender *s,
+                            const struct mail_inline *img, size_t nimg,
+                            time_t date, size_t *len, char *err, size_t errlen)
 {
 	struct ebuf b = {0};
 	char method[32];
@@ -556,6 +622,12 @@ char *mail_out_build(const struct cv_message *m, const struct mail_sender *s,
 
 	if (check_message(m, s, method, sizeof method, err, errlen) < 0)
 		return NULL;
+	if (!inline_ok(img, nimg)) {
+		snprintf(err, errlen, "invalid inline image");
+		return NULL;
+	}
+	if (m->html == NULL)
+		nimg = 0;
 
 	eb_puts(&b, "From: ");
 	put_mailbox(&b, s->from_name, s->from);
@@ -592,7 +664,7 @@ char *mail_out_build(const struct cv_message *m, const struct mail_sender *s,
 	if (m->kind != NULL)
 		eb_printf(&b, "X-Convened-Kind: %s\r\n", m->kind);
 	eb_printf(&b, "X-Convened-Outbox-Id: %lld\r\n", (long long)m->id);
-	put_body(&b, m, method);
+	put_body(&b, m, method, img, nimg);
 
 	if (b.oom) {
 		free(b.p);

@@ -45,4 +45,23 @@ int mail_text_ok(const char *s, size_t max);
 char *mail_out_build(const struct cv_message *m, const struct mail_sender *s,
                      time_t date, size_t *len, char *err, size_t errlen);
 
+/* An image the HTML body shows by its Content-ID ("cid:" + content_id). */
+struct mail_inline {
+	const char *content_type; /* "image/png" */
+	const char *content_id;   /* "qr.42@example.org", without <> */
+	const char *filename;     /* "checkin.png" */
+	const void *data;
+	size_t len;
+};
+
+/* mail_out_build with N inline images IMG: with an HTML body, the HTML
+ * alternative becomes multipart/related holding the HTML and each image
+ * (base64, Content-ID, Content-Disposition: inline).  Without an HTML body
+ * the images are left out.  A content type or id that would break a
+ * header is refused (NULL with ERR). */
+char *mail_out_build_inline(const struct cv_message *m,
+                            const struct mail_sender *s,
+                            const struct mail_inline *img, size_t n,
+                            time_t date, size_t *len, char *err, size_t errlen);
+
 #endif /* CONVENED_MAIL_OUT_H */
