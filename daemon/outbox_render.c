@@ -16,6 +16,7 @@
 #include "outbox.h"
 #include "pages_text.h"
 #include "when.h"
+#include "qr.h"
 
 const char outbox_claim_sql[] =
         "SELECT * FROM cv_outbox_claim($1, $2::int, $3::int)";
@@ -82,6 +83,7 @@ enum {
 	C_ABOUT_TITLE,
 	C_DEADLINE_EPOCH,
 	C_RECIPIENT_TZ,
+	C_CHECKIN_TOKEN,
 	C_NCOLS,
 };
 
@@ -145,6 +147,7 @@ static const char *const col_names[C_NCOLS] = {
         [C_ABOUT_TITLE] = "about_title",
         [C_DEADLINE_EPOCH] = "deadline_epoch",
         [C_RECIPIENT_TZ] = "recipient_tz",
+        [C_CHECKIN_TOKEN] = "checkin_token",
 };
 
 /* Where each of col_names is in the result being rendered (the loop renders
@@ -314,8 +317,14 @@ static int build_raw(const PGresult *res, int row, const struct config *cfg,
 	 * name their organiser */
 	if (!s.from_name)
 		s.from_name = cfg->cal_organizer_name;
-	om->raw = mail_out_build(&om->m, &s, date, &len, om->why,
-	                         sizeof(om->why));
+	struct mail_inline qr = {.content_type = "image/png",
+	                         .content_id = om->qr_cid,
+	                         .filename = "checkin.png",
+	                         .data = om->qr_png,
+	                         .len = om->qr_png_len};
+
+	om->raw = mail_out_build_inline(&om->m, &s, &qr, om->qr_png ? 1 : 0,
+	                                date, &len, om->why, sizeof(om->why));
 	if (!om->raw)
 		return -1;
 	om->m.raw = om->raw;
@@ -379,6 +388,7 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 	char webcal_url[600] = "", offset_text[64] = "", id[32];
 	char privacy_url[600];
 	char follow_url[512] = "";
+	char qr_url[320] = "";
 	const char *name;
 	/* the token page's buttons, so that a mail names them as they read */
 	const struct page_text *pt = page_text_get(lang);
@@ -418,6 +428,15 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 	}
 	snprintf(privacy_url, sizeof(privacy_url), "%s/privacy?lang=%s", base,
 	         lang ? lang : "en");
+	/* the check-in QR code: a cid: URL for the HTML, the image made
+	 * below when the HTML shows it */
+	if (val(res, row, C_CHECKIN_TOKEN)) {
+		char host[256];
+		url_host(base, host, sizeof(host));
+		snprintf(om->qr_cid, sizeof(om->qr_cid), "checkin.%s@%s",
+		         val(res, row, OR_ID), host);
+		snprintf(qr_url, sizeof(qr_url), "cid:%s", om->qr_cid);
+	}
 	name = val(res, row, C_PERSON_NAME);
 	if (!name)
 		name = val(res, row, C_RECIPIENT_NAME);
@@ -463,6 +482,8 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 		        {"event_when", dates.event},
 		        {"deadline_when", dates.deadline},
 		        {"recipient_when", dates.recipient},
+		        {"checkin_qr", qr_url},
+		        {"checkin_code", val(res, row, C_CHECKIN_TOKEN)},
 		};
 		if (tmpl_render(lang, kind, vars,
 		                sizeof(vars) / sizeof(vars[0]), &om->t) < 0) {
@@ -479,6 +500,15 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 		*why = "base_url too long for a Message-ID";
 		outbox_msg_free(om);
 		return -1;
+	}
+	if (qr_url[0] && om->t.html && strstr(om->t.html, qr_url)) {
+		om->qr_png = qr_png(val(res, row, C_CHECKIN_TOKEN), 6,
+		                    &om->qr_png_len);
+		if (!om->qr_png) {
+			*why = "cannot draw the check-in QR code";
+			outbox_msg_free(om);
+			return -1;
+		}
 	}
 	om->ical = render_itip(res, row, cfg, kind, event_url, &method);
 	om->m.size = sizeof(om->m);
@@ -510,6 +540,8 @@ void outbox_msg_free(struct outbox_msg *om)
 	om->ical = NULL;
 	free(om->raw);
 	om->raw = NULL;
+	free(om->qr_png);
+	om->qr_png = NULL;
 }
 
 int outbox_render(const PGresult *res, int row, const struct config *cfg,

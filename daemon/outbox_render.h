@@ -34,6 +34,10 @@ struct outbox_msg {
 	char from[300];     /* the default sender, when [mail] from is unset */
 	char reply_to[320]; /* <local>+<token>@<domain>, when configured */
 	char why[256];      /* why the render failed */
+	unsigned char
+	        *qr_png; /* the check-in QR code the HTML shows, or NULL */
+	size_t qr_png_len;
+	char qr_cid[300]; /* its Content-ID, without <> */
 };
 
 /* Render ROW of RES (from outbox_claim_sql) into OM, the finished message

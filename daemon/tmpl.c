@@ -52,6 +52,8 @@ const char *const tmpl_keys[] = {"person_name",
                                  "event_when",
                                  "deadline_when",
                                  "recipient_when",
+                                 "checkin_qr",
+                                 "checkin_code",
                                  NULL};
 
 /* The names the HTML layout may use. */

@@ -335,6 +335,15 @@ static int link_line(const struct line *l, struct line *label, struct line *url)
 	return label->len > 0 && url->len > 0;
 }
 
+/* "![alt](url)": an image (an inline part's cid: URL) in the HTML body; the
+ * plain text leaves the line out.  1 with the spans, else 0. */
+static int image_line(const struct line *l, struct line *alt, struct line *url)
+{
+	struct line rest = {l->s + 1, l->len ? l->len - 1 : 0};
+
+	return l->len > 1 && l->s[0] == '!' && link_line(&rest, alt, url);
+}
+
 /* 1 when every placeholder of the span has no value (and it has one). */
 static int all_empty(const struct line *sp, const struct tmpl_var *vars,
                      size_t n)
@@ -369,7 +378,8 @@ static int line_break(const struct line *a, const struct line *b)
 	struct line l, u;
 
 	return (a->len && a->s[a->len - 1] == ':') || link_line(a, &l, &u) ||
-	       link_line(b, &l, &u);
+	       link_line(b, &l, &u) || image_line(a, &l, &u) ||
+	       image_line(b, &l, &u);
 }
 
 static const char button_style[] =
@@ -391,6 +401,9 @@ static int block(FILE *f, const struct line *ls, int nl,
 			continue;
 		if (!fields && link_line(&ls[i], &label, &url) &&
 		    all_empty(&url, vars, n))
+			continue;
+		if (!fields && image_line(&ls[i], &label, &url) &&
+		    (!html || all_empty(&url, vars, n)))
 			continue;
 		if (!wrote && !first)
 			fputs(html ? "\n" : "\n\n", f);
@@ -417,6 +430,16 @@ static int block(FILE *f, const struct line *ls, int nl,
 			fill_span(f, ls[i].s + v, ls[i].len - v, vars, n,
 			          MODE_HTML_LINKS, 1, NULL, NULL);
 			fputs("</td></tr>", f);
+		} else if (!fields && image_line(&ls[i], &label, &url)) {
+			fputs("<img style=\"display:block;margin:8px 0\" "
+			      "width=\"200\" height=\"200\" src=\"",
+			      f);
+			fill_span(f, url.s, url.len, vars, n, TMPL_HTML, 1,
+			          NULL, NULL);
+			fputs("\" alt=\"", f);
+			fill_span(f, label.s, label.len, vars, n, TMPL_HTML, 1,
+			          NULL, NULL);
+			fputs("\">", f);
 		} else if (!fields && link_line(&ls[i], &label, &url)) {
 			if (html) {
 				fprintf(f, "<a style=\"%s\" href=\"",

@@ -1,7 +1,8 @@
 /* tmpl_doc.h - the template language: {{name}} placeholders,
  * {{#name}}...{{/name}} sections kept only when name has a value
  * ({{^name}}...{{/name}} only when it has none), "Label:  value" field rows
- * left out when all their values are empty, and "[label](url)" link lines.
+ * left out when all their values are empty, "[label](url)" link lines and
+ * "![alt](url)" image lines (HTML only: an inline image such as a QR code).
  * One source renders as plain text and as an HTML fragment (values escaped),
  * so the two parts of a message say the same thing.
  */
@@ -30,9 +31,10 @@ char *tmpl_doc_fill(const char *s, const struct tmpl_var *vars, size_t n,
                     enum tmpl_mode mode);
 
 /* S as a message body: plain text (field rows without a value and link
- * lines without a URL left out; a link line shows its URL) or an HTML
- * fragment (paragraphs, a table of the field rows, link lines as buttons,
- * URL values as links, every value escaped).  A new string, or NULL when
+ * lines without a URL left out; a link line shows its URL; image lines
+ * left out) or an HTML fragment (paragraphs, a table of the field rows,
+ * link lines as buttons, image lines as <img>, URL values as links, every
+ * value escaped).  A new string, or NULL when
  * out of memory. */
 char *tmpl_doc_text(const char *s, const struct tmpl_var *vars, size_t n);
 char *tmpl_doc_html(const char *s, const struct tmpl_var *vars, size_t n);

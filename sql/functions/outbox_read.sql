@@ -54,7 +54,7 @@ RETURNS TABLE (
     reply_token text, in_from text, in_from_name text, in_subject text,
     in_text text, in_id bigint, in_rcpt text, reg_person_name text,
     reg_person_email text, reg_state text, about_title text,
-    deadline_epoch bigint, recipient_tz text)
+    deadline_epoch bigint, recipient_tz text, checkin_token text)
 LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
 DECLARE
@@ -110,7 +110,9 @@ BEGIN
            rp.email::text, r.state::text, COALESCE(e.title, pr.title)::text,
            extract(epoch FROM d.due_at)::bigint,
            CASE WHEN p.tz IS NOT NULL AND p.tz <> COALESCE(d.tz, e.tz)
-                     AND NOT COALESCE(e.all_day, false) THEN p.tz END
+                     AND NOT COALESCE(e.all_day, false) THEN p.tz END,
+           -- the QR code of the confirmation mail (checkin.sql)
+           CASE WHEN r.state = 'confirmed' THEN r.checkin_token END::text
       FROM outbox c
       LEFT JOIN people p ON p.id = c.person_id
       LEFT JOIN registrations r ON r.id = c.registration_id
