@@ -62,6 +62,9 @@ $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# The check-in page's files are built into the binary (.incbin).
+$(BUILD)/daemon/checkin_assets.o: $(wildcard web/checkin/*)
+
 $(BUILD)/convened: $(DAEMON_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -rdynamic -o $@ $^ $(LIBS)
 

@@ -395,6 +395,15 @@ static int check_token(struct http_req *r, const char *want)
 	return 0;
 }
 
+int http_bearer_is_admin(struct http_req *r)
+{
+	const char *h = http_header(r, "Authorization");
+	const char *want = r->app->cfg->admin_token;
+
+	return h && want && strncasecmp(h, "Bearer ", 7) == 0 &&
+	       token_ok(h + 7, want);
+}
+
 /* 0 when allowed; otherwise replies 401/403 and returns -1. */
 static int check_admin(struct http_req *r)
 {
@@ -551,7 +560,7 @@ static void dispatch_cb(struct evhttp_request *req, void *arg)
 				return;
 			/* every public POST passes the per-address throttle */
 			if (r->method == EVHTTP_REQ_POST &&
-			    !(rt->flags & HTTP_ADMIN) &&
+			    !(rt->flags & (HTTP_ADMIN | HTTP_OWN_AUTH)) &&
 			    (strncmp(r->path, "/api/", 5) != 0 ||
 			     strncmp(r->path, "/api/public/", 12) == 0) &&
 			    throttle_check(r) < 0)

@@ -33,8 +33,10 @@ struct http_req {
 typedef void (*http_handler)(struct http_req *r);
 
 enum {
-	HTTP_ADMIN = 1 << 0,   /* requires the bearer token */
-	HTTP_METRICS = 1 << 1, /* requires [http] metrics_token when set */
+	HTTP_ADMIN = 1 << 0,    /* requires the bearer token */
+	HTTP_METRICS = 1 << 1,  /* requires [http] metrics_token when set */
+	HTTP_OWN_AUTH = 1 << 2, /* authorised by the handler (a check-in
+	                         * secret): not the public POST throttle */
 };
 
 /* A route: METHOD plus a pattern whose "{name}" segments capture one
@@ -88,6 +90,9 @@ void http_reply_html(struct http_req *r, int status, const char *html,
                      size_t len);
 /* Add a response header before replying. */
 void http_add_header(struct http_req *r, const char *name, const char *value);
+/* 1 when R carries the admin bearer token (compared in constant time),
+ * else 0; replies nothing. */
+int http_bearer_is_admin(struct http_req *r);
 /* A request header, or NULL. */
 const char *http_header(struct http_req *r, const char *name);
 

@@ -23,6 +23,7 @@
 #include "api_reg.h"
 #include "api_report.h"
 #include "app.h"
+#include "checkin.h"
 #include "cal.h"
 #include "config.h"
 #include "db.h"
@@ -219,7 +220,8 @@ static int routes_start(struct app *a, char *err, size_t errlen)
 	    api_report_init() < 0 || api_items_init() < 0 ||
 	    api_outbox_init() < 0 || privacy_routes_init() < 0 ||
 	    api_inbound_init() < 0 || api_mail_addresses_init() < 0 ||
-	    api_attendance_init() < 0 || api_followers_init() < 0)
+	    api_attendance_init() < 0 || api_followers_init() < 0 ||
+	    checkin_init() < 0)
 		return snprintf(err, errlen, "too many route tables"), -1;
 	return 0;
 }
