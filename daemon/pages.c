@@ -10,6 +10,7 @@
 #include <sys/queue.h>
 
 #include "api_error.h"
+#include "checkin.h"
 #include "app.h"
 #include "config.h"
 #include "db.h"
@@ -787,6 +788,9 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 	if (!ev_cancelled && (strcmp(state, "confirmed") == 0 ||
 	                      strcmp(state, "waitlisted") == 0))
 		feed_links(b, t, db_row_str(res, 0, "feed_token"));
+	if (db_row_get(res, 0, "checkin_token")) /* confirmed only */
+		checkin_qr_block(b, t->lang,
+		                 db_row_get(res, 0, "checkin_token"));
 	if (!ev_cancelled && strcmp(state, "cancelled") != 0)
 		details_form(b, t, token, res);
 	page_end(r, b, 200);
@@ -818,7 +822,9 @@ static void token_query(struct http_req *r, const char *sql, db_cb cb)
 
 static void token_get(struct http_req *r)
 {
-	token_query(r, "SELECT * FROM cv_registration_view($1)",
+	token_query(r,
+	            "SELECT v.*, cv_checkin_token_for($1) AS checkin_token"
+	            " FROM cv_registration_view($1) v",
 	            token_view_done);
 }
 
