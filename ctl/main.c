@@ -23,6 +23,7 @@ static const struct ctl_cmd *const cmds[] = {
         &ctl_cmd_event_show,
         &ctl_cmd_event_update,
         &ctl_cmd_event_cancel,
+        &ctl_cmd_event_checkin_secret,
         &ctl_cmd_deadline_add,
         &ctl_cmd_deadline_list,
         &ctl_cmd_deadline_show,

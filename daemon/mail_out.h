@@ -34,7 +34,8 @@ int mail_text_ok(const char *s, size_t max);
  * X-Convened-Kind, X-Convened-Outbox-Id.  Body: text/plain; or
  * multipart/alternative with text/html; with a calendar, multipart/mixed
  * holding multipart/alternative (text, html, text/calendar; method=M)
- * and invite.ics.  CRLF line ends, quoted-printable text, no line over
+ * and invite.ics (mail_out_build_inline: the html part as multipart/related
+ * with its images).  CRLF line ends, quoted-printable text, no line over
  * 78 octets except a header carrying a long address or URL (< 998).
  *
  * Returns a malloc'd NUL-terminated buffer (the caller frees it) with its

@@ -84,6 +84,17 @@ def test_secret_is_shown_once_kept_hashed_and_rotated():
     assert s2 != s1
     _refused(pg, db, _door(d, ev, s1, "list"), 403, "secret")
     assert _door(d, ev, s2, "list").status == 200
+    # convenectl event checkin-secret ID: prints the link, rotates again
+    r = d.ctl("event", "checkin-secret", str(ev))
+    assert r.returncode == 0, r.stderr
+    s3 = r.stdout.split("secret: ")[1].split()[0]
+    assert f"{d.url}/checkin/{ev}#s={s3}" in r.stdout
+    _refused(pg, db, _door(d, ev, s2, "list"), 403, "secret")
+    assert _door(d, ev, s3, "list").status == 200
+    r = d.ctl("event", "checkin-secret", "--help")
+    assert r.returncode == 0 and "shown once" in r.stdout
+    r = d.ctl("event", "checkin-secret", "999999")
+    assert r.returncode == 1 and "no such event" in r.stderr
     # without the admin token the secret cannot be made; unknown event 404
     assert d.post(f"/api/events/{ev}/checkin-secret", auth=False).status == 401
     assert d.post("/api/events/999999/checkin-secret").status == 404
