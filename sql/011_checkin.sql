@@ -24,6 +24,6 @@ CREATE TABLE checkin_requests (
     event_id   bigint NOT NULL REFERENCES events(id) ON DELETE CASCADE,
     client_id  text NOT NULL CHECK (client_id ~ '^[A-Za-z0-9_-]{8,64}$'),
     applied_at timestamptz NOT NULL DEFAULT now(),
-    result     jsonb NOT NULL,
+    result     jsonb NOT NULL, -- {client_id, day, registration_id}: ids only
     PRIMARY KEY (event_id, client_id)
 );

@@ -155,9 +155,14 @@ BEGIN
     ON CONFLICT DO NOTHING
     RETURNING true INTO v_new;
     IF v_new IS NULL THEN
-        SELECT result || '{"repeated": true}' INTO v_out
+        -- what it answered then, the registration as it is now (the row
+        -- keeps ids only: nothing personal outlives retention here)
+        SELECT result || jsonb_build_object('registration',
+                             cv_checkin_reg_json((result->>'registration_id')::bigint),
+                             'repeated', true)
+          INTO v_out
           FROM checkin_requests WHERE event_id = p_event AND client_id = p_client_id;
-        RETURN v_out::json;
+        RETURN (v_out - 'registration_id')::json;
     END IF;
     v_day := coalesce((p_body->>'day')::date, cv_checkin_day(e));
     v_by := 'check-in page' || coalesce(' (' || nullif(btrim(p_body->>'by'), '') || ')', '');
@@ -179,11 +184,12 @@ BEGIN
     ELSE
         PERFORM cv_fail(422, 'action', 'action: mark or walk_in');
     END IF;
-    v_out := jsonb_build_object('client_id', p_client_id, 'day', v_day,
-                                'registration', cv_checkin_reg_json(v_reg));
-    UPDATE checkin_requests SET result = v_out
+    UPDATE checkin_requests
+       SET result = jsonb_build_object('client_id', p_client_id, 'day', v_day,
+                                       'registration_id', v_reg)
      WHERE event_id = p_event AND client_id = p_client_id;
-    RETURN v_out::json;
+    RETURN json_build_object('client_id', p_client_id, 'day', v_day,
+                             'registration', cv_checkin_reg_json(v_reg));
 END
 $$;
 
