@@ -9,7 +9,7 @@ PACKAGES="build-essential pkg-config libevent-dev libpq-dev libesmtp-dev
 libical-dev libjansson-dev libinih-dev libsodium-dev libsystemd-dev libssl-dev
 libcmocka-dev libcurl4-openssl-dev zlib1g-dev libgmime-3.0-dev libicu-dev postgresql postgresql-contrib
 libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core fonts-noto-core
-poppler-utils chromium
+poppler-utils chromium zbar-tools
 postfix dovecot-imapd
 python3 python3-aiosmtpd python3-icalendar python3-vobject nodejs npm openssl curl clang
 prometheus

@@ -5,14 +5,17 @@ shown once, kept hashed), the door page's JSON endpoints authorised by it
 confirmed refused, nothing changed), a request sent twice applied once,
 the static page under its Content-Security-Policy with an ETag, the QR code
 on the token page (SVG, confirmed only) and in the confirmation mail (a PNG
-part the HTML shows by Content-ID); and in real chromium at a phone
+part the HTML shows by Content-ID), each decoded by zbarimg to the check-in
+token; and in real chromium at a phone
 viewport (tests/js/checkin.mjs): search, tap, the mark in the report, two
 marks queued while convened is stopped and each applied once after it
 returns."""
 
 import hashlib
 import os
+import re
 import struct
+import subprocess
 import tempfile
 import threading
 import time
@@ -190,7 +193,7 @@ def test_door_marks_by_registration_and_code_refusals_change_nothing():
     assert got["counts"][today]["attended"] == 2 and got["walk_ins"] == 1
 
 
-def test_door_refuses_an_event_not_started_or_long_over():
+def test_door_refuses_an_event_not_started_or_long_over_and_marks_today_by_default():
     pg, db, d = F.start()
     ev = F.event(pg, db, F.project(pg, db), tz=TZ)
     anna = _confirmed(pg, db, d, ev, "anna@rimini.it", "Anna Bianchi")
@@ -207,6 +210,16 @@ def test_door_refuses_an_event_not_started_or_long_over():
                                   "state": "attended"}), 409, "day")
     assert "until" in err["message"]
     assert _state(pg, db) == before
+    # a three-day event from yesterday: a mark without a day is today's
+    _today_event(pg, db, ev, first=-1, days=3)
+    today = pg.psql(db, "SELECT (now() AT TIME ZONE $1)::date::text", TZ)[0][0]
+    lst = _door(d, ev, secret, "list").json()
+    assert len(lst["days"]) == 3 and lst["today"] == today == lst["days"][1]
+    r = _door(d, ev, secret, "marks", {"client_id": "c-multi-0001", "registration": anna,
+                                       "state": "attended"})
+    assert r.status == 200, r.text
+    assert r.json()["day"] == today
+    assert pg.psql(db, "SELECT day::text FROM attendance") == [(today,)]
 
 
 def test_page_is_static_under_a_strict_policy_with_an_etag():
@@ -224,6 +237,30 @@ def test_page_is_static_under_a_strict_policy_with_an_etag():
         assert again.status == 304, path
     assert d.get("/checkin/static/checkin.js", auth=False).headers["Content-Type"].startswith(
         "text/javascript")
+
+
+def _zbar(path):
+    """The text of the QR code in the image at PATH, read by zbarimg
+    (zbar-tools), an independent decoder."""
+    p = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", path],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.strip()
+
+
+def _svg_to_pgm(svg, path, scale=4):
+    """Draw the token page's SVG (a path of unit squares "Mx yh1v1h-1z" in
+    a square viewBox) as a PGM file for zbarimg."""
+    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
+    dark = {(int(x), int(y)) for x, y in re.findall(r"M(\d+) (\d+)h1v1h-1z", svg)}
+    assert dark
+    rows = []
+    for y in range(size * scale):
+        rows.append(bytes(0 if (x // scale, y // scale) in dark else 255
+                          for x in range(size * scale)))
+    with open(path, "wb") as f:
+        f.write(b"P5 %d %d 255\n" % (size * scale, size * scale))
+        f.write(b"".join(rows))
 
 
 def _png_size(data):
@@ -247,7 +284,10 @@ def test_qr_on_the_token_page_and_in_the_confirmation_mail():
     assert "Codice QR per il check-in" in page.text
     code = pg.psql(db, "SELECT checkin_token FROM registrations")[0][0]
     assert code not in page.text  # the code is drawn, not written out
-    assert page.text.count("M") > 100  # the modules of the code's path
+    svg = re.search(r"<svg.*?</svg>", page.text, re.S).group(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        _svg_to_pgm(svg, os.path.join(tmp, "page.pgm"))
+        assert _zbar(os.path.join(tmp, "page.pgm")) == code
 
     deadline = time.monotonic() + 20
     msg = None
@@ -266,6 +306,10 @@ def test_qr_on_the_token_page_and_in_the_confirmation_mail():
     assert png.get_content_disposition() == "inline"
     w, h = _png_size(png.get_content())
     assert w == h and w >= 29 * 6
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "mail.png"), "wb") as f:
+            f.write(png.get_content())
+        assert _zbar(os.path.join(tmp, "mail.png")) == code
     assert "QR" in parts["text/plain"].get_content()
     assert "text/calendar" in parts  # the invitation is still there
     # the manage link is in the mail, but not in the image's code
