@@ -113,14 +113,16 @@ BEGIN
     GET DIAGNOSTICS v_follows = ROW_COUNT;
 
     -- registrations: an anonymous person per living person
-    FOR v_p IN SELECT DISTINCT p.id, p.role, p.language
+    -- (the organisation stays: a town hall is not personal data, and the
+    -- evidence pack counts organisations and countries after retention)
+    FOR v_p IN SELECT DISTINCT p.id, p.role, p.language, p.organisation_id
                FROM registrations r JOIN events e ON e.id = r.event_id
                JOIN people p ON p.id = r.person_id
               WHERE e.project_id = p_project AND p.anonymised_at IS NULL
     LOOP
         INSERT INTO people (email, name, organisation_id, role, language, tz,
                             feed_token, anonymised_at)
-        VALUES (NULL, NULL, NULL, v_p.role, v_p.language, NULL, NULL, now())
+        VALUES (NULL, NULL, v_p.organisation_id, v_p.role, v_p.language, NULL, NULL, now())
         RETURNING id INTO v_new;
         UPDATE registrations r SET person_id = v_new, updated_at = now()
           FROM events e

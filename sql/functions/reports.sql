@@ -3,7 +3,11 @@
 
 -- GET /api/reports/attendance?project=SLUG: confirmed participants per
 -- event and per project (people, organisations, countries) and the list,
--- as one JSON document; no row when the project does not exist.
+-- as one JSON document; no row when the project does not exist.  Who came
+-- is under "attendance": per event cv_evidence_event (registered,
+-- confirmed, attended, no_show, walk-ins, per day), and at the top for
+-- the project cv_evidence_totals (participants, organisations and countries counted
+-- from attendance), as the evidence pack shows them (evidence.sql).
 CREATE OR REPLACE FUNCTION cv_attendance_report(p_slug text) RETURNS SETOF json
 LANGUAGE sql STABLE AS $$
     WITH p AS (SELECT id, slug, title FROM projects WHERE slug = p_slug),
@@ -21,6 +25,7 @@ LANGUAGE sql STABLE AS $$
             'participants', (SELECT count(DISTINCT person_id) FROM att),
             'organisations', (SELECT count(DISTINCT org_id) FROM att),
             'countries', (SELECT count(DISTINCT country) FROM att)),
+        'attendance', cv_evidence_totals(p.id),
         'events', coalesce((SELECT json_agg(json_build_object(
             'id', ev.id, 'title', ev.title, 'kind', ev.kind,
             'status', ev.status, 'start', json_build_object(
@@ -34,6 +39,7 @@ LANGUAGE sql STABLE AS $$
                                WHERE event_id = ev.id),
             'countries', (SELECT count(DISTINCT country) FROM att
                            WHERE event_id = ev.id),
+            'attendance', (SELECT cv_evidence_event(e) FROM events e WHERE e.id = ev.id),
             'participants', coalesce((SELECT json_agg(json_build_object(
                     'name', a.name, 'email', a.email,
                     'organisation', a.org_name, 'country', a.country,

@@ -1,0 +1,158 @@
+-- evidence.sql - the funder's numbers from attendance (issue 14, item 4):
+-- who came, per event and per project, counted from the attendance marks
+-- (walk-ins included), and the evidence pack the secretariat hands to the
+-- funder.  The counts read registrations, their organisation and the
+-- attendance marks only, never a name or an address, so they are the same
+-- before and after cv_privacy_anonymise_project.  The report
+-- (reports.sql) shows the same numbers; C adds the funder's sentence and
+-- the publication text in the reader's language (daemon/evidence.c).
+--
+-- Definitions (docs/API.md, "Evidence"):
+--   registered  registrations made through the form, the JSON endpoint or
+--               the admin API (not walk-ins), not cancelled
+--   confirmed   confirmed registrations (walk-ins included), as the report
+--               has always counted them
+--   attended    registrations marked attended on at least one day
+--   no_show     registrations marked no_show and never attended
+--   participants, organisations, countries: distinct people, organisations
+--               (merged ones counted once) and their countries among those
+--               who attended; a person with no organisation counts as a
+--               participant of no country
+
+-- The attended registrations of the events of PROJECT (or of the one
+-- event P_EVENT when given): registration, event, person, organisation
+-- (an alias resolved to the organisation it was merged into) and country.
+CREATE OR REPLACE FUNCTION cv_evidence_attended(p_project bigint, p_event bigint)
+RETURNS TABLE (registration_id bigint, event_id bigint, person_id bigint,
+               organisation_id bigint, country text)
+LANGUAGE sql STABLE AS $$
+    SELECT r.id, r.event_id, r.person_id, coalesce(o.merged_into, o.id), o2.country::text
+      FROM registrations r
+      JOIN events e ON e.id = r.event_id
+      JOIN people pe ON pe.id = r.person_id
+      LEFT JOIN organisations o ON o.id = coalesce(r.organisation_id, pe.organisation_id)
+      LEFT JOIN organisations o2 ON o2.id = coalesce(o.merged_into, o.id)
+     WHERE e.project_id = p_project
+       AND (p_event IS NULL OR e.id = p_event)
+       AND EXISTS (SELECT 1 FROM attendance a
+                    WHERE a.registration_id = r.id AND a.state = 'attended')
+$$;
+
+-- The attendance numbers of event E: registered, confirmed, attended,
+-- no_show, walk_ins, the organisations and countries of those who came,
+-- participants per country (largest first), and per day (cv_attendance_days) attended and no_show.
+CREATE OR REPLACE FUNCTION cv_evidence_event(e events)
+RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'registered', (SELECT count(*) FROM registrations r
+                        WHERE r.event_id = e.id AND r.origin = 'registered'
+                          AND r.state <> 'cancelled'),
+        'confirmed', (SELECT count(*) FROM registrations r
+                       WHERE r.event_id = e.id AND r.state = 'confirmed'),
+        'attended', (SELECT count(*) FROM cv_evidence_attended(e.project_id, e.id)),
+        'no_show', (SELECT count(*) FROM registrations r
+                     WHERE r.event_id = e.id
+                       AND EXISTS (SELECT 1 FROM attendance a
+                                    WHERE a.registration_id = r.id AND a.state = 'no_show')
+                       AND NOT EXISTS (SELECT 1 FROM attendance a
+                                        WHERE a.registration_id = r.id
+                                          AND a.state = 'attended')),
+        'walk_ins', (SELECT count(*) FROM registrations r
+                      WHERE r.event_id = e.id AND r.origin = 'walk_in'),
+        'organisations', (SELECT count(DISTINCT x.organisation_id)
+                            FROM cv_evidence_attended(e.project_id, e.id) x),
+        'countries', (SELECT count(DISTINCT x.country)
+                        FROM cv_evidence_attended(e.project_id, e.id) x),
+        'by_country', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                   'country', c.country, 'participants', c.n)
+                                   ORDER BY c.n DESC, c.country NULLS LAST)
+                                  FROM (SELECT x.country, count(DISTINCT x.person_id) AS n
+                                          FROM cv_evidence_attended(e.project_id, e.id) x
+                                         GROUP BY x.country) c), '[]'),
+        'days', (SELECT jsonb_agg(jsonb_build_object(
+                     'day', d::text,
+                     'attended', (SELECT count(*) FROM attendance a
+                                    JOIN registrations r ON r.id = a.registration_id
+                                   WHERE r.event_id = e.id AND a.day = d
+                                     AND a.state = 'attended'),
+                     'no_show', (SELECT count(*) FROM attendance a
+                                   JOIN registrations r ON r.id = a.registration_id
+                                  WHERE r.event_id = e.id AND a.day = d
+                                    AND a.state = 'no_show')) ORDER BY d)
+                   FROM cv_attendance_days(e) d))
+$$;
+
+-- The totals of PROJECT from attendance: participants (distinct people who
+-- attended any of its events), organisations, countries, and participants
+-- per country (largest first, then by code; "country": null for people of
+-- no organisation).
+CREATE OR REPLACE FUNCTION cv_evidence_totals(p_project bigint)
+RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    WITH x AS (SELECT DISTINCT person_id, organisation_id, country
+                 FROM cv_evidence_attended(p_project, NULL)),
+    -- a person counts in one country: that of the organisation of their
+    -- first attended registration
+    pc AS (SELECT DISTINCT ON (a.person_id) a.person_id, a.country
+             FROM cv_evidence_attended(p_project, NULL) a
+            ORDER BY a.person_id, a.registration_id)
+    SELECT jsonb_build_object(
+        'participants', (SELECT count(DISTINCT person_id) FROM x),
+        'organisations', (SELECT count(DISTINCT organisation_id) FROM x),
+        'countries', (SELECT count(DISTINCT country) FROM x),
+        'by_country', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                   'country', c.country, 'participants', c.n)
+                                   ORDER BY c.n DESC, c.country NULLS LAST)
+                                  FROM (SELECT country, count(*) AS n FROM pc
+                                         GROUP BY country) c), '[]'))
+$$;
+
+-- GET /api/projects/{slug}/evidence: the evidence pack of PROJECT for
+-- readers of language P_LANG (en sv it pl es fi; 422 otherwise): the
+-- project, per event (title, kind, status, venue, place, dates in the
+-- event's zone, its attendance numbers, cv_evidence_event) and the totals
+-- (cv_evidence_totals).  NULL when there is no such project.  The
+-- sentences and the publication text are added by the daemon (ICU).
+CREATE OR REPLACE FUNCTION cv_evidence_pack(p_project bigint, p_lang text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    p projects%ROWTYPE;
+BEGIN
+    IF p_lang IS NULL OR p_lang NOT IN ('en', 'sv', 'it', 'pl', 'es', 'fi') THEN
+        PERFORM cv_fail(422, 'lang', 'lang: one of en, sv, it, pl, es, fi');
+    END IF;
+    SELECT * INTO p FROM projects WHERE id = p_project;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN jsonb_build_object(
+        'project', jsonb_build_object('id', p.id, 'slug', p.slug, 'title', p.title,
+                                      'programme', p.programme),
+        'lang', p_lang,
+        'generated_at', cv_iso_utc(now()),
+        'events', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                'id', e.id, 'title', e.title, 'kind', e.kind,
+                                'status', e.status, 'venue', e.venue, 'city', e.city,
+                                'country', e.country, 'tz', e.tz, 'all_day', e.all_day,
+                                'start', to_char(e.start_local, 'YYYY-MM-DD"T"HH24:MI'),
+                                'end', to_char(e.end_local, 'YYYY-MM-DD"T"HH24:MI'),
+                                'first_day', e.start_local::date::text,
+                                'last_day', (e.end_local - interval '1 microsecond')::date::text)
+                                || cv_evidence_event(e)
+                                ORDER BY e.start_at, e.id)
+                              FROM events e
+                             WHERE e.project_id = p.id AND e.status <> 'cancelled'), '[]'),
+        'totals', cv_evidence_totals(p.id));
+END
+$$;
+
+-- The project named by REF: its slug, or its id written in digits.
+CREATE OR REPLACE FUNCTION cv_evidence_project(p_ref text)
+RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT id FROM projects WHERE slug = p_ref),
+                    (SELECT id FROM projects
+                      WHERE id = CASE WHEN p_ref ~ '^[0-9]{1,18}$' THEN p_ref::bigint END))
+$$;
