@@ -27,6 +27,7 @@
 #include "cal.h"
 #include "config.h"
 #include "db.h"
+#include "evidence.h"
 #include "feeds.h"
 #include "http.h"
 #include "inbound.h"
@@ -221,7 +222,7 @@ static int routes_start(struct app *a, char *err, size_t errlen)
 	    api_outbox_init() < 0 || privacy_routes_init() < 0 ||
 	    api_inbound_init() < 0 || api_mail_addresses_init() < 0 ||
 	    api_attendance_init() < 0 || api_followers_init() < 0 ||
-	    checkin_init() < 0)
+	    checkin_init() < 0 || evidence_init() < 0)
 		return snprintf(err, errlen, "too many route tables"), -1;
 	return 0;
 }
