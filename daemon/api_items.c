@@ -14,6 +14,7 @@
 #include "db_row.h"
 #include "http.h"
 #include "ident.h"
+#include "query_in.h"
 
 struct call {
 	struct http_req *r;
@@ -210,16 +211,53 @@ static void org_create(struct http_req *r)
 	                "SELECT cv_organisation_create($1::jsonb)", 0, NULL);
 }
 
+/* GET /api/organisations?country=&q=&project=: to find duplicates. */
 static void org_list(struct http_req *r)
 {
+	static const char *const allowed[] = {"country", "q", "project", NULL};
 	const char *country = evhttp_find_header(&r->query, "country");
+	const char *q = evhttp_find_header(&r->query, "q");
+	const char *project = evhttp_find_header(&r->query, "project");
 
-	api_items_query(r, 200, NULL,
-	                "SELECT coalesce(json_agg(cv_organisation_json(o) "
-	                "ORDER BY lower(o.name), o.country), '[]') FROM "
-	                "organisations o WHERE $1::text IS NULL OR o.country "
-	                "= $1",
-	                1, (const char *const[]){country});
+	if (query_in_check(r, allowed) < 0)
+		return;
+	if (q && (*q == '\0' || strlen(q) > 200)) {
+		http_reply_error(r, 422, "invalid_value", "q",
+		                 "query parameter q: 1 to 200 characters of "
+		                 "the name");
+		return;
+	}
+	if (project && ident_slug_check(project) != NULL) {
+		http_reply_error(r, 422, "invalid_value", "project",
+		                 "query parameter project: %s",
+		                 ident_slug_check(project));
+		return;
+	}
+	api_items_query(r, 200, NULL, "SELECT cv_organisation_list($1, $2, $3)",
+	                3, (const char *const[]){country, q, project});
+}
+
+static const struct json_in_field merge_fields[] = {
+        {.name = "into",
+         .type = JIN_INT,
+         .flags = JIN_REQUIRED,
+         .min = 1,
+         .max = INT64_MAX},
+        {0},
+};
+
+/* POST /api/organisations/{id}/merge {"into": ID}: the rules are in
+ * sql/functions/organisations.sql. */
+static void org_merge(struct http_req *r)
+{
+	char id[24];
+
+	if (api_items_id(r, 0, "organisation", id, sizeof(id)) < 0)
+		return;
+	api_items_write(r, merge_fields, 0, 200, NULL,
+	                "SELECT cv_organisation_merge($2::bigint,"
+	                " ($1::jsonb->>'into')::bigint)",
+	                1, (const char *const[]){id});
 }
 
 static const struct http_route routes[] = {
@@ -242,6 +280,10 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_GET,
          .pattern = "/api/organisations",
          .handler = org_list,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/api/organisations/{id}/merge",
+         .handler = org_merge,
          .flags = HTTP_ADMIN},
         {.pattern = NULL},
 };
