@@ -108,16 +108,44 @@ static int org_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	        {"NAME", "name"},
 	        {"COUNTRY", "country"},
 	        {"CITY", "city"},
+	        {"REGS", "registrations"},
 	        {0},
 	};
-	return ctl_print_list(c, ctl_call(c, "GET", "/api/organisations", NULL),
-	                      cols);
+	static const char *const keys[] = {"country", "q", "project", NULL};
+	char *path = ctl_query_path("/api/organisations", keys, f);
+	int rc;
+
+	if (path == NULL)
+		return 1;
+	rc = ctl_list_page(c, path, cols);
+	free(path);
+	return rc;
 }
+
+static const struct ctl_opt org_list_opts[] = {
+        {.name = "country",
+         .field = "country",
+         .type = CTL_LOCAL,
+         .meta = "CC",
+         .help = "only this country's"},
+        {.name = "q",
+         .field = "q",
+         .type = CTL_LOCAL,
+         .meta = "TEXT",
+         .help = "only those whose name (or an alias's) contains TEXT"},
+        {.name = "project",
+         .field = "project",
+         .type = CTL_LOCAL,
+         .meta = "SLUG",
+         .help = "only those registered for the project's events"},
+        {0},
+};
 
 const struct ctl_cmd ctl_cmd_org_list = {
         .name = "org list",
-        .usage = "",
-        .about = "list organisations",
+        .usage = "[--country CC] [--q TEXT] [--project SLUG]",
+        .about = "list organisations (aliases of merged ones under each)",
+        .opts = org_list_opts,
         .exec = org_list,
 };
 

@@ -188,7 +188,9 @@ extern const struct ctl_cmd ctl_cmd_project_add, ctl_cmd_project_list,
         ctl_cmd_inbound_list, ctl_cmd_inbound_show, ctl_cmd_addresses,
         ctl_cmd_addresses_list, ctl_cmd_addresses_reset, ctl_cmd_outbox_retry,
         ctl_cmd_registration_resend, ctl_cmd_followers_list,
-        ctl_cmd_followers_remove, ctl_cmd_event_checkin_secret;
+        ctl_cmd_followers_remove, ctl_cmd_project_evidence, ctl_cmd_org_merge,
+        ctl_cmd_event_attendance, ctl_cmd_event_mark, ctl_cmd_event_walk_in,
+        ctl_cmd_event_checkin_secret;
 
 /* `import FILE.ics --project SLUG` (ctl/import.c): pos[0] is FILE; fields
  * holds {"project": SLUG} and the optional kind and status. */
