@@ -124,13 +124,16 @@ def test_ctl_help_on_every_command_exits_0_without_a_daemon():
     for want in ("project add", "project list", "org add", "org list", "event add",
                  "event list", "event show", "event update", "event cancel",
                  "deadline add", "deadline list", "registrations",
-                 "registration cancel", "report attendance", "outbox", "import"):
+                 "registration cancel", "report attendance", "outbox", "import",
+                 "project evidence", "org merge", "event attendance", "event mark"):
         assert want in names, (want, names)
     for name in names:
         h = _ok(_ctl_raw(*name.split(), "--help"))
         assert h.stdout.startswith(f"usage: convenectl {name}"), h.stdout
         assert "--help" in h.stdout
         assert h.stderr == ""
+    h = _ok(_ctl_raw("event", "walk-in", "--help"))
+    assert h.stdout.startswith("usage: convenectl event walk-in"), h.stdout
     # the options of event add are listed with the required ones marked
     h = _ok(_ctl_raw("event", "add", "--help")).stdout
     for opt in ("--project SLUG", "--tz ZONE", "--capacity N", "--org-cap N",
@@ -442,3 +445,74 @@ def test_demo_script_loads_future_events_once():
     today = datetime.date.today()
     first = pg.psql(db, "SELECT min(start_local)::date FROM events")[0][0]
     assert datetime.date.fromisoformat(first) > today
+
+
+# ------------------------------------------------- attendance and evidence
+
+def test_ctl_attendance_evidence_and_org_merge():
+    pg, db, d = _daemon()
+    _ok(d.ctl("project", "add", "towns", "--title", "Twin towns"))
+    ev = _add_seminar(d, title="Study visit Rimini")["id"]
+    # two days, a month from now
+    pg.psql(db, """UPDATE events SET start_local = s, end_local = s + interval '1 day 8 hours',
+                                     start_at = s AT TIME ZONE tz,
+                                     end_at = (s + interval '1 day 8 hours') AT TIME ZONE tz
+                     FROM (SELECT date_trunc('day', now()) + interval '30 days 9 hours' AS s) t
+                    WHERE id = $1""", ev)
+    d1, d2 = [r[0] for r in pg.psql(db, """SELECT d::date::text FROM events,
+                   generate_series(start_local::date, end_local::date, interval '1 day') d
+                   WHERE id = $1 ORDER BY d""", ev)]
+    anna = _register(d, ev, "Anna Bianchi", "anna@rimini.it", "Comune di Rimini", "IT")
+    _confirm(pg, db, d, anna)
+
+    # a walk-in with a new organisation by name: created, marked attended
+    w = _json(d, "event", "walk-in", str(ev), "--name", "Zofia Łęcka", "--email",
+              "zofia@gdansk.pl", "--org", "Miasto Gdańsk", "--country", "PL",
+              "--day", d1, "--override", "--by", "Desk 1")
+    assert w["origin"] == "walk_in" and w["organisation"] == "Miasto Gdańsk"
+    assert w["marks"][d1]["state"] == "attended" and w["marks"][d1]["marked_by"] == "Desk 1"
+    _ok(d.ctl("event", "mark", str(ev), str(anna), d1, "attended", "--override"))
+    _ok(d.ctl("event", "mark", str(ev), str(anna), d2, "no_show", "--override"))
+    head, rows = _table(_ok(d.ctl("event", "attendance", str(ev))).stdout)
+    assert head == ["REG", "NAME", "ORGANISATION", "COUNTRY", "ORIGIN", d1, d2], head
+    got = {r["NAME"]: r for r in rows}
+    assert (got["Anna Bianchi"][d1], got["Anna Bianchi"][d2]) == ("attended", "no_show")
+    assert got["Zofia Łęcka"][d1] == "attended"
+    _ok(d.ctl("event", "mark", str(ev), str(anna), d2, "none", "--override"))
+    assert _json(d, "event", "attendance", str(ev))["counts"][d2] == \
+        {"attended": 0, "no_show": 0}
+    _fails(d.ctl("event", "mark", str(ev), str(anna), "2001-01-01", "attended",
+                 "--override"), r"day: one of the event's days")
+    _fails(d.ctl("event", "mark", str(ev), str(anna), d1, "maybe"), r"attended, no_show or none")
+
+    # the evidence pack: the sentence, the table, the publication text
+    out = _ok(d.ctl("project", "evidence", "towns", "--lang", "pl")).stdout
+    assert out.startswith("2 uczestników z 2 organizacji w 2 krajach\n"), out
+    assert "Study visit Rimini" in out and "Włochy" in out and "Polska 1" in out
+    pack = _json(d, "project", "evidence", "towns", "--lang", "fi")
+    assert pack["sentence"] == "2 osallistujaa 2 organisaatiosta 2 maasta"
+    rows = list(csv.DictReader(io.StringIO(
+        _ok(d.ctl("project", "evidence", "towns", "--csv")).stdout)))
+    assert [(r["scope"], r["attended"]) for r in rows if r["scope"] in ("event", "day")] == \
+        [("event", "2"), ("day", "2"), ("day", "0")]
+    _fails(d.ctl("project", "evidence", "nope"), r"no project")
+    _fails(d.ctl("project", "evidence", "towns", "--lang", "de"), r"lang")
+
+    # organisations: the duplicate is merged, its name lands on the merged one
+    dup = _json(d, "org", "add", "Rimini municipality", "--country", "IT")["id"]
+    keep = [o for o in _json(d, "org", "list", "--q", "comune")
+            if o["name"] == "Comune di Rimini"][0]["id"]
+    _fails(d.ctl("org", "merge", str(dup), str(dup)), r"not merged into itself")
+    _fails(d.ctl("org", "merge", str(dup), "x"), r"INTO: an organisation id")
+    m = _json(d, "org", "merge", str(dup), str(keep))
+    assert m["merged"]["merged_into"] == keep
+    head, rows = _table(_ok(d.ctl("org", "list", "--q", "rimini")).stdout)
+    assert [r["ID"] for r in rows] == [str(keep)]
+    gdansk = _json(d, "org", "list", "--q", "gdańsk")[0]["id"]
+    assert sorted(o["id"] for o in _json(d, "org", "list", "--project", "towns")) == \
+        sorted([keep, gdansk])
+    w2 = _json(d, "event", "walk-in", str(ev), "--name", "Bruno", "--email", "bruno@rimini.it",
+               "--org", "Rimini municipality", "--country", "IT", "--day", d1, "--override")
+    assert w2["organisation"] == "Comune di Rimini"
+    _fails(d.ctl("event", "walk-in", str(ev), "--name", "X", "--email", "x@x.it",
+                 "--org", "Nowhere"), r"needs --country")
