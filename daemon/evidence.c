@@ -20,6 +20,7 @@
 #include "db_row.h"
 #include "http.h"
 #include "query_in.h"
+#include "when.h"
 
 const char *const evidence_langs[] = {"en", "sv", "it", "pl", "es", "fi", NULL};
 
@@ -170,16 +171,25 @@ static int name_countries(json_t *by, const char *lang, struct evbuffer *b)
 	return 0;
 }
 
-/* The dates of event EV: "2027-03-01" or "2027-03-01 – 2027-03-03". */
-static void event_dates(json_t *ev, struct evbuffer *b)
+/* The dates of event EV in LANG (when_range, days only: "2–4 January
+ * 2027"), from the days_from and days_until cv_evidence_pack gives (which
+ * are then dropped); "dates" is added to EV.  Returns 0 or -1. */
+static int event_dates(json_t *ev, const char *lang, struct evbuffer *b)
 {
-	const char *first = json_string_value(json_object_get(ev, "first_day"));
-	const char *last = json_string_value(json_object_get(ev, "last_day"));
+	const char *tz = json_string_value(json_object_get(ev, "tz"));
+	json_int_t from = json_integer_value(json_object_get(ev, "days_from"));
+	json_int_t until =
+	        json_integer_value(json_object_get(ev, "days_until"));
+	char dates[256];
 
-	if (first && last && strcmp(first, last) != 0)
-		evbuffer_add_printf(b, "%s \xe2\x80\x93 %s", first, last);
-	else if (first)
-		evbuffer_add_printf(b, "%s", first);
+	if (tz == NULL ||
+	    when_range(dates, sizeof(dates), lang, tz, from, until, 1) < 0)
+		return -1;
+	json_object_del(ev, "days_from");
+	json_object_del(ev, "days_until");
+	json_object_set_new(ev, "dates", json_string(dates));
+	evbuffer_add_printf(b, "%s", dates);
+	return 0;
 }
 
 /* One event of the publication text: title, place and dates, and its
@@ -202,7 +212,8 @@ static int publish_event(json_t *ev, const struct evidence_text *t,
 	if (cc &&
 	    evidence_country_name(cc, t->lang, country, sizeof(country)) == 0)
 		evbuffer_add_printf(b, "%s, ", country);
-	event_dates(ev, b);
+	if (event_dates(ev, t->lang, b) < 0)
+		return -1;
 	if (format3(t->participants, t->lang, (double)n, 0, 0, line,
 	            sizeof(line)) < 0)
 		return -1;

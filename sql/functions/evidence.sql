@@ -139,7 +139,16 @@ BEGIN
                                 'start', to_char(e.start_local, 'YYYY-MM-DD"T"HH24:MI'),
                                 'end', to_char(e.end_local, 'YYYY-MM-DD"T"HH24:MI'),
                                 'first_day', e.start_local::date::text,
-                                'last_day', (e.end_local - interval '1 microsecond')::date::text)
+                                'last_day', (e.end_local - interval '1 microsecond')::date::text,
+                                -- midnight of the first day and after the last
+                                -- (Unix seconds, in the event's zone): the daemon
+                                -- formats the dates with them and drops them
+                                'days_from', extract(epoch FROM e.start_local::date::timestamp
+                                                                AT TIME ZONE e.tz)::bigint,
+                                'days_until', extract(epoch FROM ((e.end_local
+                                                                   - interval '1 microsecond')::date
+                                                                  + 1)::timestamp
+                                                                 AT TIME ZONE e.tz)::bigint)
                                 || cv_evidence_event(e)
                                 ORDER BY e.start_at, e.id)
                               FROM events e

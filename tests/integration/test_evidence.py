@@ -182,8 +182,15 @@ def test_publication_text_names_places_and_countries_in_the_language():
         assert names == [icu[f"{lang}:{cc}"] for cc in ("PL", "ES", "IT", "SE")]
         # (equal numbers: by country code)
         assert f"{icu[f'{lang}:ES']} 1, {icu[f'{lang}:IT']} 1, {icu[f'{lang}:PL']} 1" in pub, pub
-        first, last = pack["events"][0]["first_day"], pack["events"][0]["last_day"]
-        assert first in pub and last in pub
+        # the dates in words (daemon/when.c, tested against ICU in
+        # test_when): the three days of the visit as one range, the seminar
+        # as one day, never ISO
+        for e in pack["events"]:
+            assert e["dates"] and e["dates"] in pub, (e["dates"], pub)
+            assert e["first_day"][:4] in e["dates"] and e["first_day"] not in pub
+            assert "days_from" not in e and "days_until" not in e
+        visit, seminar = pack["events"]
+        assert visit["dates"] != seminar["dates"]
 
 
 # The words of the sentence per language and CLDR plural category; which
