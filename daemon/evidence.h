@@ -29,7 +29,8 @@ int evidence_country_name(const char *code, const char *lang, char *out,
 /* Complete PACK (cv_evidence_pack's document, modified in place) for its
  * "lang": "sentences" (one per language), "sentence" (in lang), per
  * country of the totals and of each event its "name", per event its
- * "dates" in words (when.h), and "publication" (the text to put online).  Returns 0 or -1 (ICU error, bad document). */
+ * "dates" in words (when.h), and "publication" (the text to put online).
+ * Returns 0 or -1 (ICU error, bad document). */
 int evidence_complete(json_t *pack);
 
 /* Register the routes.  Returns 0 or -1. */
