@@ -143,8 +143,9 @@ int evidence_country_name(const char *code, const char *lang, char *out,
 	return 0;
 }
 
-/* Add "name" (the country's name in LANG; "" for no country) to each
- * {"country", "participants"} of BY, and append "Name N, Name M" to B. */
+/* Add "name" (the country's name in LANG; null for people of no
+ * organisation, "-" in the text) to each {"country", "participants"} of
+ * BY, and append "Name N, Name M" to B when B is not NULL. */
 static int name_countries(json_t *by, const char *lang, struct evbuffer *b)
 {
 	json_t *row;
@@ -161,7 +162,8 @@ static int name_countries(json_t *by, const char *lang, struct evbuffer *b)
 		else if (evidence_country_name(cc, lang, name, sizeof(name)) <
 		         0)
 			return -1;
-		json_object_set_new(row, "name", json_string(name));
+		json_object_set_new(row, "name",
+		                    cc ? json_string(name) : json_null());
 		if (b)
 			evbuffer_add_printf(
 			        b, "%s%s %lld", i ? ", " : "", name,

@@ -449,3 +449,23 @@ def test_merge_under_concurrent_registrations():
     assert pg.psql(db, "SELECT DISTINCT organisation_id FROM registrations") == [(str(keep),)]
     assert pg.psql(db, """SELECT count(*) FROM people
                           WHERE organisation_id = $1""", dup) == [("0",)]
+
+
+def test_a_walk_in_of_no_organisation_counts_as_a_participant_of_no_country():
+    pg, db, d = F.start()
+    proj = F.project(pg, db, slug="solo")
+    ev = F.event(pg, db, proj, title="Open day")
+    (day,) = _span(pg, db, ev, 1)
+    r = d.post(f"/api/events/{ev}/walk-ins", {"name": "Ola", "email": "ola@example.org",
+                                              "day": day, "override": True})
+    assert r.status == 201, r.text
+    pack = _pack(d, ref="solo")
+    assert pack["totals"] == {"participants": 1, "organisations": 0, "countries": 0,
+                              "by_country": [{"country": None, "participants": 1,
+                                              "name": None}]}
+    assert pack["sentence"] == "1 participant from 0 organisations in 0 countries"
+    assert pack["publication"].endswith("1 participant: - 1"), pack["publication"]
+    # an empty project: zeros, no events
+    F.project(pg, db, slug="empty")
+    empty = _pack(d, ref="empty", lang="fi")
+    assert empty["events"] == [] and empty["sentence"] == "0 osallistujaa 0 organisaatiosta 0 maasta"
