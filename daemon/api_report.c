@@ -1,6 +1,7 @@
 /* api_report.c - GET /api/reports/attendance?project=slug: confirmed
  * participants per event and per project, organisations, countries and
- * the list, as JSON or CSV (?format=csv; &view=participants for the list).
+ * the list, and who came (from attendance), as JSON or CSV (?format=csv;
+ * &view=participants for the list).
  */
 #include "api_report.h"
 
@@ -23,10 +24,33 @@
 static const char report_sql[] = "SELECT cv_attendance_report($1)::text";
 
 static const char *const summary_cols[] = {
-        "scope",     "event_id", "title",     "kind",
-        "status",    "start",    "tz",        "start_utc",
-        "city",      "country",  "confirmed", "organisations",
-        "countries", NULL,
+        "scope",
+        "event_id",
+        "title",
+        "kind",
+        "status",
+        "start",
+        "tz",
+        "start_utc",
+        "city",
+        "country",
+        "confirmed",
+        "organisations",
+        "countries",
+        "registered",
+        "attended",
+        "no_show",
+        "walk_ins",
+        "attended_organisations",
+        "attended_countries",
+        NULL,
+};
+
+/* The attendance columns (after "countries") and their keys in an event's
+ * "attendance" (cv_evidence_event). */
+static const char *const attendance_keys[] = {
+        "registered",    "attended",  "no_show", "walk_ins",
+        "organisations", "countries", NULL,
 };
 
 static const char *const list_cols[] = {
@@ -43,7 +67,7 @@ static void header(struct evbuffer *b, const char *const *cols)
 
 static void csv_summary(struct evbuffer *b, json_t *doc)
 {
-	json_t *p = json_object_get(doc, "project"), *ev, *st;
+	json_t *p = json_object_get(doc, "project"), *ev, *st, *att;
 	size_t i;
 
 	header(b, summary_cols);
@@ -63,6 +87,12 @@ static void csv_summary(struct evbuffer *b, json_t *doc)
 		csv_json(b, json_object_get(ev, "confirmed"), 1);
 		csv_json(b, json_object_get(ev, "organisations"), 1);
 		csv_json(b, json_object_get(ev, "countries"), 1);
+		for (int k = 0; attendance_keys[k]; k++)
+			csv_json(b,
+			         json_object_get(
+			                 json_object_get(ev, "attendance"),
+			                 attendance_keys[k]),
+			         1);
 		evbuffer_add(b, "\r\n", 2);
 	}
 	/* the project line counts distinct people across its events */
@@ -74,6 +104,14 @@ static void csv_summary(struct evbuffer *b, json_t *doc)
 	csv_json(b, json_object_get(p, "participants"), 1);
 	csv_json(b, json_object_get(p, "organisations"), 1);
 	csv_json(b, json_object_get(p, "countries"), 1);
+	/* who came: distinct people, organisations and countries */
+	att = json_object_get(doc, "attendance");
+	csv_cell(b, NULL, 1);
+	csv_json(b, json_object_get(att, "participants"), 1);
+	csv_cell(b, NULL, 1);
+	csv_cell(b, NULL, 1);
+	csv_json(b, json_object_get(att, "organisations"), 1);
+	csv_json(b, json_object_get(att, "countries"), 1);
 	evbuffer_add(b, "\r\n", 2);
 }
 

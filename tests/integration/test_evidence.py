@@ -142,6 +142,16 @@ def test_report_and_pack_count_who_came():
                        {"country": "IT", "participants": 1},
                        {"country": "SE", "participants": 1}]}
 
+    # the report's CSV: the confirmed columns as before, who came after them
+    r = d.get("/api/reports/attendance?project=visits&format=csv")
+    assert r.status == 200, r.text
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [(x["scope"], x["confirmed"], x["registered"], x["attended"], x["no_show"],
+             x["walk_ins"], x["attended_organisations"], x["attended_countries"])
+            for x in rows] == [("event", "5", "5", "3", "1", "1", "3", "3"),
+                               ("event", "3", "3", "3", "0", "0", "3", "3"),
+                               ("project", "6", "", "5", "", "", "5", "4")]
+
     pack = _pack(d, lang="pl")
     assert pack["project"]["slug"] == "visits" and pack["lang"] == "pl"
     assert [e["id"] for e in pack["events"]] == [a, b]
