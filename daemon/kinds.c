@@ -1,4 +1,5 @@
-/* kinds.c - the one table of event, deadline and notification kinds. */
+/* kinds.c - the one table of event, deadline, programme item and
+ * notification kinds. */
 #include "kinds.h"
 
 #include <stdio.h>
@@ -10,6 +11,10 @@ const char *const kinds_event[] = {
 
 const char *const kinds_deadline[] = {
         "grant_submission", "report", "registration", "other", NULL,
+};
+
+const char *const kinds_programme[] = {
+        "talk", "session", "break", "meal", "visit", NULL,
 };
 
 const char *const kinds_notification[] = {

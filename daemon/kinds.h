@@ -2,10 +2,10 @@
  * kinds in C, shared by the daemon (API input, [reminders], templates) and
  * convenectl (option checks and --help).  Pure data and libc only.  The
  * database's tables event_kinds, deadline_kinds and notification_kinds
- * (sql/001_baseline.sql) hold the same names in the same order
- * (tests/integration/test_sql_layout.py); tests/unit/test_kinds.c checks
- * docs/API.md, man/convenectl.1, man/convened.conf.5 and convenectl --help
- * against it. */
+ * (sql/001_baseline.sql) and programme_kinds (sql/016_programme.sql) hold the
+ * same names in the same order (tests/integration/test_sql_layout.py);
+ * tests/unit/test_kinds.c checks docs/API.md, man/convenectl.1,
+ * man/convened.conf.5 and convenectl --help against it. */
 #ifndef CONVENED_KINDS_H
 #define CONVENED_KINDS_H
 
@@ -14,6 +14,7 @@
 /* NULL-terminated lists, in the order the schema's enums declare them. */
 extern const char *const kinds_event[];        /* meeting, seminar, ... */
 extern const char *const kinds_deadline[];     /* grant_submission, ... */
+extern const char *const kinds_programme[];    /* talk, session, ... */
 extern const char *const kinds_notification[]; /* outbox kinds/templates */
 
 /* 1 when S is in LIST, else 0 (S NULL gives 0). */

@@ -127,7 +127,7 @@ RETURNS TABLE (t text, id bigint, uid text, sequence integer, kind text,
                url text, created bigint, modified bigint, reminders text)
 LANGUAGE sql STABLE AS $$
     SELECT 'e'::text, e.id, e.uid, e.sequence, e.kind::text, e.title,
-           e.description, e.venue, e.city, coalesce(e.country, '')::text,
+           cv_event_description(e), e.venue, e.city, coalesce(e.country, '')::text,
            e.tz, e.all_day,
            to_char(e.start_local, 'YYYY-MM-DD"T"HH24:MI:SS'),
            to_char(e.end_local, 'YYYY-MM-DD"T"HH24:MI:SS'),

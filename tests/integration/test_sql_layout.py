@@ -139,7 +139,8 @@ def test_kind_columns_follow_the_kinds_tables():
     # for name and in order; tests/unit/test_kinds.c checks the docs and
     # convenectl against that table
     for table, array in (("event_kinds", "kinds_event"), ("deadline_kinds", "kinds_deadline"),
-                         ("notification_kinds", "kinds_notification")):
+                         ("notification_kinds", "kinds_notification"),
+                         ("programme_kinds", "kinds_programme")):
         c = _c_kinds(array)
         assert len(c) >= 4, (array, c)
         assert [k for (k,) in pg.psql(db, f"SELECT name FROM {table} ORDER BY position")] == c, table
