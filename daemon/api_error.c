@@ -31,6 +31,15 @@ const struct api_error_code api_error_codes[] = {
          "the request clashes with what exists (a duplicate, a full or "
          "closed event, a cancelled one)"},
         {"too_long", 422, "a string longer than its limit (in characters)"},
+        {"answer_required", 422,
+         "a required registration question is not answered (`field`: "
+         "`answers.KEY`)"},
+        {"choice_not_offered", 422,
+         "an answer names an option the question does not offer"},
+        {"consent_required", 422, "a required consent question is not ticked"},
+        {"group_full", 422,
+         "the group (an option with a capacity) an answer chooses is "
+         "full"},
         {"invalid_value", 422,
          "a value that is not allowed (format, choice, range, a rule of "
          "the database)"},
@@ -117,7 +126,7 @@ void api_error_from_pg(const PGresult *res, const char *err,
                        struct api_error *out)
 {
 	const struct api_error_map *m;
-	const char *col;
+	const char *col, *st;
 
 	if (res == NULL) {
 		out->status = 503;
@@ -135,6 +144,15 @@ void api_error_from_pg(const PGresult *res, const char *err,
 		out->field = NULL;
 		out->message = "the database failed to answer the request";
 		return;
+	}
+	/* cv_fail_code: a code of its own, listed with the same status */
+	col = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (col && st && strncmp(st, "CV", 2) == 0) {
+		const struct api_error_code *c = api_error_code_find(col);
+
+		if (c && c->status == m->status)
+			out->code = c->code;
 	}
 	col = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
 	out->field = col && *col ? col : NULL;

@@ -162,14 +162,15 @@ static void public_follow(struct http_req *r)
 /* ------------------------------------------------ admin: list, cancel */
 
 /* The list is cv_registration_list (sql/functions/registrations.sql): as
- * JSON from cv_registration_list_json, as CSV from cv_registration_sheet,
- * whose columns are the CSV's header. */
+ * JSON from cv_registration_list_json, as CSV from
+ * cv_registration_sheet_json (questions.sql): a header row, then a row per
+ * registration, each a JSON array of cells (one column per question). */
 static const char list_json_sql[] =
         "SELECT cv_registration_list_json($1::bigint, "
         "$2::registration_state) AS registrations";
 static const char list_csv_sql[] =
-        "SELECT * FROM cv_registration_sheet($1::bigint, "
-        "$2::registration_state)";
+        "SELECT r::text FROM cv_registration_sheet_json($1::bigint, "
+        "$2::registration_state) r";
 
 static void list_csv_done(void *arg, PGresult *res, const char *err)
 {
@@ -186,14 +187,15 @@ static void list_csv_done(void *arg, PGresult *res, const char *err)
 		http_reply_error(r, 500, "internal", NULL, "out of memory");
 		return;
 	}
-	ncols = PQnfields(res);
-	for (int c = 0; c < ncols; c++)
-		csv_cell(b, PQfname(res, c), c > 0);
-	evbuffer_add(b, "\r\n", 2);
 	for (int i = 0; i < PQntuples(res); i++) {
+		json_t *row = json_loads(db_row_str(res, i, "r"), 0, NULL);
+
+		ncols = (int)json_array_size(row);
 		for (int c = 0; c < ncols; c++)
-			csv_cell(b, db_row_at(res, i, c), c > 0);
+			csv_cell(b, json_string_value(json_array_get(row, c)),
+			         c > 0);
 		evbuffer_add(b, "\r\n", 2);
+		json_decref(row);
 	}
 	snprintf(name, sizeof(name), "registrations-%s.csv", r->params[0]);
 	csv_reply(r, b, name);

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app.h"
 #include "db.h"
@@ -48,6 +49,7 @@ static const struct json_in_field reg_input_fields[] = {
          .type = JIN_STRING,
          .max_len = 64,
          .check = json_in_nonblank},
+        {.name = "answers", .type = JIN_OBJECT},
         {.name = NULL},
 };
 
@@ -194,16 +196,25 @@ int reg_submit(struct http_req *r, const char *event_id, const json_t *obj,
 	static const char sql[] =
 	        "SELECT registration_id, reg_state, created, resent FROM "
 	        "cv_register_local($1::bigint, $2, $3, $4::bigint, $5, $6, $7, "
-	        "$8, $9, $10, $11)";
+	        "$8, $9, $10, $11, $12::jsonb)";
 	char token[TOKEN_HEX + 1], feed[TOKEN_HEX + 1], orgid[24] = "";
 	const char *role = str_or_null(obj, "role");
 	const char *lang = str_or_null(obj, "language");
 	json_t *id = json_object_get(obj, "organisation_id");
-	const char *params[11];
+	json_t *answers = json_object_get(obj, "answers");
+	const char *params[12];
 	struct reg_pending *p = malloc(sizeof(*p));
+	char *ans;
+	int rc;
 
 	if (p == NULL)
 		return -1;
+	/* no answers is an empty set: the required questions are enforced */
+	ans = answers ? json_dumps(answers, JSON_COMPACT) : strdup("{}");
+	if (ans == NULL) {
+		free(p);
+		return -1;
+	}
 	p->cb = cb;
 	p->arg = arg;
 	if (id)
@@ -222,7 +233,10 @@ int reg_submit(struct http_req *r, const char *event_id, const json_t *obj,
 	params[8] = token;
 	params[9] = feed;
 	params[10] = str_or_null(obj, "tz");
-	if (db_query(r->app->db, sql, 11, params, reg_submitted, p) < 0) {
+	params[11] = ans;
+	rc = db_query(r->app->db, sql, 12, params, reg_submitted, p);
+	free(ans);
+	if (rc < 0) {
 		free(p);
 		return -1;
 	}

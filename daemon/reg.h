@@ -10,7 +10,8 @@ struct http_req;
 struct json_in_error;
 
 /* Check a registration object (JSON body or a converted form): email,
- * name, organisation, country, organisation_id, role, language, plus the
+ * name, organisation, country, organisation_id, role, language, answers
+ * (an object {question key: value}, checked by the database), plus the
  * organisation rule (organisation_id, or organisation with country).  Returns
  * 0, or -1 with *err filled. */
 int reg_input_check(const json_t *obj, struct json_in_error *err);

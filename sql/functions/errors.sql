@@ -9,3 +9,15 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CV' || status::text, MESSAGE = msg,
         COLUMN = coalesce(field, '');
 END $$;
+
+-- cv_fail with an error code of its own (one of daemon/api_error.c's
+-- api_error_codes, e.g. 'group_full') in CONSTRAINT
+-- (PG_DIAG_CONSTRAINT_NAME): the daemon replies with that code instead of
+-- the status's usual one.
+CREATE OR REPLACE FUNCTION cv_fail_code(status integer, code text, field text, msg text)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = 'CV' || status::text, MESSAGE = msg,
+        COLUMN = coalesce(field, ''), CONSTRAINT = code;
+END $$;

@@ -119,7 +119,11 @@ END
 $$;
 
 -- Register EMAIL for EVENT: a pending registration and a confirmation
--- request in the outbox.  A second registration of the same address
+-- request in the outbox.  ANSWERS ({question key: value}) are checked by
+-- cv_answers_check (questions.sql; NULL: none given, as by mail, and the
+-- required questions are not enforced) and stored with a new or reopened
+-- registration; an existing one keeps its answers (they change through
+-- its token, cv_answers_change).  A second registration of the same address
 -- returns the existing one (resending the request while it is pending;
 -- reopening it when it was cancelled).  Tokens come from the caller.
 -- The event row is read, not locked, so registrations for one event run in
@@ -132,6 +136,7 @@ CREATE OR REPLACE FUNCTION cv_register(p_event bigint, p_email text, p_name text
                                        p_org_id bigint, p_org_name text, p_org_country text,
                                        p_role text, p_lang text, p_token text, p_feed_token text,
                                        p_tz text DEFAULT NULL,
+                                       p_answers jsonb DEFAULT NULL,
                                        OUT registration_id bigint,
                                        OUT reg_state registration_state,
                                        OUT created boolean, OUT resent boolean)
@@ -142,6 +147,7 @@ DECLARE
     v_person bigint;
     v_old registrations%ROWTYPE;
     win record;
+    v_answers jsonb;
 BEGIN
     SELECT * INTO ev FROM events WHERE id = p_event;
     IF NOT FOUND THEN
@@ -167,6 +173,9 @@ BEGIN
     IF p_tz IS NOT NULL AND NOT cv_zone_known(p_tz) THEN
         PERFORM cv_fail(422, 'tz', 'is not a known IANA time zone');
     END IF;
+    -- the answers to the event's questions (questions.sql), the one check
+    v_answers := cv_answers_check(p_event, p_answers, p_answers IS NULL);
+
     v_org := cv_org_find(p_org_id, p_org_name, p_org_country);
     v_person := cv_person_find(p_email, p_name, v_org, nullif(p_role, '')::person_role,
                                p_lang::person_lang, p_feed_token, p_tz);
@@ -181,6 +190,7 @@ BEGIN
         ON CONFLICT (event_id, person_id) DO NOTHING
         RETURNING id INTO registration_id;
         IF registration_id IS NOT NULL THEN
+            PERFORM cv_answers_store(registration_id, v_answers, true, 'participant', false);
             -- the per-recipient mail throttle (throttle.sql) may withhold it
             IF cv_mail_allow(p_email, 'reg:' || p_event) THEN
                 PERFORM cv_reg_notify('registration_confirm_request', registration_id);
@@ -210,6 +220,9 @@ BEGIN
                waitlist_pos = NULL, cancelled_at = NULL, updated_at = now()
          WHERE id = v_old.id;
         v_old.state := 'pending';
+        IF p_answers IS NOT NULL THEN
+            PERFORM cv_answers_store(v_old.id, v_answers, true, 'participant', false);
+        END IF;
     END IF;
     IF v_old.state = 'pending' THEN
         -- resent: a confirmation request is on its way; one withheld by the
@@ -230,6 +243,7 @@ CREATE OR REPLACE FUNCTION cv_register_local(p_event bigint, p_email text, p_nam
                                              p_org_country text, p_role text, p_lang text,
                                              p_token text, p_feed_token text,
                                              p_tz text DEFAULT NULL,
+                                             p_answers jsonb DEFAULT NULL,
                                              OUT registration_id bigint,
                                              OUT reg_state registration_state,
                                              OUT created boolean, OUT resent boolean)
@@ -239,7 +253,7 @@ BEGIN
     SELECT r.registration_id, r.reg_state, r.created, r.resent
       INTO registration_id, reg_state, created, resent
       FROM cv_register(p_event, p_email, p_name, p_org_id, p_org_name, p_org_country,
-                       p_role, p_lang, p_token, p_feed_token, p_tz) r;
+                       p_role, p_lang, p_token, p_feed_token, p_tz, p_answers) r;
 END
 $$;
 
@@ -499,15 +513,16 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The secretariat's list of an event's registrations (all, or those in
--- P_STATE): pending, confirmed, waiting (by place), cancelled.  Times are
--- UTC ISO 8601.  An unknown event is CV404.
+-- P_STATE): pending, confirmed, waiting (by place), cancelled, with the
+-- answers to the event's questions ({key: value}).  Times are UTC ISO 8601.  An unknown event is CV404.
 CREATE OR REPLACE FUNCTION cv_registration_list(p_event bigint, p_state registration_state)
 RETURNS TABLE (id bigint, state registration_state, waitlist_position bigint,
                name text, email text, organisation text, organisation_id bigint,
                country text, role person_role, language person_lang,
                created_at text, confirmed_at text, waitlisted_at text,
                promoted_at text, cancelled_at text, calendar_answer text,
-               calendar_partstat text, calendar_answer_at text, mail_state text)
+               calendar_partstat text, calendar_answer_at text, mail_state text,
+               answers jsonb)
 LANGUAGE sql STABLE AS $$
     SELECT cv_fail(404, 'id', 'no event ' || p_event)
      WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = p_event);
@@ -516,7 +531,7 @@ LANGUAGE sql STABLE AS $$
            cv_iso_utc(r.confirmed_at), cv_iso_utc(r.waitlisted_at),
            cv_iso_utc(r.promoted_at), cv_iso_utc(r.cancelled_at),
            cv_registration_calendar_answer(r), lower(r.reply_partstat),
-           cv_iso_utc(r.reply_at), cv_mail_state(p.email)
+           cv_iso_utc(r.reply_at), cv_mail_state(p.email), cv_answers_json(r.id)
       FROM registrations r
       JOIN people p ON p.id = r.person_id
       LEFT JOIN organisations o ON o.id = r.organisation_id
@@ -534,7 +549,8 @@ RETURNS json LANGUAGE sql STABLE AS $$
 $$;
 
 -- The list as the CSV download has it: the columns of cv_registration_list
--- but organisation_id, in this order.
+-- but organisation_id and answers, in this order (cv_registration_sheet_json,
+-- questions.sql, adds a column per question).
 CREATE OR REPLACE FUNCTION cv_registration_sheet(p_event bigint,
                                                  p_state registration_state)
 RETURNS TABLE (id bigint, state registration_state, waitlist_position bigint,
