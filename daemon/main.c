@@ -18,6 +18,7 @@
 #include "api_items.h"
 #include "api_inbound.h"
 #include "api_attendance.h"
+#include "api_programme.h"
 #include "api_mail_addresses.h"
 #include "api_outbox.h"
 #include "api_reg.h"
@@ -222,7 +223,8 @@ static int routes_start(struct app *a, char *err, size_t errlen)
 	    api_outbox_init() < 0 || privacy_routes_init() < 0 ||
 	    api_inbound_init() < 0 || api_mail_addresses_init() < 0 ||
 	    api_attendance_init() < 0 || api_followers_init() < 0 ||
-	    checkin_init() < 0 || evidence_init() < 0)
+	    checkin_init() < 0 || evidence_init() < 0 ||
+	    api_programme_init() < 0)
 		return snprintf(err, errlen, "too many route tables"), -1;
 	return 0;
 }
