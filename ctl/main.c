@@ -29,6 +29,11 @@ static const struct ctl_cmd *const cmds[] = {
         &ctl_cmd_event_attendance,
         &ctl_cmd_event_mark,
         &ctl_cmd_event_walk_in,
+        &ctl_cmd_programme_add,
+        &ctl_cmd_programme_list,
+        &ctl_cmd_programme_move,
+        &ctl_cmd_programme_remove,
+        &ctl_cmd_programme_import,
         &ctl_cmd_deadline_add,
         &ctl_cmd_deadline_list,
         &ctl_cmd_deadline_show,
@@ -76,7 +81,7 @@ static void usage(FILE *f)
 	           "       convenectl --version\n\n"
 	           "commands:\n");
 	for (int i = 0; cmds[i]; i++)
-		fprintf(f, "  %-22s %s\n", cmds[i]->name, cmds[i]->about);
+		fprintf(f, "  %-24s %s\n", cmds[i]->name, cmds[i]->about);
 	fprintf(f,
 	        "\nglobal options (before or after the command):\n"
 	        "  --url URL              the daemon's base URL\n"
@@ -98,11 +103,19 @@ static void usage(FILE *f)
 	        DEFAULT_CONFIG);
 }
 
-/* Find the command named by one or two words; *used = words consumed. */
+/* Find the command named by one, two or three words; *used = words
+ * consumed. */
 static const struct ctl_cmd *find_cmd(int argc, char **argv, int *used)
 {
 	char two[128];
 
+	if (argc >= 3) {
+		snprintf(two, sizeof(two), "%s %s %s", argv[0], argv[1],
+		         argv[2]);
+		for (int i = 0; cmds[i]; i++)
+			if (strcmp(cmds[i]->name, two) == 0)
+				return *used = 3, cmds[i];
+	}
 	if (argc >= 2) {
 		snprintf(two, sizeof(two), "%s %s", argv[0], argv[1]);
 		for (int i = 0; cmds[i]; i++)
