@@ -268,6 +268,12 @@ BEGIN
                                          JOIN events e ON e.id = x.event_id
                                          JOIN projects pr ON pr.id = e.project_id
                                         WHERE x.person_id = p.id), '[]'),
+            'answers', coalesce((SELECT jsonb_agg(to_jsonb(x) || jsonb_build_object('question', q.key)
+                                                  ORDER BY x.registration_id, q.position, q.id)
+                                   FROM answers x
+                                   JOIN questions q ON q.id = x.question_id
+                                   JOIN registrations r ON r.id = x.registration_id
+                                  WHERE r.person_id = p.id), '[]'),
             'attendance', coalesce((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.registration_id, x.day)
                                       FROM attendance x
                                       JOIN registrations r ON r.id = x.registration_id

@@ -649,3 +649,21 @@ BEGIN
               FROM unnest(ids) WITH ORDINALITY AS u(qid, o)) z);
     END LOOP;
 END $$;
+
+-- A registration loses its token when its person is erased or its
+-- project's participants are anonymised (privacy.sql): the answers that
+-- could name or describe the person (text, number, date) go with it; the
+-- choices, yes/no and consents stay, so that groups and the summary still
+-- count.
+CREATE OR REPLACE FUNCTION cv_answers_forget() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM answers a USING questions q
+     WHERE a.registration_id = NEW.id AND q.id = a.question_id
+       AND q.kind IN ('short_text', 'long_text', 'number', 'date');
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER registrations_answers_forget AFTER UPDATE OF token ON registrations
+    FOR EACH ROW WHEN (OLD.token IS NOT NULL AND NEW.token IS NULL)
+    EXECUTE FUNCTION cv_answers_forget();

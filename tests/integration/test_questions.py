@@ -269,3 +269,23 @@ def test_questions_are_checked_and_html_is_stored_as_given():
     assert [o["value"] for o in r.json()["options"]] == ["mayor", "official", "councillor"]
     assert d.delete(f"/api/questions/{qid}").status == 200
     assert int(pg.psql(db, "SELECT count(*) FROM answers WHERE question_id = $1", qid)[0][0]) == 0
+
+
+def test_answers_are_exported_and_erased_with_the_person():
+    pg, db, d, ev = _setup()
+    secret = "Dr. Ewa Nowicka, born 1970, Piotrkowska 12"
+    r = F.register(d, ev, "ewa@lodz.pl", answers=_answers(group="youth", notes=secret, age=56))
+    assert r.status == 202, r.text
+    exp = d.post("/api/people/export", {"email": "ewa@lodz.pl"}).json()["tables"]["answers"]
+    assert {(a["question"], str(a["value"])) for a in exp} >= {("notes", secret), ("age", "56"),
+                                                               ("group", "youth")}, exp
+    assert d.post("/api/people/erase", {"email": "ewa@lodz.pl"}).status == 200
+    left = pg.psql(db, """SELECT q.key, a.value::text FROM answers a
+                           JOIN questions q ON q.id = a.question_id ORDER BY q.key""")
+    # the text and the number are gone; the choices stay (counted anonymously)
+    assert [tuple(x) for x in left] == [("dietary", '"vegetarian"'), ("group", '"youth"'),
+                                        ("photos", "true")], left
+    assert not pg.psql(db, "SELECT 1 FROM answers WHERE value::text LIKE '%Nowicka%'")
+    # the erased registration was cancelled: its group place is free again
+    summary = {q["key"]: q for q in d.get(f"/api/events/{ev}/answers/summary").json()["questions"]}
+    assert summary["group"]["answered"] == 0
