@@ -192,7 +192,11 @@ extern const struct ctl_cmd ctl_cmd_project_add, ctl_cmd_project_list,
         ctl_cmd_event_attendance, ctl_cmd_event_mark, ctl_cmd_event_walk_in,
         ctl_cmd_event_checkin_secret, ctl_cmd_programme_add,
         ctl_cmd_programme_list, ctl_cmd_programme_move,
-        ctl_cmd_programme_remove, ctl_cmd_programme_import;
+        ctl_cmd_programme_remove, ctl_cmd_programme_import,
+        ctl_cmd_event_questions, ctl_cmd_event_answers,
+        ctl_cmd_project_questions, ctl_cmd_question_add,
+        ctl_cmd_question_update, ctl_cmd_question_remove,
+        ctl_cmd_registration_answers;
 
 /* `import FILE.ics --project SLUG` (ctl/import.c): pos[0] is FILE; fields
  * holds {"project": SLUG} and the optional kind and status. */

@@ -12,6 +12,7 @@ checked (English label, no duplicate options, at most 50, no control
 characters; HTML is stored as given)."""
 
 import csv
+import json
 import io
 import threading
 
@@ -289,3 +290,35 @@ def test_answers_are_exported_and_erased_with_the_person():
     # the erased registration was cancelled: its group place is free again
     summary = {q["key"]: q for q in d.get(f"/api/events/{ev}/answers/summary").json()["questions"]}
     assert summary["group"]["answered"] == 0
+
+
+def test_convenectl_adds_questions_counts_answers_and_moves_a_person():
+    pg, db, d = F.start()
+    pid = F.project(pg, db)
+    ev = F.event(pg, db, pid)
+    r = d.ctl("question", "add", "--event", str(ev), "--key", "group", "--kind", "choice",
+              "--label", "Working group", "--label-pl", "Grupa robocza",
+              "--options", "youth=Youth:1,energy=Renewable energy:1", "--required")
+    assert r.returncode == 0, r.stderr
+    r = d.ctl("question", "add", "--project", "net", "--key", "town", "--kind", "short_text",
+              "--label", "Town of residence", "--help-text", "Where you live")
+    assert r.returncode == 0, r.stderr
+    r = d.ctl("--json", "event", "questions", str(ev))
+    assert r.returncode == 0, r.stderr
+    qs = {q["key"]: q for q in json.loads(r.stdout)["questions"]}
+    assert qs["group"]["label"] == {"en": "Working group", "pl": "Grupa robocza"}
+    assert qs["group"]["required"] is True
+    assert [(o["value"], o["label"]["en"], o["capacity"]) for o in qs["group"]["options"]] == [
+        ("youth", "Youth", 1), ("energy", "Renewable energy", 1)]
+    assert qs["town"]["scope"] == "project" and qs["town"]["help"] == {"en": "Where you live"}
+    assert F.register(d, ev, "a@x.se", answers={"group": "youth", "town": "Växjö"}).status == 202
+    r = d.ctl("event", "answers", str(ev))
+    assert r.returncode == 0 and "group: 1 Youth" in r.stdout, (r.stdout, r.stderr)
+    reg = pg.psql(db, "SELECT id FROM registrations")[0][0]
+    r = d.ctl("registration", "answers", str(ev), str(reg), "--set", "group=energy")
+    assert r.returncode == 0, r.stderr
+    assert d.get(f"/api/events/{ev}/registrations").json()["registrations"][0]["answers"] == {
+        "group": "energy", "town": "Växjö"}
+    r = d.ctl("question", "add", "--event", str(ev), "--key", "x", "--kind", "choice",
+              "--label", "Dup", "--options", "a,b,a")
+    assert r.returncode != 0 and "a is listed twice" in r.stderr, r
