@@ -119,6 +119,12 @@ static void docs_api(void **state)
 	ticked(line, got, sizeof(got));
 	csv(kinds_deadline, want, sizeof(want));
 	assert_string_equal(got, want);
+	/* the `kind` row of POST /api/events/{id}/programme */
+	line_with(doc, "| `kind` | string, default `session` |", 0, 0, line,
+	          sizeof(line));
+	ticked(strstr(line, "`session` |") + 11, got, sizeof(got));
+	csv(kinds_programme, want, sizeof(want));
+	assert_string_equal(got, want);
 	free(doc);
 }
 
@@ -137,6 +143,13 @@ static void man_pages(void **state)
 	         kinds_join(kinds_deadline, " or ", list, sizeof(list)));
 	assert_string_equal(line_with(ctl, "Add a deadline; K is ", 0, 0, line,
 	                              sizeof(line)),
+	                    want);
+	snprintf(want, sizeof(want),
+	         "Add an item to an event's programme; K is %s.",
+	         kinds_join(kinds_programme, " or ", list, sizeof(list)));
+	assert_string_equal(line_with(ctl,
+	                              "Add an item to an event's programme", 0,
+	                              0, line, sizeof(line)),
 	                    want);
 	snprintf(want, sizeof(want), "Kinds: %s (events) and",
 	         kinds_join(kinds_event, ", ", list, sizeof(list)));
@@ -161,6 +174,7 @@ static void convenectl_help(void **state)
 	        {"deadline add", kinds_deadline},
 	        {"deadline update", kinds_deadline},
 	        {"import", kinds_event},
+	        {"event programme add", kinds_programme},
 	};
 	char exe[PATH_MAX], dir[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
