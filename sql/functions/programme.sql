@@ -86,7 +86,7 @@ END $$;
 -- it: kind, title, speakers, room, description, and start and end as local
 -- times in E's zone (a DST gap refused naming the field; in a fold the
 -- first occurrence, as for events), end after start, both inside E.
--- PREFIX goes before field names in refusals ("line 3: "); returns N.
+-- Returns N with its instants; refusals name the field.
 CREATE OR REPLACE FUNCTION cv_programme_apply(e events, n programme_items, body jsonb)
 RETURNS programme_items
 LANGUAGE plpgsql STABLE AS $$

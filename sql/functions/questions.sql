@@ -126,6 +126,7 @@ DECLARE
     old_q questions;
     opt jsonb;
     opts jsonb := NULL;
+    norm jsonb := '[]';
     i integer := 0;
     v text;
     answered boolean;
@@ -234,9 +235,6 @@ BEGIN
     END IF;
 
     IF opts IS NOT NULL THEN
-        CREATE TEMP TABLE IF NOT EXISTS cv_new_options (value text, label jsonb, capacity integer,
-                                                        position smallint) ON COMMIT DROP;
-        DELETE FROM cv_new_options;
         FOR opt IN SELECT x FROM jsonb_array_elements(opts) x LOOP
             i := i + 1;
             IF jsonb_typeof(opt) = 'string' THEN
@@ -259,34 +257,39 @@ BEGIN
                 PERFORM cv_fail(422, 'options', format('field options: option %s: capacity is a '
                                 'whole number from 1', i));
             END IF;
-            INSERT INTO cv_new_options
-            VALUES (v, cv_question_texts(coalesce(opt->'label', to_jsonb(v)), 'options', 200, true),
-                    (opt->>'capacity')::integer, i);
+            norm := norm || jsonb_build_array(jsonb_build_object(
+                'value', v,
+                'label', cv_question_texts(coalesce(opt->'label', to_jsonb(v)), 'options', 200, true),
+                'capacity', (opt->>'capacity')::integer, 'position', i));
         END LOOP;
-        SELECT value INTO v FROM cv_new_options GROUP BY value HAVING count(*) > 1 LIMIT 1;
+        SELECT n.value INTO v FROM jsonb_to_recordset(norm) AS n(value text)
+         GROUP BY n.value HAVING count(*) > 1 LIMIT 1;
         IF FOUND THEN
             PERFORM cv_fail(422, 'options', format('field options: %s is listed twice', v));
         END IF;
-        SELECT label->>'en' INTO v FROM cv_new_options GROUP BY label->>'en'
-        HAVING count(*) > 1 LIMIT 1;
+        SELECT n.label->>'en' INTO v FROM jsonb_to_recordset(norm) AS n(label jsonb)
+         GROUP BY n.label->>'en' HAVING count(*) > 1 LIMIT 1;
         IF FOUND THEN
             PERFORM cv_fail(422, 'options', format('field options: the label %s is listed twice', v));
         END IF;
         SELECT o.value INTO v FROM question_options o
          WHERE o.question_id = q.id AND cv_option_taken(q.id, o.value) > 0
-           AND NOT EXISTS (SELECT 1 FROM cv_new_options n WHERE n.value = o.value)
+           AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset(norm) AS n(value text)
+                            WHERE n.value = o.value)
          LIMIT 1;
         IF FOUND THEN
             PERFORM cv_fail(409, 'options', format('field options: %s is chosen by registrations '
                             'and cannot be removed (move them first)', v));
         END IF;
         DELETE FROM question_options o WHERE o.question_id = q.id
-           AND NOT EXISTS (SELECT 1 FROM cv_new_options n WHERE n.value = o.value);
+           AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset(norm) AS n(value text)
+                            WHERE n.value = o.value);
         INSERT INTO question_options (question_id, value, label, capacity, position)
-        SELECT q.id, n.value, n.label, n.capacity, n.position FROM cv_new_options n
+        SELECT q.id, n.value, n.label, n.capacity, n.position
+          FROM jsonb_to_recordset(norm) AS n(value text, label jsonb, capacity integer,
+                                             position smallint)
         ON CONFLICT (question_id, value) DO UPDATE
            SET label = EXCLUDED.label, capacity = EXCLUDED.capacity, position = EXCLUDED.position;
-        DELETE FROM cv_new_options;
     END IF;
     RETURN cv_question_json(q)::json;
 END $$;
