@@ -273,12 +273,33 @@ int main(int argc, char **argv)
 			ctl_usage(cmd, 0);
 			return finish(&c, fields, 0);
 		}
+		if (argc > 2) {
+			char two[128];
+
+			snprintf(two, sizeof(two), "%s %s", argv[1], argv[2]);
+			if (family_help(two, stdout))
+				return finish(&c, fields, 0);
+		}
 		if (argc > 1 && family_help(argv[1], stdout))
 			return finish(&c, fields, 0);
 		usage(stdout);
 		return finish(&c, fields, 0);
 	}
 	cmd = find_cmd(argc, argv, &used);
+	if (cmd == NULL && argc > 1) {
+		/* a group of two words ("event programme"), as below */
+		char two[128];
+
+		snprintf(two, sizeof(two), "%s %s", argv[0], argv[1]);
+		if (argc > 2 && is_help(argv[2]) && family_help(two, stdout))
+			return finish(&c, fields, 0);
+		if (family_help(two, stderr)) {
+			if (argc > 2)
+				ctl_err("%s: unknown command '%s %s'", two, two,
+				        argv[2]);
+			return finish(&c, fields, 1);
+		}
+	}
 	if (cmd == NULL) {
 		/* "event --help": the group's help, asked for; "event" or
 		 * "event frobnicate": the same, as a usage error. */

@@ -221,7 +221,10 @@ def test_csv_import_names_line_and_column_and_writes_nothing_when_a_line_is_bad(
     assert items[0]["speakers"] == [{"name": "Hanna Zdanowska", "organisation": "City of Łódź"},
                                     {"name": "Jan Nowak", "organisation": ""}]
     assert items[2]["start"]["utc"] == "2027-03-28T10:15:00Z"
-    # list, move and remove from convenectl
+    # the group's help, and list, move and remove from convenectl
+    r = d.ctl("event", "programme", "--help")
+    assert r.returncode == 0 and "convenectl event programme import ID FILE.csv" in r.stdout, r
+    assert d.ctl("event", "programme", "frob").returncode == 1
     r = d.ctl("event", "programme", "list", str(ev))
     assert r.returncode == 0 and "Workshop: youth" in r.stdout, r
     r = d.ctl("event", "programme", "move", str(ev), str(items[2]["id"]),
