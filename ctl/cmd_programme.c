@@ -29,18 +29,6 @@ static char *path2(const char *fmt, const char *a, const char *b)
 	return p;
 }
 
-static int print_result(struct ctl *c, json_t *v)
-{
-	if (v == NULL)
-		return 1;
-	if (c->json)
-		ctl_print_json(v);
-	else
-		ctl_show(v);
-	json_decref(v);
-	return 0;
-}
-
 /* "Name (Organisation); Name" as [{"name", "organisation"}]. */
 static json_t *speakers_parse(const char *s)
 {
@@ -143,7 +131,7 @@ static int programme_add(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 		return 1;
 	}
 	speakers_opt(f);
-	rc = print_result(c, ctl_call(c, "POST", path, f));
+	rc = ctl_print_item(c, ctl_call(c, "POST", path, f));
 	free(path);
 	return rc;
 }
@@ -213,7 +201,7 @@ static int programme_move(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
                           json_t *f)
 {
 	char *path = path2("/api/events/%s/programme/%s", pos[0], pos[1]);
-	int rc = print_result(c, ctl_call(c, "PATCH", path, f));
+	int rc = ctl_print_item(c, ctl_call(c, "PATCH", path, f));
 
 	free(path);
 	return rc;
@@ -232,7 +220,7 @@ static int programme_remove(struct ctl *c, const struct ctl_cmd *cmd,
                             char **pos, json_t *f)
 {
 	char *path = path2("/api/events/%s/programme/%s", pos[0], pos[1]);
-	int rc = print_result(c, ctl_call(c, "DELETE", path, NULL));
+	int rc = ctl_print_item(c, ctl_call(c, "DELETE", path, NULL));
 
 	free(path);
 	return rc;

@@ -14,16 +14,6 @@ static const char *const question_kinds[] = {
 };
 static const char *const other_langs[] = {"sv", "it", "pl", "es", "fi", NULL};
 
-static char *path1(const char *fmt, const char *a)
-{
-	char *e = ctl_escape(a), *p = NULL;
-
-	if (e && asprintf(&p, fmt, e) < 0)
-		p = NULL;
-	free(e);
-	return p;
-}
-
 static char *path2(const char *fmt, const char *a, const char *b)
 {
 	char *ea = ctl_escape(a), *eb = ctl_escape(b), *p = NULL;
@@ -33,18 +23,6 @@ static char *path2(const char *fmt, const char *a, const char *b)
 	free(ea);
 	free(eb);
 	return p;
-}
-
-static int print_result(struct ctl *c, json_t *v)
-{
-	if (v == NULL)
-		return 1;
-	if (c->json)
-		ctl_print_json(v);
-	else
-		ctl_show(v);
-	json_decref(v);
-	return 0;
 }
 
 /* "value[=Label][:capacity],..." as the options list, or NULL after a
@@ -216,9 +194,10 @@ static int question_add(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 		json_object_set_new(f, "required",
 		                    json_boolean(s && strcmp(s, "true") == 0));
 	}
-	path = ev ? path1("/api/events/%s/questions", json_string_value(ev))
-	          : path1("/api/projects/%s/questions", json_string_value(pr));
-	rc = print_result(c, ctl_call(c, "POST", path, f));
+	path = ev ? ctl_path1("/api/events/%s/questions", json_string_value(ev))
+	          : ctl_path1("/api/projects/%s/questions",
+	                      json_string_value(pr));
+	rc = ctl_print_item(c, ctl_call(c, "POST", path, f));
 out:
 	free(path);
 	json_decref(ev);
@@ -254,8 +233,8 @@ static int question_update(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 		ctl_err("question update: nothing to change (see --help)");
 		return 1;
 	}
-	path = path1("/api/questions/%s", pos[0]);
-	rc = print_result(c, ctl_call(c, "PATCH", path, f));
+	path = ctl_path1("/api/questions/%s", pos[0]);
+	rc = ctl_print_item(c, ctl_call(c, "PATCH", path, f));
 	free(path);
 	return rc;
 }
@@ -273,8 +252,8 @@ const struct ctl_cmd ctl_cmd_question_update = {
 static int question_remove(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
                            json_t *f)
 {
-	char *path = path1("/api/questions/%s", pos[0]);
-	int rc = print_result(c, ctl_call(c, "DELETE", path, NULL));
+	char *path = ctl_path1("/api/questions/%s", pos[0]);
+	int rc = ctl_print_item(c, ctl_call(c, "DELETE", path, NULL));
 
 	free(path);
 	return rc;
@@ -314,7 +293,7 @@ static int questions_list(struct ctl *c, const char *path)
 static int event_questions(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
                            json_t *f)
 {
-	char *path = path1("/api/events/%s/questions", pos[0]);
+	char *path = ctl_path1("/api/events/%s/questions", pos[0]);
 	int rc = questions_list(c, path);
 
 	free(path);
@@ -332,7 +311,7 @@ const struct ctl_cmd ctl_cmd_event_questions = {
 static int project_questions(struct ctl *c, const struct ctl_cmd *cmd,
                              char **pos, json_t *f)
 {
-	char *path = path1("/api/projects/%s/questions", pos[0]);
+	char *path = ctl_path1("/api/projects/%s/questions", pos[0]);
 	int rc = questions_list(c, path);
 
 	free(path);
@@ -350,7 +329,7 @@ const struct ctl_cmd ctl_cmd_project_questions = {
 static int event_answers(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
                          json_t *f)
 {
-	char *path = path1("/api/events/%s/answers/summary", pos[0]);
+	char *path = ctl_path1("/api/events/%s/answers/summary", pos[0]);
 	json_t *v = ctl_call(c, "GET", path, NULL), *q;
 	size_t i;
 
@@ -419,7 +398,7 @@ static int registration_answers(struct ctl *c, const struct ctl_cmd *cmd,
 	free(key);
 	json_decref(set);
 	path = path2("/api/events/%s/registrations/%s/answers", pos[0], pos[1]);
-	rc = print_result(c, ctl_call(c, "POST", path, f));
+	rc = ctl_print_item(c, ctl_call(c, "POST", path, f));
 	free(path);
 	return rc;
 }
