@@ -23,8 +23,17 @@ const struct api_error_code api_error_codes[] = {
         {"wrong_type", 400,
          "e.g. `\"capacity\": \"40\"`, a null where none "
          "is allowed"},
-        {"unauthorized", 401, "no bearer token"},
-        {"forbidden", 403, "a wrong bearer token or check-in secret"},
+        {"unauthorized", 401,
+         "no bearer token or session, or the session has ended"},
+        {"login_failed", 401,
+         "`POST /api/login`: a wrong name or password (which one is not "
+         "told)"},
+        {"forbidden", 403,
+         "a wrong bearer token or check-in secret, or an account whose "
+         "role or projects do not reach this route or resource"},
+        {"csrf", 403,
+         "a change made with a session cookie without that session's "
+         "`X-CSRF-Token` header"},
         {"not_found", 404, "unknown path, id, slug or token"},
         {"method_not_allowed", 405, "e.g. `DELETE /api/events/1`"},
         {"conflict", 409,
@@ -44,12 +53,15 @@ const struct api_error_code api_error_codes[] = {
          "a value that is not allowed (format, choice, range, a rule of "
          "the database)"},
         {"too_many_requests", 429,
-         "a client address over the public POST throttle (`Retry-After`)"},
+         "a client address over the public POST throttle, or too many "
+         "failed logins from an address or for an account "
+         "(`Retry-After`)"},
         {"internal", 500, "a fault in convened (logged)"},
         {"database_unavailable", 503, "PostgreSQL does not answer"},
         {"try_again", 503,
          "a concurrent change won (serialisation failure or deadlock): "
-         "send the same request again (`Retry-After`)"},
+         "send the same request again (`Retry-After`); also: too many "
+         "passwords being checked at once"},
         {"shutting_down", 503, "convened is stopping"},
         {"unavailable", 503, "a calendar feed cannot be built now"},
         {"too_many_connections", 503,

@@ -50,11 +50,15 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_GET,
          .pattern = "/api/projects/{slug}/followers",
          .handler = list,
-         .flags = HTTP_ADMIN},
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_PROJECT,
+         .resource = "project"},
         {.method = EVHTTP_REQ_DELETE,
          .pattern = "/api/projects/{slug}/followers/{person}",
          .handler = remove_one,
-         .flags = HTTP_ADMIN},
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_PROJECT,
+         .resource = "project"},
         {.pattern = NULL},
 };
 

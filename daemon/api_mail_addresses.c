@@ -92,11 +92,13 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_GET,
          .pattern = "/api/mail-addresses",
          .handler = list,
-         .flags = HTTP_ADMIN},
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_ADMIN},
         {.method = EVHTTP_REQ_POST,
          .pattern = "/api/mail-addresses/{address}/reset",
          .handler = reset,
-         .flags = HTTP_ADMIN},
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_ADMIN},
         {.pattern = NULL},
 };
 

@@ -78,11 +78,13 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_GET,
          .pattern = "/api/outbox",
          .handler = list,
-         .flags = HTTP_ADMIN},
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_ADMIN},
         {.method = EVHTTP_REQ_POST,
          .pattern = "/api/outbox/{id}/retry",
          .handler = retry,
-         .flags = HTTP_ADMIN},
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_ADMIN},
         {.pattern = NULL},
 };
 

@@ -28,11 +28,17 @@ static void defaults_put(struct http_req *r)
 }
 
 static const struct http_route routes[] = {
-        {EVHTTP_REQ_GET, "/api/reminder-defaults", defaults_get, HTTP_ADMIN,
-         NULL},
-        {EVHTTP_REQ_PUT, "/api/reminder-defaults/{kind}", defaults_put,
-         HTTP_ADMIN, NULL},
-        {0, NULL, NULL, 0, NULL},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/reminder-defaults",
+         .handler = defaults_get,
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_ADMIN},
+        {.method = EVHTTP_REQ_PUT,
+         .pattern = "/api/reminder-defaults/{kind}",
+         .handler = defaults_put,
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_ADMIN},
+        {.pattern = NULL},
 };
 
 int api_reminders_init(void)

@@ -213,7 +213,10 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_GET,
          .pattern = "/api/reports/attendance",
          .handler = attendance,
-         .flags = HTTP_ADMIN},
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_PROJECT,
+         .resource = "project",
+         .in_query = "project"},
         {.pattern = NULL},
 };
 

@@ -310,7 +310,9 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_POST,
          .pattern = "/api/events/{id}/checkin-secret",
          .handler = secret_new,
-         .flags = HTTP_ADMIN},
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_PROJECT,
+         .resource = "event"},
         {.pattern = NULL},
 };
 

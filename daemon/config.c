@@ -271,6 +271,36 @@ static const struct ckey keys[] = {
          .key = "retention",
          .type = C_DURATION,
          .off = O(privacy_retention)},
+        {.section = "accounts",
+         .key = "session_idle",
+         .type = C_SECS,
+         .off = O(acc_session_idle_s),
+         .min = 60,
+         .max = 30 * 86400},
+        {.section = "accounts",
+         .key = "session_lifetime",
+         .type = C_SECS,
+         .off = O(acc_session_max_s),
+         .min = 60,
+         .max = 365 * 86400},
+        {.section = "accounts",
+         .key = "login_failures_per_address",
+         .type = C_INT,
+         .off = O(acc_fail_per_client),
+         .min = 1,
+         .max = 1000000},
+        {.section = "accounts",
+         .key = "login_failures_per_account",
+         .type = C_INT,
+         .off = O(acc_fail_per_account),
+         .min = 1,
+         .max = 1000000},
+        {.section = "accounts",
+         .key = "login_lockout",
+         .type = C_SECS,
+         .off = O(acc_lockout_s),
+         .min = 1,
+         .max = 7 * 86400},
         {.section = "privacy",
          .key = "check_interval",
          .type = C_INT,
@@ -305,7 +335,7 @@ static const struct ckey keys[] = {
 
 static const char *const sections[] = {
         "convened", "database", "http",    "outbox",   "reminders", "calendar",
-        "mail",     "inbound",  "privacy", "throttle", NULL};
+        "mail",     "inbound",  "privacy", "throttle", "accounts",  NULL};
 
 struct parse {
 	struct config *c;
@@ -968,6 +998,11 @@ static struct config *config_new(void)
 	c->outbox_notify_window_s = 300;
 	c->inbound_keep_raw_max = 10 * 1024 * 1024;
 	c->privacy_check_s = 3600;
+	c->acc_session_idle_s = 2 * 3600;
+	c->acc_session_max_s = 12 * 3600;
+	c->acc_fail_per_client = 20;
+	c->acc_fail_per_account = 100;
+	c->acc_lockout_s = 900;
 	c->mail_soft_bounce_limit = 3;
 	c->mail_forward_limit = 10;
 	c->cal_name = strdup("convened");

@@ -126,6 +126,15 @@ struct config {
 	                            timer */
 	int privacy_check_s;     /* how often the timer runs (default 3600) */
 
+	/* [accounts] sessions and the login throttle (daemon/auth.c) */
+	int acc_session_idle_s;   /* a session unused this long ends (2 h) */
+	int acc_session_max_s;    /* a session ends this long after login
+	                             (12 h) */
+	int acc_fail_per_client;  /* wrong passwords from one address ... */
+	int acc_fail_per_account; /* ... or for one account (20, 100) ... */
+	int acc_lockout_s;        /* ... within this long: 429 for this long
+	                             after the last (900 s) */
+
 	/* [plugin NAME] */
 	struct config_plugin plugins[CONFIG_MAX_PLUGINS];
 	size_t nplugins;

@@ -429,11 +429,15 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_GET,
          .pattern = "/api/projects/{slug}/evidence",
          .handler = pack_get,
-         .flags = HTTP_ADMIN},
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_PROJECT,
+         .resource = "project"},
         {.method = EVHTTP_REQ_GET,
          .pattern = "/api/projects/{slug}/evidence.csv",
          .handler = pack_get,
-         .flags = HTTP_ADMIN},
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_PROJECT,
+         .resource = "project"},
         {.pattern = NULL},
 };
 

@@ -37,6 +37,11 @@ int http_add_routes(const struct http_route *routes)
 	return 0;
 }
 
+void http_reset_routes(void)
+{
+	ntables = 0;
+}
+
 unsigned long http_inflight(void)
 {
 	return inflight;
@@ -84,6 +89,8 @@ int http_match(const char *pattern, const char *path, char *buf,
 static void req_free(struct http_req *r)
 {
 	evhttp_clear_headers(&r->query);
+	free(r->pend_ctype);
+	free(r->pend_data);
 	free(r->body);
 	free(r->capbuf);
 	free((char *)r->path);
@@ -99,6 +106,18 @@ static double req_age(const struct http_req *r)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - r->started.tv_sec) +
 	       (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
+}
+
+static const struct http_auth_ops *auth_ops;
+
+/* Does R's reply go to the audit log first?  Every reply to an
+ * authenticated request that may change something. */
+static int audited(const struct http_req *r)
+{
+	return auth_ops && auth_ops->replied && r->who.role != HTTP_ROLE_NONE &&
+	       r->method != EVHTTP_REQ_GET && r->method != EVHTTP_REQ_HEAD &&
+	       !(r->route && (r->route->flags & HTTP_NOAUDIT)) &&
+	       !r->pend_ready;
 }
 
 static const char *route_label(struct http_req *r)
@@ -175,10 +194,27 @@ static void common_headers(struct http_req *r)
 	http_add_header(r, "Referrer-Policy", "no-referrer");
 }
 
+static void send_pending(struct http_req *r);
+
 void http_reply_raw(struct http_req *r, int status, const char *ctype,
                     const void *data, size_t len)
 {
-	struct evbuffer *buf = evbuffer_new();
+	struct evbuffer *buf;
+
+	/* A change is answered only once its audit line is written: what a
+	 * client saw done is in the log. */
+	if (audited(r)) {
+		r->pend_ready = 1;
+		r->pend_status = status;
+		r->pend_ctype = ctype ? strdup(ctype) : NULL;
+		r->pend_data = malloc(len ? len : 1);
+		if (r->pend_data && len)
+			memcpy(r->pend_data, data, len);
+		r->pend_len = r->pend_data ? len : 0;
+		auth_ops->replied(r, status, data, len, send_pending);
+		return;
+	}
+	buf = evbuffer_new();
 
 	common_headers(r);
 	if (ctype)
@@ -190,6 +226,17 @@ void http_reply_raw(struct http_req *r, int status, const char *ctype,
 	evhttp_send_reply(r->req, status, reason(status), buf);
 	evbuffer_free(buf);
 	req_free(r);
+}
+
+/* The reply held back for the audit line (http_reply_raw). */
+static void send_pending(struct http_req *r)
+{
+	char *ctype = r->pend_ctype, *data = r->pend_data;
+
+	r->pend_ctype = r->pend_data = NULL;
+	http_reply_raw(r, r->pend_status, ctype, data, r->pend_len);
+	free(ctype);
+	free(data);
 }
 
 void http_reply_json(struct http_req *r, int status, json_t *body)
@@ -404,10 +451,92 @@ int http_bearer_is_admin(struct http_req *r)
 	       token_ok(h + 7, want);
 }
 
-/* 0 when allowed; otherwise replies 401/403 and returns -1. */
-static int check_admin(struct http_req *r)
+void http_set_auth(const struct http_auth_ops *ops)
 {
-	return check_token(r, r->app->cfg->admin_token);
+	auth_ops = ops;
+}
+
+const char *http_scope_name(enum http_scope sc)
+{
+	static const char *const names[] = {
+	        [HTTP_SCOPE_UNSET] = "none",
+	        [HTTP_SCOPE_ADMIN] = "admin",
+	        [HTTP_SCOPE_STAFF] = "staff",
+	        [HTTP_SCOPE_ACCOUNT] = "account",
+	        [HTTP_SCOPE_PROJECT] = "project",
+	        [HTTP_SCOPE_DOOR] = "door",
+	};
+	return (unsigned)sc < sizeof(names) / sizeof(names[0]) ? names[sc]
+	                                                       : "none";
+}
+
+const char *http_role_name(enum http_role ro)
+{
+	static const char *const names[] = {
+	        [HTTP_ROLE_NONE] = "",
+	        [HTTP_ROLE_ADMIN] = "admin",
+	        [HTTP_ROLE_COORDINATOR] = "coordinator",
+	        [HTTP_ROLE_DOOR] = "door",
+	};
+	return (unsigned)ro < sizeof(names) / sizeof(names[0]) ? names[ro] : "";
+}
+
+void http_each_route(void (*fn)(const struct http_route *rt, void *arg),
+                     void *arg)
+{
+	for (int t = 0; t < ntables; t++)
+		for (const struct http_route *rt = tables[t]; rt->pattern; rt++)
+			fn(rt, arg);
+}
+
+/* Does the route need an account?  Every /api/ route but the public ones,
+ * and any route marked HTTP_ADMIN elsewhere. */
+static int route_needs_account(const struct http_route *rt)
+{
+	if (rt->flags & HTTP_ADMIN)
+		return 1;
+	return strncmp(rt->pattern, "/api/", 5) == 0 &&
+	       strncmp(rt->pattern, "/api/public/", 12) != 0 &&
+	       !(rt->flags & HTTP_PUBLIC);
+}
+
+const char *http_routes_problem(void)
+{
+	static char why[512];
+
+	for (int t = 0; t < ntables; t++)
+		for (const struct http_route *rt = tables[t]; rt->pattern;
+		     rt++) {
+			int scoped = rt->scope == HTTP_SCOPE_PROJECT ||
+			             rt->scope == HTTP_SCOPE_DOOR;
+
+			if (!route_needs_account(rt))
+				continue;
+			if (!(rt->flags & HTTP_ADMIN) ||
+			    rt->scope == HTTP_SCOPE_UNSET)
+				snprintf(why, sizeof(why),
+				         "route %s declares no scope (.flags = "
+				         "HTTP_ADMIN and .scope = "
+				         "HTTP_SCOPE_...: "
+				         "who may call it)",
+				         rt->pattern);
+			else if (scoped && rt->resource == NULL)
+				snprintf(why, sizeof(why),
+				         "route %s has scope %s but names no "
+				         ".resource",
+				         rt->pattern,
+				         http_scope_name(rt->scope));
+			else if (scoped && !rt->in_query && !rt->in_body &&
+			         strchr(rt->pattern, '{') == NULL)
+				snprintf(why, sizeof(why),
+				         "route %s judges a %s but has no {id} "
+				         "capture, .in_query or .in_body",
+				         rt->pattern, rt->resource);
+			else
+				continue;
+			return why;
+		}
+	return NULL;
 }
 
 /* Request framing evhttp accepts and a proxy in front may read otherwise
@@ -462,6 +591,39 @@ static void set_nodelay(struct evhttp_request *req)
 		bufferevent_set_max_single_write(bev, 1024 * 1024);
 }
 
+/* After authentication (if any): 404/405, the metrics token, the public
+ * POST throttle, then the handler. */
+static void run_route(struct http_req *r)
+{
+	const struct http_route *rt = r->route;
+
+	if (rt == NULL) {
+		if (r->path_matched)
+			http_reply_error(r, 405, "method_not_allowed", NULL,
+			                 "%s is not allowed on %s",
+			                 r->method == EVHTTP_REQ_GET ? "GET"
+			                 : r->method == EVHTTP_REQ_POST
+			                         ? "POST"
+			                         : "this method",
+			                 r->path);
+		else
+			http_reply_error(r, 404, "not_found", NULL,
+			                 "no such resource: %s", r->path);
+		return;
+	}
+	if ((rt->flags & HTTP_METRICS) && r->app->cfg->http_metrics_token &&
+	    check_token(r, r->app->cfg->http_metrics_token) < 0)
+		return;
+	/* every public POST passes the per-address throttle */
+	if (r->method == EVHTTP_REQ_POST && !route_needs_account(rt) &&
+	    !(rt->flags & HTTP_OWN_AUTH) &&
+	    (strncmp(r->path, "/api/", 5) != 0 ||
+	     strncmp(r->path, "/api/public/", 12) == 0) &&
+	    throttle_check(r) < 0)
+		return;
+	rt->handler(r);
+}
+
 static void dispatch_cb(struct evhttp_request *req, void *arg)
 {
 	struct app *app = arg;
@@ -470,7 +632,7 @@ static void dispatch_cb(struct evhttp_request *req, void *arg)
 	const char *rawpath = uri ? evhttp_uri_get_path(uri) : NULL;
 	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	int path_matched = 0, over_cap;
+	int over_cap;
 	size_t plen;
 
 	set_nodelay(req);
@@ -529,63 +691,55 @@ static void dispatch_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 
-	/* The admin API answers nothing, not even 404, without the token. */
-	if (strncmp(r->path, "/api/", 5) == 0 &&
-	    strncmp(r->path, "/api/public/", 12) != 0 && check_admin(r) < 0)
-		return;
-
 	char *buf = malloc(plen + 1);
-	for (int t = 0; t < ntables && buf; t++) {
+	if (buf == NULL) {
+		http_reply_error(r, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	r->capbuf = buf;
+	for (int t = 0; t < ntables && r->route == NULL; t++) {
 		for (const struct http_route *rt = tables[t]; rt->pattern;
 		     rt++) {
 			int n = http_match(rt->pattern, r->path, buf, r->params,
 			                   HTTP_MAX_PARAMS);
 			if (n < 0)
 				continue;
-			path_matched = 1;
+			r->path_matched = 1;
 			if (rt->method != (int)r->method &&
 			    !(r->method == EVHTTP_REQ_HEAD &&
 			      rt->method == EVHTTP_REQ_GET))
 				continue;
 			r->route = rt;
 			r->nparams = (size_t)n;
-			r->capbuf = buf;
-			if ((rt->flags & HTTP_ADMIN) &&
-			    strncmp(r->path, "/api/", 5) != 0 &&
-			    check_admin(r) < 0)
-				return;
-			if ((rt->flags & HTTP_METRICS) &&
-			    app->cfg->http_metrics_token &&
-			    check_token(r, app->cfg->http_metrics_token) < 0)
-				return;
-			/* every public POST passes the per-address throttle */
-			if (r->method == EVHTTP_REQ_POST &&
-			    !(rt->flags & (HTTP_ADMIN | HTTP_OWN_AUTH)) &&
-			    (strncmp(r->path, "/api/", 5) != 0 ||
-			     strncmp(r->path, "/api/public/", 12) == 0) &&
-			    throttle_check(r) < 0)
-				return;
-			rt->handler(r);
-			return;
+			break;
 		}
 	}
-	free(buf);
-	if (path_matched)
-		http_reply_error(r, 405, "method_not_allowed", NULL,
-		                 "%s is not allowed on %s",
-		                 r->method == EVHTTP_REQ_GET    ? "GET"
-		                 : r->method == EVHTTP_REQ_POST ? "POST"
-		                                                : "this method",
-		                 r->path);
-	else
-		http_reply_error(r, 404, "not_found", NULL,
-		                 "no such resource: %s", r->path);
+	/* The admin API answers nothing, not even 404, to a caller without
+	 * an account; an admin route runs only for the roles its scope
+	 * names. */
+	if (r->route ? route_needs_account(r->route)
+	             : strncmp(r->path, "/api/", 5) == 0 &&
+	                       strncmp(r->path, "/api/public/", 12) != 0) {
+		if (auth_ops == NULL) {
+			http_reply_error(r, 401, "unauthorized", NULL,
+			                 "no accounts are configured");
+			return;
+		}
+		auth_ops->check(r, run_route);
+		return;
+	}
+	run_route(r);
 }
 
 int http_start(struct app *app)
 {
 	const struct config *c = app->cfg;
+	const char *why = http_routes_problem();
 
+	if (why) {
+		log_warnx("%s", why);
+		return -1;
+	}
 	server = evhttp_new(app->base);
 	if (server == NULL)
 		return -1;

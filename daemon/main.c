@@ -17,6 +17,7 @@
 #include "api_followers.h"
 #include "api_items.h"
 #include "api_inbound.h"
+#include "api_accounts.h"
 #include "api_attendance.h"
 #include "api_programme.h"
 #include "api_mail_addresses.h"
@@ -24,6 +25,7 @@
 #include "api_reg.h"
 #include "api_report.h"
 #include "app.h"
+#include "auth.h"
 #include "checkin.h"
 #include "cal.h"
 #include "config.h"
@@ -37,6 +39,7 @@
 #include "outbox.h"
 #include "pages.h"
 #include "plugin_host.h"
+#include "pwhash.h"
 #include "privacy.h"
 #include "throttle.h"
 #include "tmpl.h"
@@ -224,7 +227,7 @@ static int routes_start(struct app *a, char *err, size_t errlen)
 	    api_inbound_init() < 0 || api_mail_addresses_init() < 0 ||
 	    api_attendance_init() < 0 || api_followers_init() < 0 ||
 	    checkin_init() < 0 || evidence_init() < 0 ||
-	    api_programme_init() < 0)
+	    api_programme_init() < 0 || api_accounts_init() < 0)
 		return snprintf(err, errlen, "too many route tables"), -1;
 	return 0;
 }
@@ -255,6 +258,18 @@ static int outbox_init(struct app *a, char *err, size_t errlen)
 static int throttle_init(struct app *a, char *err, size_t errlen)
 {
 	return throttle_start(a);
+}
+
+/* Drain: no password is being hashed. */
+static int pwhash_drained(void)
+{
+	return pwhash_inflight() == 0;
+}
+
+static int auth_init(struct app *a, char *err, size_t errlen)
+{
+	app_on_drain(pwhash_drained);
+	return auth_start(a);
 }
 
 static int http_init(struct app *a, char *err, size_t errlen)
@@ -329,6 +344,7 @@ static const struct app_module modules[] = {
         {.name = "outbox", .init = outbox_init, .stop = outbox_stop},
         {.name = "retention", .init = privacy_start, .stop = privacy_stop},
         {.name = "throttle", .init = throttle_init, .stop = throttle_stop},
+        {.name = "accounts", .init = auth_init},
         {.name = "http", .init = http_init, .stop = http_stop},
         {.name = "queries", .stop = queries_stop},
         {.name = "signals", .init = signals_start, .stop = signals_stop},

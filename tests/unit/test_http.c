@@ -80,6 +80,91 @@ static void test_error_body(void **state)
 	json_decref(e);
 }
 
+static void handler(struct http_req *r)
+{
+	(void)r;
+}
+
+/* Route tables are judged as the daemon does at start-up: an admin route
+ * that declares no scope, or a project scope with no resource to judge
+ * it on, is named; public routes need none. */
+static void test_routes_need_a_scope(void **state)
+{
+	static const struct http_route good[] = {
+	        {.method = EVHTTP_REQ_GET,
+	         .pattern = "/healthz",
+	         .handler = handler},
+	        {.method = EVHTTP_REQ_POST,
+	         .pattern = "/api/public/x",
+	         .handler = handler},
+	        {.method = EVHTTP_REQ_POST,
+	         .pattern = "/api/login",
+	         .handler = handler,
+	         .flags = HTTP_PUBLIC},
+	        {.method = EVHTTP_REQ_GET,
+	         .pattern = "/api/events/{id}",
+	         .handler = handler,
+	         .flags = HTTP_ADMIN,
+	         .scope = HTTP_SCOPE_PROJECT,
+	         .resource = "event"},
+	        {.method = EVHTTP_REQ_GET,
+	         .pattern = "/api/events",
+	         .handler = handler,
+	         .flags = HTTP_ADMIN,
+	         .scope = HTTP_SCOPE_PROJECT,
+	         .resource = "project",
+	         .in_query = "project"},
+	        {.pattern = NULL},
+	};
+	static const struct http_route unscoped[] = {
+	        {.method = EVHTTP_REQ_GET,
+	         .pattern = "/api/forgotten",
+	         .handler = handler,
+	         .flags = HTTP_ADMIN},
+	        {.pattern = NULL},
+	};
+	static const struct http_route bare[] = {
+	        {.method = EVHTTP_REQ_GET,
+	         .pattern = "/api/bare",
+	         .handler = handler},
+	        {.pattern = NULL},
+	};
+	static const struct http_route no_resource[] = {
+	        {.method = EVHTTP_REQ_GET,
+	         .pattern = "/api/sheets",
+	         .handler = handler,
+	         .flags = HTTP_ADMIN,
+	         .scope = HTTP_SCOPE_PROJECT,
+	         .resource = "project"},
+	        {.pattern = NULL},
+	};
+	const char *why;
+
+	(void)state;
+	http_reset_routes();
+	assert_int_equal(http_add_routes(good), 0);
+	assert_null(http_routes_problem());
+
+	assert_int_equal(http_add_routes(unscoped), 0);
+	why = http_routes_problem();
+	assert_non_null(why);
+	assert_non_null(strstr(why, "/api/forgotten declares no scope"));
+
+	/* under /api/ without HTTP_ADMIN is not public either */
+	http_reset_routes();
+	assert_int_equal(http_add_routes(bare), 0);
+	why = http_routes_problem();
+	assert_non_null(why);
+	assert_non_null(strstr(why, "/api/bare declares no scope"));
+
+	http_reset_routes();
+	assert_int_equal(http_add_routes(no_resource), 0);
+	why = http_routes_problem();
+	assert_non_null(why);
+	assert_non_null(strstr(why, "/api/sheets judges a project"));
+	http_reset_routes();
+}
+
 static void test_escape(void **state)
 {
 	char *s = http_html_escape("<script>alert('x') & \"y\"</script>");
@@ -100,6 +185,7 @@ int main(void)
 	        cmocka_unit_test(test_match_too_many_caps),
 	        cmocka_unit_test(test_error_body),
 	        cmocka_unit_test(test_escape),
+	        cmocka_unit_test(test_routes_need_a_scope),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
