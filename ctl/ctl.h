@@ -196,7 +196,9 @@ extern const struct ctl_cmd ctl_cmd_project_add, ctl_cmd_project_list,
         ctl_cmd_event_questions, ctl_cmd_event_answers,
         ctl_cmd_project_questions, ctl_cmd_question_add,
         ctl_cmd_question_update, ctl_cmd_question_remove,
-        ctl_cmd_registration_answers;
+        ctl_cmd_registration_answers, ctl_cmd_user_add, ctl_cmd_user_passwd,
+        ctl_cmd_user_disable, ctl_cmd_user_enable, ctl_cmd_user_list,
+        ctl_cmd_user_token, ctl_cmd_audit;
 
 /* `import FILE.ics --project SLUG` (ctl/import.c): pos[0] is FILE; fields
  * holds {"project": SLUG} and the optional kind and status. */

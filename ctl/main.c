@@ -66,6 +66,13 @@ static const struct ctl_cmd *const cmds[] = {
         &ctl_cmd_person_export,
         &ctl_cmd_person_erase,
         &ctl_cmd_import,
+        &ctl_cmd_user_add,
+        &ctl_cmd_user_passwd,
+        &ctl_cmd_user_disable,
+        &ctl_cmd_user_enable,
+        &ctl_cmd_user_list,
+        &ctl_cmd_user_token,
+        &ctl_cmd_audit,
         &ctl_cmd_health,
         NULL,
 };
