@@ -434,9 +434,9 @@ static void user_write(struct http_req *r, const char *name)
 	struct uwrite *u;
 	char *password = NULL;
 
-	wipe_body(r);
 	if (j == NULL)
-		return;
+		return; /* r is answered and freed */
+	wipe_body(r);
 	u = calloc(1, sizeof(*u));
 	pw = json_object_get(j, "password");
 	if (json_is_string(pw))
