@@ -112,12 +112,16 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The project a resource belongs to: KIND 'event', 'deadline' or
--- 'registration' with an id, or 'project' with a slug.  NULL when VALUE
+-- 'registration' with an id, or 'project' with a slug (or, when no slug
+-- is that, an id).  NULL when VALUE
 -- names nothing.  The one place that knows where each resource hangs.
 CREATE OR REPLACE FUNCTION cv_resource_project(kind text, value text) RETURNS bigint
 LANGUAGE sql STABLE AS $$
     SELECT CASE
-        WHEN kind = 'project' THEN (SELECT id FROM projects WHERE slug = value)
+        WHEN kind = 'project' THEN
+            coalesce((SELECT id FROM projects WHERE slug = value),
+                     (SELECT id FROM projects
+                       WHERE value ~ '^[0-9]{1,18}$' AND id = value::bigint))
         WHEN value IS NULL OR value !~ '^[0-9]{1,18}$' THEN NULL
         WHEN kind = 'event' THEN (SELECT project_id FROM events WHERE id = value::bigint)
         WHEN kind = 'deadline' THEN (SELECT project_id FROM deadlines WHERE id = value::bigint)

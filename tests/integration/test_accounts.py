@@ -256,6 +256,15 @@ def test_coordinator_of_a_gets_403_on_b_and_works_on_a():
     assert r.status == 403, r
     assert w["pg"].psql(w["db"], "SELECT title FROM events WHERE id = $1",
                         b["event"])[0][0] == "Seminar B"
+    # the one place that knows where a resource hangs: a project by slug or
+    # (for routes that take /api/projects/{id}/...) by id
+    pg, db = w["pg"], w["db"]
+    pid_b = pg.psql(db, "SELECT id::text FROM projects WHERE slug = 'proj-b'")[0][0]
+    for kind, value in (("project", "proj-b"), ("project", pid_b), ("event", b["event"]),
+                        ("deadline", b["deadline"]), ("registration", b["registration"])):
+        assert pg.psql(db, "SELECT cv_resource_project($1, $2)::text", kind,
+                       str(value))[0][0] == pid_b, (kind, value)
+    assert pg.psql(db, "SELECT cv_resource_project('event', '999999')")[0][0] is None
     # on A: reads and writes work
     assert _ok(s.request("GET", f"/api/events/{a['event']}")).json()["title"] == "Seminar A"
     _ok(s.request("GET", f"/api/events/{a['event']}/registrations"))
