@@ -128,6 +128,9 @@ LANGUAGE sql STABLE AS $$
         WHEN kind = 'registration' THEN
             (SELECT e.project_id FROM registrations r JOIN events e ON e.id = r.event_id
               WHERE r.id = value::bigint)
+        WHEN kind = 'question' THEN
+            (SELECT coalesce(q.project_id, e.project_id) FROM questions q
+               LEFT JOIN events e ON e.id = q.event_id WHERE q.id = value::bigint)
     END;
 $$;
 

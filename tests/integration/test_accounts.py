@@ -109,7 +109,9 @@ def _world(config=None):
         dl = _ok(d.post("/api/deadlines", {
             "project": slug, "kind": "grant_submission", "title": f"Report {key.upper()}",
             "tz": "Europe/Brussels", "due": "2030-09-01T12:00"}), 201).json()["id"]
-        w[key] = {"slug": slug, "event": ev, "deadline": dl,
+        q = _ok(d.post(f"/api/events/{ev}/questions", {
+            "key": "notes", "kind": "short_text", "label": {"en": "Notes"}}), 201).json()
+        w[key] = {"slug": slug, "event": ev, "deadline": dl, "question": q["id"],
                   "registration": _reg_id(pg, db, ev, email)}
     _user(d, "ada", "admin")
     _user(d, "cora", "coordinator", projects=["proj-a"])
@@ -125,7 +127,8 @@ def _fill(pattern, rt, side, w):
 
     def one(m):
         name = m.group(1)
-        if name == "id" and rt.get("resource") in ("event", "deadline", "registration"):
+        if name == "id" and rt.get("resource") in ("event", "deadline", "registration",
+                                                   "question"):
             return str(res[rt["resource"]])
         if name == "id" and "/events/" in pattern:
             return str(res["event"])
@@ -195,7 +198,9 @@ def test_every_admin_route_for_every_role_with_session_and_token():
     admin = [rt for rt in admin if rt not in last] + last
 
     creds = {}
-    for name in ("ada", "cora", "dora"):
+    # the admin last: an allowed DELETE (a question) really deletes, and
+    # the others must meet the resource while it exists
+    for name in ("cora", "dora", "ada"):
         creds[(name, "token")] = {"Authorization": f"Bearer {_token(d, name)}"}
         s = Session(d, name)
         creds[(name, "session")] = {"Cookie": f"convened_session={s.sid}",
