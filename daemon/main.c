@@ -24,6 +24,7 @@
 #include "api_outbox.h"
 #include "api_reg.h"
 #include "api_report.h"
+#include "api_sheets.h"
 #include "app.h"
 #include "auth.h"
 #include "checkin.h"
@@ -36,6 +37,7 @@
 #include "inbound.h"
 #include "inparse.h"
 #include "log.h"
+#include "offload.h"
 #include "outbox.h"
 #include "pages.h"
 #include "plugin_host.h"
@@ -227,7 +229,8 @@ static int routes_start(struct app *a, char *err, size_t errlen)
 	    api_inbound_init() < 0 || api_mail_addresses_init() < 0 ||
 	    api_attendance_init() < 0 || api_followers_init() < 0 ||
 	    checkin_init() < 0 || evidence_init() < 0 ||
-	    api_programme_init() < 0 || api_accounts_init() < 0)
+	    api_programme_init() < 0 || api_accounts_init() < 0 ||
+	    api_sheets_init() < 0)
 		return snprintf(err, errlen, "too many route tables"), -1;
 	return 0;
 }
@@ -332,6 +335,7 @@ static const struct app_module modules[] = {
         {.name = "mail parser",
          .init = inparse_start,
          .stop = inparse_shutdown},
+        {.name = "render thread", .init = offload_start, .stop = offload_stop},
         {.name = "routes", .init = routes_start},
         /* before plugins: publishers ask for feeds from their init */
         {.name = "feeds", .init = feeds_start, .stop = feeds_shutdown},

@@ -1,0 +1,163 @@
+/* api_sheets.c - GET /api/events/{id}/sheets.pdf[?day=YYYY-MM-DD][&lang=xx]:
+ * the signature sheets of an event as PDF.  The data is read on the loop
+ * with one SQL function (cv_signature_sheets); the PDF is rendered on the
+ * render thread, so other requests are served meanwhile. */
+#include "api_sheets.h"
+
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "api_error.h"
+#include "api_items.h"
+#include "app.h"
+#include "db.h"
+#include "http.h"
+#include "json_in.h"
+#include "log.h"
+#include "offload.h"
+#include "paper.h"
+#include "paper_text.h"
+#include "query_in.h"
+
+struct job {
+	struct http_req *r;
+	json_t *doc;
+	const struct paper_text *t;
+	char id[24];
+	char *pdf;
+	size_t len;
+	double ms;
+	char err[200];
+};
+
+static void job_free(struct job *j)
+{
+	json_decref(j->doc);
+	free(j->pdf);
+	free(j);
+}
+
+/* On the render thread. */
+static void render(void *arg)
+{
+	struct job *j = arg;
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (paper_sheets(j->doc, j->t, &j->pdf, &j->len, j->err,
+	                 sizeof(j->err)) < 0)
+		j->pdf = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	j->ms = (double)(b.tv_sec - a.tv_sec) * 1e3 +
+	        (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+}
+
+/* Back on the loop. */
+static void rendered(void *arg, int stopping)
+{
+	struct job *j = arg;
+	char disp[80];
+
+	if (stopping) {
+		job_free(j);
+		return;
+	}
+	if (j->pdf == NULL) {
+		log_warnx("sheets of event %s: %s", j->id, j->err);
+		http_reply_error(j->r, 500, "internal", NULL,
+		                 "cannot render the sheets");
+		job_free(j);
+		return;
+	}
+	log_debug("sheets of event %s: %zu bytes in %.1f ms", j->id, j->len,
+	          j->ms);
+	snprintf(disp, sizeof(disp), "attachment; filename=\"sheets-%s.pdf\"",
+	         j->id);
+	http_add_header(j->r, "Content-Disposition", disp);
+	http_add_header(j->r, "Cache-Control", "no-store");
+	http_reply_raw(j->r, 200, "application/pdf", j->pdf, j->len);
+	job_free(j);
+}
+
+static void read_done(void *arg, PGresult *res, const char *err)
+{
+	struct job *j = arg;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		api_error_reply(j->r, res, err);
+		job_free(j);
+		return;
+	}
+	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
+		http_reply_error(j->r, 404, "not_found", "event",
+		                 "no such event");
+		job_free(j);
+		return;
+	}
+	j->doc = api_items_json_cell(res, 0, 0);
+	if (j->doc == NULL) {
+		http_reply_error(j->r, 500, "internal", NULL, "bad sheets");
+		job_free(j);
+		return;
+	}
+	if (offload_submit(render, rendered, j) < 0) {
+		http_reply_error(j->r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+		job_free(j);
+	}
+}
+
+static void sheets(struct http_req *r)
+{
+	static const char *const allowed[] = {"day", "lang", NULL};
+	const char *day, *lang;
+	struct job *j;
+
+	if (query_in_check(r, allowed) < 0)
+		return;
+	day = evhttp_find_header(&r->query, "day");
+	lang = evhttp_find_header(&r->query, "lang");
+	if (day && json_in_date(day) != NULL) {
+		http_reply_error(r, 422, "invalid_value", "day",
+		                 "query parameter day: a date, YYYY-MM-DD");
+		return;
+	}
+	if (lang && paper_text_get(lang) == NULL) {
+		http_reply_error(r, 422, "invalid_value", "lang",
+		                 "query parameter lang: en, sv, it, pl, es or "
+		                 "fi");
+		return;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		http_reply_error(r, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	j->r = r;
+	j->t = paper_text_get(lang ? lang : "en");
+	if (api_items_id(r, 0, "event", j->id, sizeof(j->id)) < 0) {
+		free(j);
+		return;
+	}
+	if (db_query(r->app->db,
+	             "SELECT cv_signature_sheets($1::bigint, $2::date)::text",
+	             2, (const char *const[]){j->id, day}, read_done, j) < 0) {
+		http_reply_error(r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+		free(j);
+	}
+}
+
+static const struct http_route routes[] = {
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/events/{id}/sheets.pdf",
+         .handler = sheets,
+         .flags = HTTP_ADMIN},
+        {.pattern = NULL},
+};
+
+int api_sheets_init(void)
+{
+	return http_add_routes(routes);
+}

@@ -1,0 +1,247 @@
+/* paper.c - signature sheets and certificates of attendance as PDF. */
+#include "paper.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "paper_text.h"
+#include "pdf.h"
+
+struct sheets {
+	json_t *doc;
+	const struct paper_text *t;
+	json_t *cur; /* the sheet being laid out, NULL when there is none */
+};
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* "LABEL: VALUE" as a paragraph, nothing when VALUE is empty. */
+static void line(struct pdf *p, enum pdf_style s, const char *label,
+                 const char *value)
+{
+	char buf[1200];
+
+	if (value == NULL || *value == '\0')
+		return;
+	snprintf(buf, sizeof(buf), "%s: %s", label, value);
+	pdf_text(p, s, buf);
+}
+
+/* "venue, city, CC" without empty parts. */
+static void place(json_t *ev, char *buf, size_t len)
+{
+	const char *parts[] = {str(ev, "venue"), str(ev, "city"),
+	                       str(ev, "country")};
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < 3 && used < len; i++) {
+		if (*parts[i] == '\0')
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		                         used ? ", " : "", parts[i]);
+	}
+}
+
+/* "first – last", or one day. */
+static void dates(json_t *ev, char *buf, size_t len)
+{
+	const char *a = str(ev, "first_day"), *b = str(ev, "last_day");
+
+	if (strcmp(a, b) == 0)
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "%s – %s", a, b);
+}
+
+/* The top of every page: programme (when the project has one), project,
+ * event, place, dates; the day and the town of the sheet. */
+static void event_lines(struct pdf *p, json_t *doc, const struct paper_text *t)
+{
+	json_t *ev = json_object_get(doc, "event");
+	json_t *pr = json_object_get(doc, "project");
+	char buf[700];
+
+	line(p, PDF_BODY, t->programme, str(pr, "programme"));
+	line(p, PDF_BODY, t->project, str(pr, "title"));
+	line(p, PDF_BOLD, t->event, str(ev, "title"));
+	place(ev, buf, sizeof(buf));
+	line(p, PDF_BODY, t->place, buf);
+	dates(ev, buf, sizeof(buf));
+	line(p, PDF_BODY, t->dates, buf);
+}
+
+static void sheet_header(struct pdf *p, void *arg)
+{
+	struct sheets *s = arg;
+	const struct paper_text *t = s->t;
+	char buf[700];
+
+	if (s->cur) {
+		snprintf(buf, sizeof(buf), "%s — %s", t->sheet_title,
+		         strcmp(str(s->cur, "scope"), "local") == 0
+		                 ? t->local
+		                 : t->international);
+		pdf_text(p, PDF_TITLE, buf);
+	} else {
+		pdf_text(p, PDF_TITLE, t->sheet_title);
+	}
+	pdf_space(p, 4);
+	event_lines(p, s->doc, t);
+	if (s->cur) {
+		const char *town = str(s->cur, "town");
+		const char *cc = str(s->cur, "country");
+
+		line(p, PDF_HEAD, t->day, str(s->cur, "day"));
+		if (*town == '\0' && *cc == '\0')
+			snprintf(buf, sizeof(buf), "%s", t->no_town);
+		else if (*cc == '\0')
+			snprintf(buf, sizeof(buf), "%s", town);
+		else
+			snprintf(buf, sizeof(buf), "%s%s(%s)", town,
+			         *town ? " " : "", cc);
+		line(p, PDF_HEAD, t->town, buf);
+	}
+	pdf_space(p, 8);
+}
+
+static void sheet_footer(struct pdf *p, void *arg)
+{
+	struct sheets *s = arg;
+	const struct paper_text *t = s->t;
+	double y = pdf_footer_top(p) + 6, x = pdf_left(p), w = pdf_width(p);
+	char buf[200];
+
+	pdf_rule(p, y - 2);
+	y += pdf_text_at(p, PDF_SMALL, x, y, w, 0, t->certify);
+	y += 18;
+	pdf_rule(p, y);
+	y += 4;
+	snprintf(buf, sizeof(buf), "%s:", t->date);
+	pdf_text_at(p, PDF_SMALL, x, y, w / 2, 0, buf);
+	snprintf(buf, sizeof(buf), "%s:", t->signature);
+	y += pdf_text_at(p, PDF_SMALL, x + w / 2, y, w / 2, 0, buf);
+	y += 6;
+	snprintf(buf, sizeof(buf), t->page_of, pdf_page(p), pdf_pages(p));
+	pdf_text_at(p, PDF_SMALL, x, y, w, 1, buf);
+}
+
+static void sheets_body(struct pdf *p, void *arg)
+{
+	struct sheets *s = arg;
+	const struct paper_text *t = s->t;
+	const struct pdf_col cols[] = {
+	        {t->col_name, 0.19},  {t->col_org, 0.19},
+	        {t->col_town, 0.11},  {t->col_country, 0.08},
+	        {t->col_email, 0.20}, {t->col_sign, 0.23},
+	};
+	const struct pdf_table table = {
+	        .cols = cols, .ncols = 6, .min_row = 26};
+	json_t *sheets = json_object_get(s->doc, "sheets"), *sh, *pe;
+	size_t i, j;
+
+	if (json_array_size(sheets) == 0) {
+		pdf_table_begin(p, &table);
+		pdf_table_end(p);
+		pdf_space(p, 6);
+		pdf_text(p, PDF_BODY, t->none);
+	}
+	json_array_foreach(sheets, i, sh)
+	{
+		if (i > 0) {
+			s->cur = sh;
+			pdf_new_page(p);
+		}
+		pdf_table_begin(p, &table);
+		json_array_foreach(json_object_get(sh, "people"), j, pe)
+		{
+			const char *cells[] = {
+			        str(pe, "name"),  str(pe, "organisation"),
+			        str(pe, "town"),  str(pe, "country"),
+			        str(pe, "email"), ""};
+			pdf_table_row(p, cells);
+		}
+		pdf_table_end(p);
+	}
+	/* the next pass begins again on the first sheet */
+	s->cur = json_array_get(sheets, 0);
+}
+
+int paper_sheets(json_t *doc, const struct paper_text *t, char **out,
+                 size_t *len, char *err, size_t errlen)
+{
+	struct sheets s = {
+	        .doc = doc,
+	        .t = t,
+	        .cur = json_array_get(json_object_get(doc, "sheets"), 0)};
+	const struct pdf_frame frame = {.header = sheet_header,
+	                                .footer = sheet_footer,
+	                                .footer_height = 64,
+	                                .arg = &s,
+	                                .landscape = 1};
+
+	return pdf_render(&frame, sheets_body, &s, out, len, err, errlen);
+}
+
+struct cert {
+	json_t *doc;
+	const struct paper_text *t;
+};
+
+static void cert_footer(struct pdf *p, void *arg)
+{
+	struct cert *c = arg;
+	double y = pdf_footer_top(p) + 20, x = pdf_left(p), w = pdf_width(p);
+	char buf[200];
+
+	pdf_rule(p, y);
+	y += 4;
+	snprintf(buf, sizeof(buf), "%s:", c->t->date);
+	pdf_text_at(p, PDF_SMALL, x, y, w / 2, 0, buf);
+	snprintf(buf, sizeof(buf), "%s:", c->t->signature);
+	pdf_text_at(p, PDF_SMALL, x + w / 2, y, w / 2, 0, buf);
+}
+
+static void cert_body(struct pdf *p, void *arg)
+{
+	struct cert *c = arg;
+	const struct paper_text *t = c->t;
+	json_t *d;
+	char buf[700];
+	size_t i;
+
+	pdf_space(p, 60);
+	pdf_text(p, PDF_TITLE, t->cert_title);
+	pdf_space(p, 30);
+	pdf_text(p, PDF_BODY, t->cert_intro);
+	pdf_space(p, 8);
+	pdf_text(p, PDF_HEAD, str(c->doc, "name"));
+	if (*str(c->doc, "organisation"))
+		pdf_text(p, PDF_BODY, str(c->doc, "organisation"));
+	pdf_space(p, 8);
+	pdf_text(p, PDF_BODY, t->cert_attended);
+	pdf_space(p, 8);
+	event_lines(p, c->doc, t);
+	pdf_space(p, 12);
+	pdf_text(p, PDF_BODY, t->cert_days);
+	json_array_foreach(json_object_get(c->doc, "days"), i, d)
+	{
+		snprintf(buf, sizeof(buf), "• %s", json_string_value(d));
+		pdf_text(p, PDF_BODY, buf);
+	}
+}
+
+int paper_certificate(json_t *doc, const struct paper_text *t, char **out,
+                      size_t *len, char *err, size_t errlen)
+{
+	struct cert c = {.doc = doc, .t = t};
+	const struct pdf_frame frame = {
+	        .footer = cert_footer, .footer_height = 40, .arg = &c};
+
+	return pdf_render(&frame, cert_body, &c, out, len, err, errlen);
+}

@@ -1,0 +1,27 @@
+/* paper.h - the funder's paper as PDF: an event's signature sheets and a
+ * participant's certificate of attendance, rendered from the JSON that
+ * sql/functions/sheets.sql returns.  Pure (pdf.c, jansson): safe on the
+ * render thread. */
+#ifndef CONVENED_PAPER_H
+#define CONVENED_PAPER_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct paper_text;
+
+/* The signature sheets of DOC (cv_signature_sheets) in T's words: one
+ * sheet per day and invited town, local before international, each
+ * starting on a new page whose header names programme, project, event,
+ * place, dates, day and town; certification lines and "page i of N" at
+ * the foot of every page.  No sheet gives one page with an empty table.
+ * 0 and the PDF in *OUT (malloc'd) / *LEN, or -1 with ERR. */
+int paper_sheets(json_t *doc, const struct paper_text *t, char **out,
+                 size_t *len, char *err, size_t errlen);
+
+/* The certificate of attendance of DOC (cv_certificate): the person, the
+ * organisation, the event and the days attended.  As paper_sheets. */
+int paper_certificate(json_t *doc, const struct paper_text *t, char **out,
+                      size_t *len, char *err, size_t errlen);
+
+#endif
