@@ -29,8 +29,12 @@ const char *const kinds_notification[] = {
         "deadline_reminder",
         "inbound_forward",
         "follow_confirm_request",
+        "attendance_certificate",
         NULL,
 };
+_Static_assert(sizeof(kinds_notification) / sizeof(kinds_notification[0]) ==
+                       KINDS_NOTIFICATION_COUNT + 1,
+               "KINDS_NOTIFICATION_COUNT is the number of notification kinds");
 
 int kinds_has(const char *const *list, const char *s)
 {

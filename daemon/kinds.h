@@ -11,6 +11,10 @@
 
 #include <stddef.h>
 
+/* How many notification kinds there are (kinds.c checks it at compile
+ * time): the size of per-kind tables such as the templates'. */
+#define KINDS_NOTIFICATION_COUNT 12
+
 /* NULL-terminated lists, in the order the schema's enums declare them. */
 extern const char *const kinds_event[];        /* meeting, seminar, ... */
 extern const char *const kinds_deadline[];     /* grant_submission, ... */

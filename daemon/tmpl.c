@@ -84,7 +84,7 @@ static const char default_layout[] =
         "</html>\n";
 
 #define NLANGS 6
-#define NKINDS 11
+#define NKINDS KINDS_NOTIFICATION_COUNT
 
 struct tmpl {
 	char *subject; /* NULL: not loaded */
