@@ -531,27 +531,48 @@ static void put_html(struct ebuf *b, const struct cv_message *m,
 	eb_printf(b, "--%s--\r\n", rel);
 }
 
+/* Each of ATT[0..NATT) as a base64 part of the multipart/mixed MIX, then
+ * MIX's closing boundary. */
+static void put_attachments(struct ebuf *b, const char *mix,
+                            const struct mail_attachment *att, size_t natt)
+{
+	for (size_t i = 0; i < natt; i++) {
+		eb_printf(b,
+		          "\r\n--%s\r\n"
+		          "Content-Type: %s; name=\"%s\"\r\n"
+		          "Content-Disposition: attachment; filename=\"%s\"\r\n"
+		          "Content-Transfer-Encoding: base64\r\n\r\n",
+		          mix, att[i].ctype, att[i].filename, att[i].filename);
+		put_base64(b, att[i].data, att[i].len);
+	}
+	eb_printf(b, "--%s--\r\n", mix);
+}
+
 static void put_body(struct ebuf *b, const struct cv_message *m,
                      const char *method, const struct mail_inline *img,
-                     size_t nimg)
+                     size_t nimg, const struct mail_attachment *att,
+                     size_t natt)
 {
 	char extra[64], alt[48], mix[48];
+	int mixed = m->ical != NULL || natt > 0;
 
 	snprintf(alt, sizeof alt, "=_cv_%lld_alt", (long long)m->id);
 	snprintf(mix, sizeof mix, "=_cv_%lld_mix", (long long)m->id);
-	if (m->ical == NULL && m->html == NULL) {
-		put_text_part(b, "text/plain", "", m->text);
-		return;
-	}
-	if (m->ical != NULL)
+	if (mixed)
 		eb_printf(
 		        b,
 		        "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
 		        "This is a MIME message.\r\n--%s\r\n",
 		        mix, mix);
+	if (m->ical == NULL && m->html == NULL) {
+		put_text_part(b, "text/plain", "", m->text);
+		if (mixed)
+			put_attachments(b, mix, att, natt);
+		return;
+	}
 	eb_printf(b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n",
 	          alt);
-	if (m->ical == NULL)
+	if (!mixed)
 		eb_puts(b, "\r\nThis is a MIME message.\r\n");
 	eb_printf(b, "\r\n--%s\r\n", alt);
 	put_text_part(b, "text/plain", "", m->text);
@@ -568,16 +589,37 @@ static void put_body(struct ebuf *b, const struct cv_message *m,
 		put_text_part(b, "text/calendar", extra, m->ical);
 	}
 	eb_printf(b, "--%s--\r\n", alt);
-	if (m->ical == NULL)
-		return;
-	eb_printf(b,
-	          "\r\n--%s\r\n"
-	          "Content-Type: application/ics; name=\"invite.ics\"\r\n"
-	          "Content-Disposition: attachment; filename=\"invite.ics\"\r\n"
-	          "Content-Transfer-Encoding: base64\r\n\r\n",
-	          mix);
-	put_base64(b, m->ical, strlen(m->ical));
-	eb_printf(b, "--%s--\r\n", mix);
+	if (m->ical != NULL) {
+		eb_printf(
+		        b,
+		        "\r\n--%s\r\n"
+		        "Content-Type: application/ics; name=\"invite.ics\"\r\n"
+		        "Content-Disposition: attachment; "
+		        "filename=\"invite.ics\"\r\n"
+		        "Content-Transfer-Encoding: base64\r\n\r\n",
+		        mix);
+		put_base64(b, m->ical, strlen(m->ical));
+	}
+	if (mixed)
+		put_attachments(b, mix, att, natt);
+}
+
+/* 1 when every attachment's file name and type may go into its headers. */
+static int attachments_ok(const struct mail_attachment *att, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!att[i].filename || !att[i].ctype ||
+		    (att[i].len > 0 && !att[i].data) ||
+		    !token_ok(att[i].filename,
+		              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+		              "WXYZ0123456789._-",
+		              100) ||
+		    !token_ok(att[i].ctype,
+		              "abcdefghijklmnopqrstuvwxyz0123456789/.+-",
+		              100) ||
+		    strchr(att[i].ctype, '/') == NULL)
+			return 0;
+	return 1;
 }
 
 /* 1 when every image's content type, id and file name may go into its
@@ -616,6 +658,16 @@ char *mail_out_build_inline(const struct cv_message *m,
                             const struct mail_inline *img, size_t nimg,
                             time_t date, size_t *len, char *err, size_t errlen)
 {
+	return mail_out_build_full(m, s, img, nimg, NULL, 0, date, len, err,
+	                           errlen);
+}
+
+char *mail_out_build_full(const struct cv_message *m,
+                          const struct mail_sender *s,
+                          const struct mail_inline *img, size_t nimg,
+                          const struct mail_attachment *att, size_t natt,
+                          time_t date, size_t *len, char *err, size_t errlen)
+{
 	struct ebuf b = {0};
 	char method[32];
 	const char *dom;
@@ -624,6 +676,10 @@ char *mail_out_build_inline(const struct cv_message *m,
 		return NULL;
 	if (!inline_ok(img, nimg)) {
 		snprintf(err, errlen, "invalid inline image");
+		return NULL;
+	}
+	if (!attachments_ok(att, natt)) {
+		snprintf(err, errlen, "invalid attachment");
 		return NULL;
 	}
 	if (m->html == NULL)
@@ -664,7 +720,7 @@ char *mail_out_build_inline(const struct cv_message *m,
 	if (m->kind != NULL)
 		eb_printf(&b, "X-Convened-Kind: %s\r\n", m->kind);
 	eb_printf(&b, "X-Convened-Outbox-Id: %lld\r\n", (long long)m->id);
-	put_body(&b, m, method, img, nimg);
+	put_body(&b, m, method, img, nimg, att, natt);
 
 	if (b.oom) {
 		free(b.p);

@@ -1,6 +1,6 @@
 /* mail_out.h - the one MIME writer: every outgoing message as RFC 5322
  * bytes (headers, RFC 2047 words, quoted-printable, multipart bodies, the
- * iTIP calendar part and its .ics attachment). */
+ * iTIP calendar part and its .ics attachment, files attached). */
 #ifndef CONVENED_MAIL_OUT_H
 #define CONVENED_MAIL_OUT_H
 
@@ -64,5 +64,26 @@ char *mail_out_build_inline(const struct cv_message *m,
                             const struct mail_sender *s,
                             const struct mail_inline *img, size_t n,
                             time_t date, size_t *len, char *err, size_t errlen);
+
+/* A file attached to a message: its name (letters, digits, "._-" only),
+ * its MIME type ("application/pdf") and its bytes. */
+struct mail_attachment {
+	const char *filename;
+	const char *ctype;
+	const void *data;
+	size_t len;
+};
+
+/* mail_out_build_inline with NATT attachments ATT as well (NATT 0: the
+ * same message as mail_out_build_inline): the body becomes
+ * multipart/mixed holding the text (or multipart/alternative), invite.ics
+ * when there is a calendar, then each attachment as a base64 part with
+ * Content-Disposition: attachment.  A bad file name or type fails with
+ * ERR. */
+char *mail_out_build_full(const struct cv_message *m,
+                          const struct mail_sender *s,
+                          const struct mail_inline *img, size_t nimg,
+                          const struct mail_attachment *att, size_t natt,
+                          time_t date, size_t *len, char *err, size_t errlen);
 
 #endif /* CONVENED_MAIL_OUT_H */

@@ -288,6 +288,7 @@ static char *render_itip(const PGresult *res, int row, const struct config *cfg,
  * sender (om->m.from) is the reply-token address when it has one, else From:.
  * 0, or -1 with om->why set. */
 static int build_raw(const PGresult *res, int row, const struct config *cfg,
+                     const struct mail_attachment *att, size_t natt,
                      struct outbox_msg *om)
 {
 	struct mail_sender s = {.from = cfg->mail_from,
@@ -323,8 +324,9 @@ static int build_raw(const PGresult *res, int row, const struct config *cfg,
 	                         .data = om->qr_png,
 	                         .len = om->qr_png_len};
 
-	om->raw = mail_out_build_inline(&om->m, &s, &qr, om->qr_png ? 1 : 0,
-	                                date, &len, om->why, sizeof(om->why));
+	om->raw =
+	        mail_out_build_full(&om->m, &s, &qr, om->qr_png ? 1 : 0, att,
+	                            natt, date, &len, om->why, sizeof(om->why));
 	if (!om->raw)
 		return -1;
 	om->m.raw = om->raw;
@@ -377,6 +379,7 @@ static void render_dates(const PGresult *res, int row, const char *lang,
 }
 
 static int render_row(const PGresult *res, int row, const struct config *cfg,
+                      const struct mail_attachment *att, size_t natt,
                       struct outbox_msg *om, const char **why)
 {
 	const char *kind = val(res, row, OR_KIND);
@@ -525,7 +528,7 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 	om->m.ical_method = om->ical ? method : NULL;
 	om->m.unsubscribe_url = om->unsubscribe[0] ? om->unsubscribe : NULL;
 	om->m.created_at = strtoll(val(res, row, C_CREATED), NULL, 10);
-	if (build_raw(res, row, cfg, om) < 0) {
+	if (build_raw(res, row, cfg, att, natt, om) < 0) {
 		*why = om->why;
 		outbox_msg_free(om);
 		return -1;
@@ -547,11 +550,18 @@ void outbox_msg_free(struct outbox_msg *om)
 int outbox_render(const PGresult *res, int row, const struct config *cfg,
                   struct outbox_msg *om, const char **why)
 {
+	return outbox_render_with(res, row, cfg, NULL, 0, om, why);
+}
+
+int outbox_render_with(const PGresult *res, int row, const struct config *cfg,
+                       const struct mail_attachment *att, size_t natt,
+                       struct outbox_msg *om, const char **why)
+{
 	memset(om, 0, sizeof(*om));
 	if (db_row_columns(res, col_names, C_NCOLS, cols, om->why,
 	                   sizeof(om->why)) < 0) {
 		*why = om->why;
 		return -1;
 	}
-	return render_row(res, row, cfg, om, why);
+	return render_row(res, row, cfg, att, natt, om, why);
 }

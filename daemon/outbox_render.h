@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
+#include "mail_out.h"
 #include "plugin.h"
 #include "tmpl.h"
 
@@ -46,6 +47,11 @@ struct outbox_msg {
  * *why may point into OM): a permanent failure. */
 int outbox_render(const PGresult *res, int row, const struct config *cfg,
                   struct outbox_msg *om, const char **why);
+
+/* outbox_render, the message carrying ATT[0..NATT) (mail_out.h). */
+int outbox_render_with(const PGresult *res, int row, const struct config *cfg,
+                       const struct mail_attachment *att, size_t natt,
+                       struct outbox_msg *om, const char **why);
 
 void outbox_msg_free(struct outbox_msg *om);
 
