@@ -1,7 +1,9 @@
-/* api_sheets.c - GET /api/events/{id}/sheets.pdf[?day=YYYY-MM-DD][&lang=xx]:
- * the signature sheets of an event as PDF.  The data is read on the loop
- * with one SQL function (cv_signature_sheets); the PDF is rendered on the
- * render thread, so other requests are served meanwhile. */
+/* api_sheets.c - the funder's paper.  GET /api/events/{id}/sheets.pdf
+ * [?day=YYYY-MM-DD][&lang=xx]: the signature sheets of an event as PDF;
+ * POST /api/events/{id}/certificates: queue the certificates of attendance
+ * (mailed through the outbox, the PDF rendered at send time).  The data is read
+ * on the loop with one SQL function (cv_signature_sheets); the PDF is rendered
+ * on the render thread, so other requests are served meanwhile. */
 #include "api_sheets.h"
 
 #include <event2/keyvalq_struct.h>
@@ -13,6 +15,7 @@
 #include "api_items.h"
 #include "app.h"
 #include "db.h"
+#include "db_row.h"
 #include "http.h"
 #include "json_in.h"
 #include "log.h"
@@ -90,7 +93,7 @@ static void read_done(void *arg, PGresult *res, const char *err)
 		job_free(j);
 		return;
 	}
-	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
+	if (db_row_only(res, 0) == NULL) {
 		http_reply_error(j->r, 404, "not_found", "event",
 		                 "no such event");
 		job_free(j);
@@ -149,10 +152,29 @@ static void sheets(struct http_req *r)
 	}
 }
 
+/* ---- POST /api/events/{id}/certificates ---- */
+
+/* Queue a certificate of attendance for every attendee who has none yet
+ * (sql/functions/sheets.sql): {"queued": n, "already": m}. */
+static void certificates(struct http_req *r)
+{
+	char id[24];
+
+	if (api_items_id(r, 0, "event", id, sizeof(id)) < 0)
+		return;
+	api_items_query(r, 200, "no such event",
+	                "SELECT cv_certificates_queue($1::bigint)", 1,
+	                (const char *const[]){id});
+}
+
 static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_GET,
          .pattern = "/api/events/{id}/sheets.pdf",
          .handler = sheets,
+         .flags = HTTP_ADMIN},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/api/events/{id}/certificates",
+         .handler = certificates,
          .flags = HTTP_ADMIN},
         {.pattern = NULL},
 };

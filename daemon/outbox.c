@@ -20,6 +20,7 @@
 #include "db_row.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox_paper.h"
 #include "outbox_render.h"
 #include "plugin_host.h"
 
@@ -345,6 +346,34 @@ static void on_next(void *arg, PGresult *res, const char *err)
 	arm(S.timer, secs > 0 ? secs + 0.001 : 0);
 }
 
+/* A message with a document rendered at send time is back (outbox_paper.c):
+ * hand it to its channel, or record why not. */
+static void paper_ready(void *arg, const struct outbox_msg *om,
+                        enum cv_result r, const char *why)
+{
+	uint64_t token = (uint64_t)(uintptr_t)arg;
+
+	if (om == NULL)
+		on_done(NULL, token, r, 0, why);
+	else if (plugin_deliver(om->m.channel, &om->m, token) < 0)
+		on_done(NULL, token, CV_RETRY, 0,
+		        "no plugin took the message for its channel");
+}
+
+/* Row ROW is in flight from now on (it counts for the drain) while its
+ * document is read and rendered off the loop. */
+static void deliver_paper_row(const PGresult *res, int row, int64_t id,
+                              int attempts, double due)
+{
+	uint64_t token = flight_new(id, attempts, due);
+
+	if (!token)
+		record(id, attempts, due, CV_RETRY, 0, "out of memory");
+	else if (outbox_paper_render(S.app, res, row, paper_ready,
+	                             (void *)(uintptr_t)token) < 0)
+		on_done(NULL, token, CV_RETRY, 0, "cannot render the document");
+}
+
 static void deliver_row(const PGresult *res, int row)
 {
 	const char *why = NULL;
@@ -355,6 +384,10 @@ static void deliver_row(const PGresult *res, int row)
 	const char *channel = db_row_str(res, row, OR_COL_CHANNEL);
 	uint64_t token;
 
+	if (outbox_paper_kind(db_row_str(res, row, "kind"))) {
+		deliver_paper_row(res, row, id, attempts, due);
+		return;
+	}
 	if (outbox_render(res, row, S.cfg, &om, &why) < 0) {
 		record(id, attempts, due, CV_FAIL, 0, why);
 		return;

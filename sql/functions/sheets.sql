@@ -72,3 +72,123 @@ BEGIN
                      FROM sheets s), '[]'::json)));
 END
 $$;
+
+-- The certificate of attendance that outbox row P_OUTBOX (kind
+-- attendance_certificate) carries, as JSON: the person's name and
+-- organisation, the event and project, and the days the registration was
+-- marked attended (in the event's zone, in order).  NULL when the row,
+-- its registration or any attended day is missing (the mail then fails:
+-- there is nothing to certify).
+CREATE OR REPLACE FUNCTION cv_certificate(p_outbox bigint)
+RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'name', p.name,
+        'organisation', coalesce(o.name, ''),
+        'language', ob.language,
+        'event', json_build_object(
+            'id', e.id, 'title', e.title, 'venue', e.venue, 'city', e.city,
+            'country', e.country,
+            'first_day', (SELECT min(d) FROM cv_attendance_days(e) AS d)::text,
+            'last_day', (SELECT max(d) FROM cv_attendance_days(e) AS d)::text),
+        'project', json_build_object('title', pr.title, 'programme', pr.programme),
+        'days', (SELECT json_agg(a.day::text ORDER BY a.day) FROM attendance a
+                  WHERE a.registration_id = r.id AND a.state = 'attended'))
+      FROM outbox ob
+      JOIN registrations r ON r.id = ob.registration_id
+      JOIN people p ON p.id = r.person_id AND p.anonymised_at IS NULL
+      JOIN events e ON e.id = r.event_id
+      JOIN projects pr ON pr.id = e.project_id
+      LEFT JOIN organisations o ON o.id = coalesce(r.organisation_id, p.organisation_id)
+     WHERE ob.id = p_outbox AND ob.kind = 'attendance_certificate'
+       AND EXISTS (SELECT 1 FROM attendance a
+                    WHERE a.registration_id = r.id AND a.state = 'attended')
+$$;
+
+-- Queue the certificate of registration R (one outbox row, in the
+-- person's language) under DEDUPE; true when a row was added.
+CREATE OR REPLACE FUNCTION cv_certificate_enqueue(r registrations, p_dedupe text)
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+BEGIN
+    INSERT INTO outbox (kind, recipient, recipient_name, language, person_id,
+                        event_id, registration_id, dedupe_key)
+    SELECT 'attendance_certificate', p.email, p.name, p.language, p.id,
+           r.event_id, r.id, p_dedupe
+      FROM people p
+     WHERE p.id = r.person_id AND p.anonymised_at IS NULL
+    ON CONFLICT (dedupe_key) DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n > 0;
+END
+$$;
+
+-- POST /api/events/{id}/certificates: queue one certificate for every
+-- confirmed registration of event P_EVENT marked attended on at least one
+-- day that has none queued or sent yet (a second call queues none for
+-- them).  {"queued": n, "already": m} (m: attendees who had one); 404
+-- when the event does not exist.
+CREATE OR REPLACE FUNCTION cv_certificates_queue(p_event bigint)
+RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    r registrations;
+    v_queued integer := 0;
+    v_already integer := 0;
+BEGIN
+    PERFORM 1 FROM events WHERE id = p_event FOR SHARE;
+    IF NOT FOUND THEN
+        PERFORM cv_fail(404, 'event', 'no such event');
+    END IF;
+    FOR r IN SELECT * FROM registrations rr
+              WHERE rr.event_id = p_event AND rr.state = 'confirmed'
+                AND EXISTS (SELECT 1 FROM attendance a
+                             WHERE a.registration_id = rr.id AND a.state = 'attended')
+              ORDER BY rr.id FOR UPDATE LOOP
+        IF EXISTS (SELECT 1 FROM outbox ob
+                    WHERE ob.registration_id = r.id AND ob.kind = 'attendance_certificate'
+                      AND ob.state <> 'cancelled') THEN
+            v_already := v_already + 1;
+        ELSIF cv_certificate_enqueue(r, 'certificate:' || r.id) THEN
+            v_queued := v_queued + 1;
+        END IF;
+    END LOOP;
+    RETURN json_build_object('queued', v_queued, 'already', v_already);
+END
+$$;
+
+-- POST /r/{token}/certificate: the participant asks for their
+-- certificate.  Queued when the registration was marked attended on some
+-- day; at most one request a day (a second one the same day queues
+-- nothing and says so).  {"queued": true|false}; 404 for an unknown
+-- token, 409 when no day is marked attended.
+CREATE OR REPLACE FUNCTION cv_certificate_request(p_token text)
+RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    r registrations;
+BEGIN
+    SELECT * INTO r FROM registrations WHERE token = p_token FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM cv_fail(404, 'token', 'no such registration');
+    END IF;
+    IF r.state <> 'confirmed' OR NOT EXISTS (
+            SELECT 1 FROM attendance a WHERE a.registration_id = r.id AND a.state = 'attended') THEN
+        PERFORM cv_fail(409, 'registration', 'no day of the event is marked attended: '
+                        'there is nothing to certify yet');
+    END IF;
+    RETURN json_build_object('queued', cv_certificate_enqueue(
+        r, 'certificate:' || r.id || ':request:' || current_date));
+END
+$$;
+
+-- Whether the registration with token P_TOKEN has a day marked attended
+-- (the token page shows the certificate button then).
+CREATE OR REPLACE FUNCTION cv_certificate_available(p_token text)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM registrations r JOIN attendance a ON a.registration_id = r.id
+                    WHERE r.token = p_token AND r.state = 'confirmed' AND a.state = 'attended')
+$$;
