@@ -19,6 +19,7 @@
 #include "ident.h"
 #include "json_in.h"
 #include "pages_text.h"
+#include "paper_text.h"
 #include "reg.h"
 #include "text_in.h"
 #include "tmpl.h"
@@ -793,6 +794,9 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 		                 db_row_get(res, 0, "checkin_token"));
 	if (!ev_cancelled && strcmp(state, "cancelled") != 0)
 		details_form(b, t, token, res);
+	if (db_row_bool(res, 0, "certificate") && paper_text_get(t->lang))
+		button(b, token, "certificate",
+		       paper_text_get(t->lang)->cert_button);
 	page_end(r, b, 200);
 }
 
@@ -823,7 +827,8 @@ static void token_query(struct http_req *r, const char *sql, db_cb cb)
 static void token_get(struct http_req *r)
 {
 	token_query(r,
-	            "SELECT v.*, cv_checkin_token_for($1) AS checkin_token"
+	            "SELECT v.*, cv_checkin_token_for($1) AS checkin_token,"
+	            " cv_certificate_available($1) AS certificate"
 	            " FROM cv_registration_view($1) v",
 	            token_view_done);
 }
@@ -894,6 +899,14 @@ static void token_confirm(struct http_req *r)
 {
 	token_action(r,
 	             "SELECT registration_id, reg_state FROM cv_confirm($1)");
+}
+
+/* POST {token}/certificate: mail me my certificate of attendance
+ * (sql/functions/sheets.sql; refused with a reason when no day is marked
+ * attended). */
+static void token_certificate(struct http_req *r)
+{
+	token_action(r, "SELECT cv_certificate_request($1)");
 }
 
 static void token_cancel(struct http_req *r)
@@ -1213,6 +1226,9 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_POST,
          .pattern = "/r/{token}/details",
          .handler = token_details},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/r/{token}/certificate",
+         .handler = token_certificate},
         {.method = EVHTTP_REQ_GET,
          .pattern = "/unsubscribe/{token}",
          .handler = unsub_get},

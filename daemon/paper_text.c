@@ -32,6 +32,7 @@ static const struct paper_text en = {
         .cert_intro = "This is to certify that",
         .cert_attended = "attended the event",
         .cert_days = "on the following days:",
+        .cert_button = "Email me my certificate of attendance (PDF)",
 };
 
 static const struct paper_text sv = {
@@ -63,6 +64,7 @@ static const struct paper_text sv = {
         .cert_intro = "Härmed intygas att",
         .cert_attended = "deltog i evenemanget",
         .cert_days = "följande dagar:",
+        .cert_button = "Skicka mitt intyg om deltagande (PDF) med e-post",
 };
 
 static const struct paper_text it = {
@@ -94,6 +96,7 @@ static const struct paper_text it = {
         .cert_intro = "Si attesta che",
         .cert_attended = "ha partecipato all'evento",
         .cert_days = "nei seguenti giorni:",
+        .cert_button = "Inviami per e-mail l'attestato di partecipazione (PDF)",
 };
 
 static const struct paper_text pl = {
@@ -125,6 +128,7 @@ static const struct paper_text pl = {
         .cert_intro = "Niniejszym zaświadcza się, że",
         .cert_attended = "uczestniczył(a) w wydarzeniu",
         .cert_days = "w następujących dniach:",
+        .cert_button = "Wyślij mi e-mailem zaświadczenie o uczestnictwie (PDF)",
 };
 
 static const struct paper_text es = {
@@ -156,6 +160,7 @@ static const struct paper_text es = {
         .cert_intro = "Se certifica que",
         .cert_attended = "asistió al evento",
         .cert_days = "los siguientes días:",
+        .cert_button = "Enviarme por correo el certificado de asistencia (PDF)",
 };
 
 static const struct paper_text fi = {
@@ -186,6 +191,7 @@ static const struct paper_text fi = {
         .cert_intro = "Täten todistetaan, että",
         .cert_attended = "osallistui tapahtumaan",
         .cert_days = "seuraavina päivinä:",
+        .cert_button = "Lähetä osallistumistodistukseni sähköpostiin (PDF)",
 };
 
 const struct paper_text *const paper_texts[] = {&en, &sv, &it, &pl,

@@ -15,6 +15,7 @@ struct paper_text {
 	const char *none, *no_town;
 	/* certificates of attendance */
 	const char *cert_title, *cert_intro, *cert_attended, *cert_days;
+	const char *cert_button; /* the token page's button asking for it */
 };
 
 /* NULL-terminated: every language, English first. */
