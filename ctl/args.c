@@ -38,7 +38,10 @@ void ctl_usage(const struct ctl_cmd *cmd, int to_stderr)
 	for (const struct ctl_opt *o = cmd->opts; o && o->name; o++) {
 		char left[64];
 
-		if (takes_value(o->type) && o->meta)
+		if (takes_value(o->type) && o->meta && o->letter)
+			snprintf(left, sizeof(left), "-%c, --%s %s", o->letter,
+			         o->name, o->meta);
+		else if (takes_value(o->type) && o->meta)
 			snprintf(left, sizeof(left), "--%s %s", o->name,
 			         o->meta);
 		else
@@ -132,12 +135,21 @@ int ctl_args(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
 	const struct ctl_opt *o;
 	json_t *f = json_object();
 	int n = 0, ch, npos = 0;
+	char shorts[2 * MAX_OPTS + 2] = "-";
+	size_t ns = 1;
 
 	for (o = cmd->opts; o && o->name && n < MAX_OPTS; o++, n++)
 		lo[n] = (struct option){o->name,
 		                        takes_value(o->type) ? required_argument
 		                                             : no_argument,
 		                        NULL, OPT_BASE + n};
+	for (int i = 0; i < n; i++)
+		if (cmd->opts[i].letter) {
+			shorts[ns++] = cmd->opts[i].letter;
+			if (takes_value(cmd->opts[i].type))
+				shorts[ns++] = ':';
+		}
+	shorts[ns] = '\0';
 	lo[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
 	lo[n++] = (struct option){"json", no_argument, NULL, OPT_JSON};
 	lo[n++] = (struct option){"url", required_argument, NULL, OPT_URL};
@@ -150,7 +162,10 @@ int ctl_args(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
 	optind = 0; /* full re-initialisation of GNU getopt */
 	opterr = 0;
 	/* "-" : positional arguments come back in order as code 1. */
-	while ((ch = getopt_long(argc, argv, "-", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		for (int i = 0; ch > 1 && ch < 128 && i < n - NGLOBAL; i++)
+			if (cmd->opts[i].letter == ch)
+				ch = OPT_BASE + i; /* the one-letter form */
 		if (ch == OPT_HELP) {
 			ctl_usage(cmd, 0);
 			json_decref(f);

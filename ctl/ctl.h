@@ -53,6 +53,7 @@ struct ctl_opt {
 	                               before sending and listed in --help */
 	const char *(*check)(const char *s); /* NULL or why S is refused
 	                                        (ident_slug_check) */
+	char letter; /* a one-letter form ("-o FILE"), or 0 */
 };
 
 /* ---- main.c */
@@ -198,7 +199,8 @@ extern const struct ctl_cmd ctl_cmd_project_add, ctl_cmd_project_list,
         ctl_cmd_question_update, ctl_cmd_question_remove,
         ctl_cmd_registration_answers, ctl_cmd_user_add, ctl_cmd_user_passwd,
         ctl_cmd_user_disable, ctl_cmd_user_enable, ctl_cmd_user_list,
-        ctl_cmd_user_token, ctl_cmd_audit;
+        ctl_cmd_user_token, ctl_cmd_audit, ctl_cmd_event_sheets,
+        ctl_cmd_event_certificates;
 
 /* `import FILE.ics --project SLUG` (ctl/import.c): pos[0] is FILE; fields
  * holds {"project": SLUG} and the optional kind and status. */

@@ -40,6 +40,8 @@ static const struct ctl_cmd *const cmds[] = {
         &ctl_cmd_question_add,
         &ctl_cmd_question_update,
         &ctl_cmd_question_remove,
+        &ctl_cmd_event_sheets,
+        &ctl_cmd_event_certificates,
         &ctl_cmd_deadline_add,
         &ctl_cmd_deadline_list,
         &ctl_cmd_deadline_show,
