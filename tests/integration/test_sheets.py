@@ -89,6 +89,11 @@ def _raw(body):
                               check=True).stdout
 
 
+def _ctl(d, *args):
+    return subprocess.run([harness.convenectl_bin(), "--url", d.url, "--token", d.token, *args],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
 def _sheet_of(text):
     """(day, town line, scope) named in a page's header."""
     day = re.search(r"Day: (\d{4}-\d\d-\d\d)", text).group(1)
@@ -173,12 +178,20 @@ def test_sheets_per_day_and_town_local_and_international():
     assert {_sheet_of(t)[0] for t in pages2} == {"2027-03-02"}
     assert sum(t.count("Kaija Mäkelä") for t in pages2) == 1
 
-    # in Polish
-    n3, pages3 = _pages(_pdf(d, f"/api/events/{ev}/sheets.pdf?day=2027-03-01&lang=pl"))
-    assert n3 == len(towns) - 0
+    # in Polish, through convenectl
+    with tempfile.TemporaryDirectory(prefix="convened-sheets-") as tmp:
+        out = os.path.join(tmp, "pl.pdf")
+        r = _ctl(d, "event", "sheets", str(ev), "-o", out, "--day", "2027-03-01", "--lang", "pl")
+        assert r.returncode == 0, r.stderr
+        with open(out, "rb") as fh:
+            n3, pages3 = _pages(fh.read())
+        r = _ctl(d, "event", "sheets", str(ev), "-o", out, "--day", "2001-01-01")
+        assert r.returncode == 1 and "day" in r.stderr
+    assert n3 == len(towns)
     assert "Lista obecności" in pages3[0]
     assert "Podpis" in pages3[0]
     assert re.search(r"Strona 1 z %d" % n3, pages3[0])
+    assert sum(t.count("Zbigniew Łukasiewicz") for t in pages3) == 1
     d.stop()
 
 

@@ -1,6 +1,7 @@
 /* hold.c - test plugin: takes every delivery and never answers (a relay
  * that hangs), so the daemon keeps the rows claimed under its lease until
- * it dies; appends "id kind recipient" per delivery taken to log_file. */
+ * it dies; appends "id kind recipient message-id" per delivery taken to
+ * log_file. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -36,8 +37,8 @@ static int hold_deliver(void *state, const struct cv_message *m, uint64_t token)
 
 	(void)token;
 	if (h->log_file && (f = fopen(h->log_file, "a")) != NULL) {
-		fprintf(f, "%lld %s %s\n", (long long)m->id, m->kind,
-		        m->recipient);
+		fprintf(f, "%lld %s %s %s\n", (long long)m->id, m->kind,
+		        m->recipient, m->message_id ? m->message_id : "-");
 		fclose(f);
 	}
 	return 0;
