@@ -322,7 +322,8 @@ static void signals_stop(void)
  * its connections), the throttle's buckets and timers freed, the retention
  * timer off, outbox stopped, every plugin's shutdown (each source plugin's
  * unfinished mail answered "retry" first), the inbound parser thread,
- * templates, feeds, the mail parser, zones, database, loop.
+ * templates, feeds, the render thread (a PDF it was rendering is dropped),
+ * the mail parser, zones, database, loop.
  */
 static const struct app_module modules[] = {
         {.name = "libsodium", .init = sodium_start},

@@ -67,8 +67,8 @@ def test_sigterm_runs_each_plugin_shutdown_once_and_exits_clean():
     stops = re.findall(r"debug: stopping (.+)$", log, re.M)
     assert stops == ["signals", "queries", "http", "throttle", "retention", "outbox", "plugins",
                      "inbound",
-                     "templates", "feeds", "mail parser", "calendar zones", "database",
-                     "event loop"], stops
+                     "templates", "feeds", "render thread", "mail parser", "calendar zones",
+                     "database", "event loop"], stops
     assert log.rstrip().endswith("stopped"), log[-2000:]
 
 
@@ -96,7 +96,7 @@ def test_failed_start_stops_what_started_and_skips_the_failed_plugin():
     assert _lines(bad) == []
     _assert_clean(log)
     stops = re.findall(r"debug: stopping (.+)$", log, re.M)
-    assert stops == ["inbound", "templates", "feeds", "mail parser", "calendar zones",
+    assert stops == ["inbound", "templates", "feeds", "render thread", "mail parser", "calendar zones",
                      "database", "event loop"], stops
 
 
