@@ -1,11 +1,13 @@
 /* paper.c - signature sheets and certificates of attendance as PDF. */
 #include "paper.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "paper_text.h"
 #include "pdf.h"
+#include "when.h"
 
 struct sheets {
 	json_t *doc;
@@ -48,15 +50,28 @@ static void place(json_t *ev, char *buf, size_t len)
 	}
 }
 
-/* "first – last", or one day. */
-static void dates(json_t *ev, char *buf, size_t len)
+static int64_t num(json_t *o, const char *key)
 {
-	const char *a = str(ev, "first_day"), *b = str(ev, "last_day");
+	return (int64_t)json_integer_value(json_object_get(o, key));
+}
 
-	if (strcmp(a, b) == 0)
-		snprintf(buf, len, "%s", a);
+/* The event's dates in T's language and its zone (when.h). */
+static void dates(json_t *ev, const struct paper_text *t, char *buf, size_t len)
+{
+	when_range(buf, len, t->lang, str(ev, "tz"), num(ev, "start_epoch"),
+	           num(ev, "end_epoch"),
+	           json_is_true(json_object_get(ev, "all_day")));
+}
+
+/* A day (O's "day", with an instant on it in O's EPOCH_KEY) in T's
+ * language: "Monday, March 1, 2027". */
+static void day_words(json_t *o, const char *epoch_key, const char *tz,
+                      const struct paper_text *t, char *buf, size_t len)
+{
+	if (json_object_get(o, epoch_key) == NULL)
+		snprintf(buf, len, "%s", str(o, "day"));
 	else
-		snprintf(buf, len, "%s – %s", a, b);
+		when_day(buf, len, t->lang, tz, num(o, epoch_key));
 }
 
 /* The top of every page: programme (when the project has one), project,
@@ -72,7 +87,7 @@ static void event_lines(struct pdf *p, json_t *doc, const struct paper_text *t)
 	line(p, PDF_BOLD, t->event, str(ev, "title"));
 	place(ev, buf, sizeof(buf));
 	line(p, PDF_BODY, t->place, buf);
-	dates(ev, buf, sizeof(buf));
+	dates(ev, t, buf, sizeof(buf));
 	line(p, PDF_BODY, t->dates, buf);
 }
 
@@ -97,7 +112,10 @@ static void sheet_header(struct pdf *p, void *arg)
 		const char *town = str(s->cur, "town");
 		const char *cc = str(s->cur, "country");
 
-		line(p, PDF_HEAD, t->day, str(s->cur, "day"));
+		day_words(s->cur, "day_epoch",
+		          str(json_object_get(s->doc, "event"), "tz"), t, buf,
+		          sizeof(buf));
+		line(p, PDF_HEAD, t->day, buf);
 		if (*town == '\0' && *cc == '\0')
 			snprintf(buf, sizeof(buf), "%s", t->no_town);
 		else if (*cc == '\0')
@@ -136,9 +154,9 @@ static void sheets_body(struct pdf *p, void *arg)
 	struct sheets *s = arg;
 	const struct paper_text *t = s->t;
 	const struct pdf_col cols[] = {
-	        {t->col_name, 0.19},  {t->col_org, 0.19},
-	        {t->col_town, 0.11},  {t->col_country, 0.08},
-	        {t->col_email, 0.20}, {t->col_sign, 0.23},
+	        {t->col_name, 0.19},  {t->col_org, 0.18},
+	        {t->col_town, 0.13},  {t->col_country, 0.08},
+	        {t->col_email, 0.20}, {t->col_sign, 0.22},
 	};
 	const struct pdf_table table = {
 	        .cols = cols, .ncols = 6, .min_row = 26};
@@ -231,7 +249,12 @@ static void cert_body(struct pdf *p, void *arg)
 	pdf_text(p, PDF_BODY, t->cert_days);
 	json_array_foreach(json_object_get(c->doc, "days"), i, d)
 	{
-		snprintf(buf, sizeof(buf), "• %s", json_string_value(d));
+		char day[200];
+
+		day_words(d, "epoch",
+		          str(json_object_get(c->doc, "event"), "tz"), t, day,
+		          sizeof(day));
+		snprintf(buf, sizeof(buf), "• %s", day);
 		pdf_text(p, PDF_BODY, buf);
 	}
 }

@@ -3,6 +3,14 @@
 -- a participant's certificate of attendance.  C renders the JSON these
 -- return as PDF (daemon/sheets.c); the choices are made here.
 
+-- Noon of day D in zone TZ as Unix seconds: an instant that is on D in TZ
+-- whatever the DST, for printing the day in the reader's language.
+CREATE OR REPLACE FUNCTION cv_day_noon(d date, tz text)
+RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT extract(epoch FROM (d + time '12:00') AT TIME ZONE tz)::bigint
+$$;
+
 -- The signature sheets of event P_EVENT as one JSON document, NULL when
 -- the event does not exist: the event and its project (for the header),
 -- the days (all of the event's, or only P_DAY) and one sheet per day and
@@ -59,13 +67,16 @@ BEGIN
             'country', e.country, 'tz', e.tz, 'all_day', e.all_day,
             'start', to_char(e.start_local, 'YYYY-MM-DD"T"HH24:MI'),
             'end', to_char(e.end_local, 'YYYY-MM-DD"T"HH24:MI'),
+            'start_epoch', extract(epoch FROM e.start_at)::bigint,
+            'end_epoch', extract(epoch FROM e.end_at)::bigint,
             'first_day', (SELECT min(d) FROM cv_attendance_days(e) AS d)::text,
             'last_day', (SELECT max(d) FROM cv_attendance_days(e) AS d)::text),
         'project', (SELECT json_build_object('title', pr.title, 'programme', pr.programme)
                       FROM projects pr WHERE pr.id = e.project_id),
         'days', to_json(v_days),
         'sheets', coalesce((SELECT json_agg(json_build_object(
-                       'day', s.day, 'scope', CASE WHEN s.local THEN 'local'
+                       'day', s.day, 'day_epoch', cv_day_noon(s.day, e.tz),
+                       'scope', CASE WHEN s.local THEN 'local'
                                                    ELSE 'international' END,
                        'town', s.town, 'country', s.country, 'people', s.people)
                        ORDER BY s.day, NOT s.local, s.country, s.town)
@@ -76,7 +87,8 @@ $$;
 -- The certificate of attendance that outbox row P_OUTBOX (kind
 -- attendance_certificate) carries, as JSON: the person's name and
 -- organisation, the event and project, and the days the registration was
--- marked attended (in the event's zone, in order).  NULL when the row,
+-- marked attended (in the event's zone, in order; each with an instant on
+-- it, for printing).  NULL when the row,
 -- its registration or any attended day is missing (the mail then fails:
 -- there is nothing to certify).
 CREATE OR REPLACE FUNCTION cv_certificate(p_outbox bigint)
@@ -88,11 +100,16 @@ LANGUAGE sql STABLE AS $$
         'language', ob.language,
         'event', json_build_object(
             'id', e.id, 'title', e.title, 'venue', e.venue, 'city', e.city,
-            'country', e.country,
+            'country', e.country, 'tz', e.tz, 'all_day', e.all_day,
+            'start_epoch', extract(epoch FROM e.start_at)::bigint,
+            'end_epoch', extract(epoch FROM e.end_at)::bigint,
             'first_day', (SELECT min(d) FROM cv_attendance_days(e) AS d)::text,
             'last_day', (SELECT max(d) FROM cv_attendance_days(e) AS d)::text),
         'project', json_build_object('title', pr.title, 'programme', pr.programme),
-        'days', (SELECT json_agg(a.day::text ORDER BY a.day) FROM attendance a
+        'days', (SELECT json_agg(json_build_object('day', a.day::text,
+                                                   'epoch', cv_day_noon(a.day, e.tz))
+                                 ORDER BY a.day)
+                   FROM attendance a
                   WHERE a.registration_id = r.id AND a.state = 'attended'))
       FROM outbox ob
       JOIN registrations r ON r.id = ob.registration_id

@@ -94,9 +94,14 @@ def _ctl(d, *args):
                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
 
+# the days as the sheets print them in English (ICU's CLDR, daemon/when.c)
+DAY_WORDS = {"Monday, March 1, 2027": "2027-03-01", "Tuesday, March 2, 2027": "2027-03-02",
+             "Wednesday, March 3, 2027": "2027-03-03"}
+
+
 def _sheet_of(text):
     """(day, town line, scope) named in a page's header."""
-    day = re.search(r"Day: (\d{4}-\d\d-\d\d)", text).group(1)
+    day = DAY_WORDS[re.search(r"Day: (.+)", text).group(1).strip()]
     town = re.search(r"Invited town: (.+)", text).group(1).strip()
     scope = "local" if "Local participants" in text else "international"
     return day, town, scope
@@ -152,7 +157,8 @@ def test_sheets_per_day_and_town_local_and_international():
         assert "Project: The Network" in text
         assert "Event: Seminario di Rimini" in text
         assert "Place: Palazzo, Rimini, IT" in text
-        assert "Dates: 2027-03-01 – 2027-03-03" in text
+        assert ("Dates: Monday, March 1, 2027 at 9:00 AM – Wednesday, March 3, 2027 at 5:00 PM"
+                in text), text
         assert "legal representative" in text
         assert re.search(r"Page \d+ of %d" % n, text)
         assert (day, town) not in seen
@@ -189,6 +195,7 @@ def test_sheets_per_day_and_town_local_and_international():
         assert r.returncode == 1 and "day" in r.stderr
     assert n3 == len(towns)
     assert "Lista obecności" in pages3[0]
+    assert "Dzień: poniedziałek, 1 marca 2027" in pages3[0]
     assert "Podpis" in pages3[0]
     assert re.search(r"Strona 1 z %d" % n3, pages3[0])
     assert sum(t.count("Zbigniew Łukasiewicz") for t in pages3) == 1
