@@ -24,8 +24,9 @@ struct out {
 
 struct pdf {
 	cairo_t *cr;
-	double w, h; /* the page, in points */
-	int draw;    /* 0 in the counting pass */
+	PangoContext *ctx; /* one per pass, shared by every layout */
+	double w, h;       /* the page, in points */
+	int draw;          /* 0 in the counting pass */
 	const struct pdf_frame *frame;
 	PangoFontDescription *fonts[PDF_TITLE + 1];
 	double y; /* the cursor, from the page's top */
@@ -95,7 +96,7 @@ int pdf_pages(const struct pdf *p)
 static PangoLayout *layout(struct pdf *p, enum pdf_style s, double width,
                            const char *text)
 {
-	PangoLayout *l = pango_cairo_create_layout(p->cr);
+	PangoLayout *l = pango_layout_new(p->ctx);
 
 	pango_layout_set_font_description(l, p->fonts[s]);
 	pango_layout_set_width(l, (int)(width * PANGO_SCALE));
@@ -276,6 +277,7 @@ static int pass(struct pdf *p, struct out *o, pdf_body_fn body, void *arg,
 	cairo_status_t st;
 
 	p->cr = cairo_create(s);
+	p->ctx = pango_cairo_create_context(p->cr);
 	p->page = 0;
 	p->table = NULL;
 	cairo_set_source_rgb(p->cr, 0, 0, 0);
@@ -283,6 +285,8 @@ static int pass(struct pdf *p, struct out *o, pdf_body_fn body, void *arg,
 	body(p, arg);
 	p->table = NULL;
 	end_page(p);
+	g_object_unref(p->ctx);
+	p->ctx = NULL;
 	cairo_destroy(p->cr);
 	p->cr = NULL;
 	cairo_surface_finish(s);

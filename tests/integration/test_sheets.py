@@ -312,7 +312,9 @@ def test_300_participants_render_off_the_loop():
     r = done["r"]
     assert r.status == 200
     n, pages = _pages(r.body)
-    print(f"300 participants x 3 days: {n} pages, {len(r.body)} bytes in {done['seconds'] * 1000:.0f} ms")
+    rendered = re.search(r"sheets of event \d+: .*", d.log_text())
+    print(f"300 participants x 3 days: {n} pages, {len(r.body)} bytes, answered in "
+          f"{done['seconds'] * 1000:.0f} ms; the daemon: {rendered.group(0) if rendered else '?'}")
     for i in range(1, 301):
         assert sum(len(re.findall(r"Participant Łódź %d\b" % i, t)) for t in pages) == 3, i
     d.stop()
