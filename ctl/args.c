@@ -39,8 +39,8 @@ void ctl_usage(const struct ctl_cmd *cmd, int to_stderr)
 		char left[64];
 
 		if (takes_value(o->type) && o->meta && o->letter)
-			snprintf(left, sizeof(left), "-%c, --%s %s", o->letter,
-			         o->name, o->meta);
+			snprintf(left, sizeof(left), "--%s, -%c %s", o->name,
+			         o->letter, o->meta);
 		else if (takes_value(o->type) && o->meta)
 			snprintf(left, sizeof(left), "--%s %s", o->name,
 			         o->meta);
