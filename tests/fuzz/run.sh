@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 CC=${FUZZ_CC:-clang}
 SECS=${FUZZ_SECONDS:-60}
 OUT=build-fuzz
-PKGS="libevent libevent_pthreads libpq libesmtp-1.0 libical jansson inih icu-uc icu-i18n libsodium libsystemd zlib gmime-3.0 cairo libqrencode"
+PKGS="libevent libevent_pthreads libpq libesmtp-1.0 libical jansson inih icu-uc icu-i18n libsodium libsystemd zlib gmime-3.0 cairo pangocairo libqrencode"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -DCONVENED_VERSION=\"$(cat VERSION)\" -Idaemon -Iplugins -Wall -Wextra -Wno-unused-parameter $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lpthread -ldl"
