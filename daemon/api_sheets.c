@@ -176,11 +176,16 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_GET,
          .pattern = "/api/events/{id}/sheets.pdf",
          .handler = sheets,
-         .flags = HTTP_ADMIN},
+         .flags = HTTP_ADMIN,
+         /* the lists people sign at the door: door staff print them */
+         .scope = HTTP_SCOPE_DOOR,
+         .resource = "event"},
         {.method = EVHTTP_REQ_POST,
          .pattern = "/api/events/{id}/certificates",
          .handler = certificates,
-         .flags = HTTP_ADMIN},
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_PROJECT,
+         .resource = "event"},
         {.pattern = NULL},
 };
 
