@@ -1,9 +1,9 @@
 /* fuzz_pages_form.c - libFuzzer target: the registration page's
- * form-encoded body, through pages.c's own parser (form_parse), the API's
+ * form-encoded body, through pages_form.c's own parser (form_parse), the API's
  * check of the values (reg_input_check) and the form re-rendered with them
- * (form_body): no value may open a tag in the page.  pages.c is included
+ * (form_body): no value may open a tag in the page.  pages_form.c is included
  * so its static functions are reachable. */
-#include "pages.c"
+#include "pages_form.c"
 
 #include <event2/buffer.h>
 

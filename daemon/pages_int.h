@@ -1,0 +1,111 @@
+/* pages_int.h - what the public pages' files share: the HTML frame and
+ * escaping (pages_html.c), the registration form's state (pages_form.c,
+ * also used by the token page's correction form) and each file's routes,
+ * which pages.c registers. */
+#ifndef CONVENED_PAGES_INT_H
+#define CONVENED_PAGES_INT_H
+
+#include <event2/buffer.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "http.h"
+#include "pages_text.h"
+
+/* ------------------------------------------------------ pages_html.c */
+
+/* Append S (NULL as "") escaped for HTML text and attribute values. */
+static inline void esc(struct evbuffer *b, const char *s)
+{
+	char *e = http_html_escape(s ? s : "");
+
+	if (e)
+		evbuffer_add(b, e, strlen(e));
+	free(e);
+}
+
+/* Append S as it is: markup written by the page itself. */
+static inline void lit(struct evbuffer *b, const char *s)
+{
+	evbuffer_add(b, s, strlen(s));
+}
+
+/* base_url without a trailing '/' into BUF ("" without a config: a page
+ * built outside the daemon, as by the fuzzers).  Returns BUF. */
+const char *page_base(char *buf, size_t len);
+
+/* A link to the privacy notice in T's language, with TEXT. */
+void page_privacy_link(struct evbuffer *b, const struct page_text *t,
+                       const char *text);
+
+/* A new page in T's language titled TITLE (escaped), up to <main>; NULL
+ * when out of memory (page_end answers 500 then). */
+struct evbuffer *page_begin(const struct page_text *t, const char *title);
+
+/* Close the page B, answer it with STATUS and free B. */
+void page_end(struct http_req *r, struct evbuffer *b, int status);
+
+/* A page with a heading and one message (CLS "msg" or "err"). */
+void page_message(struct http_req *r, int status, const struct page_text *t,
+                  const char *heading, const char *cls, const char *msg);
+
+/* A failed query as a page: the database's message (it names the field). */
+void page_db_error(struct http_req *r, const struct page_text *t, PGresult *res,
+                   const char *err);
+
+/* 0 when RES has every column of NAMES, else -1 after an error page. */
+int page_need(struct http_req *r, const struct page_text *t,
+              const PGresult *res, const char *const *names);
+
+/* The columns page_event_block reads, for page_need. */
+extern const char *const page_event_cols[];
+
+/* The event of row 0 of RES: its title in column TITLE_COL, when and
+ * where. */
+void page_event_block(struct evbuffer *b, const struct page_text *t,
+                      const PGresult *res, const char *title_col);
+
+/* 0 when the route's token (params[0]) is well formed, else -1 after the
+ * "bad link" page. */
+int page_token_check(struct http_req *r);
+
+/* Run SQL ($1 = the link's token) and answer in CB; a malformed token is
+ * the "bad link" page and never reaches the database. */
+void page_token_query(struct http_req *r, const char *sql, db_cb cb);
+
+/* ------------------------------------------------------ pages_form.c */
+
+struct form_ctx {
+	struct http_req *r;
+	const struct page_text *t;
+	json_t *vals; /* submitted values, or NULL */
+	int status;   /* of the page: 200, or the error's */
+	char error[256];
+};
+
+/* A form state for R in its page language; NULL after a 500 page. */
+struct form_ctx *form_ctx_new(struct http_req *r);
+void form_ctx_free(struct form_ctx *c);
+
+/* The submitted value of KEY, "" when none. */
+const char *form_val(struct form_ctx *c, const char *key);
+
+/* Parse the form-encoded body into c->vals (strings; empty values left
+ * out).  Returns 0, or -1 with c->status and c->error set. */
+int form_parse(struct form_ctx *c);
+
+/* The text and country rules in the reader's language.  Returns 0, or -1
+ * with c->status 422 and c->error set. */
+int form_text_check(struct form_ctx *c);
+
+/* ------------------------------------------------------ routes */
+
+extern const struct http_route pages_form_routes[];   /* pages_form.c */
+extern const struct http_route pages_token_routes[];  /* pages_token.c */
+extern const struct http_route pages_follow_routes[]; /* pages_follow.c */
+extern const struct http_route pages_public_routes[]; /* pages_public.c */
+
+#endif
