@@ -28,7 +28,7 @@
 #define FEED_MAX_PERSONAL 20000 /* cached personal feeds before a purge */
 #define CTYPE             "text/calendar; charset=utf-8"
 
-enum feed_kind { FEED_PUBLIC, FEED_PROJECT, FEED_PERSONAL };
+enum feed_kind { FEED_PUBLIC, FEED_PROJECT, FEED_PERSONAL, FEED_EVENT };
 
 /* Someone waiting for a feed: an HTTP request or a plugin callback. */
 struct waiter {
@@ -446,6 +446,7 @@ static const char *const col_names[NCOLS] = {
 
 static const char FEED_SQL[] = "SELECT * FROM cv_feed_rows($1)";
 static const char PERSONAL_SQL[] = "SELECT * FROM cv_personal_feed_rows($1)";
+static const char EVENT_SQL[] = "SELECT * FROM cv_event_feed_rows($1::bigint)";
 
 /* Split a comma list in place into at most MAX pointers. */
 static size_t split_list(char *s, const char **out, size_t max)
@@ -663,7 +664,10 @@ static void feed_request(struct feed *f, struct waiter *w)
 	param[0] = f->kind == FEED_PUBLIC ? NULL : f->arg;
 	f->loading = 1;
 	if (db_query(app_instance->db,
-	             f->kind == FEED_PERSONAL ? PERSONAL_SQL : FEED_SQL, 1,
+	             f->kind == FEED_PERSONAL ? PERSONAL_SQL
+	             : f->kind == FEED_EVENT  ? EVENT_SQL
+	                                      : FEED_SQL,
+	             1,
 	             param, load_done, ld) < 0) {
 		f->loading = 0;
 		free(ld);
@@ -683,6 +687,8 @@ static struct feed *feed_by_name(const char *name, int *malformed)
 		return feed_get(FEED_PROJECT, "projects/", name + 9);
 	if (strncmp(name, "personal/", 9) == 0 && token_valid(name + 9))
 		return feed_get(FEED_PERSONAL, "personal/", name + 9);
+	if (strncmp(name, "events/", 7) == 0 && ident_id_valid(name + 7))
+		return feed_get(FEED_EVENT, "events/", name + 7);
 	*malformed = 1;
 	return NULL;
 }
@@ -708,6 +714,11 @@ static void serve(struct http_req *r, const char *name)
 	}
 	w->r = r;
 	feed_request(f, w);
+}
+
+void feeds_reply(struct http_req *r, const char *name)
+{
+	serve(r, name);
 }
 
 static void h_public(struct http_req *r)

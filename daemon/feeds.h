@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 struct app;
+struct http_req;
 
 /* Register the feed routes, LISTEN on convened_changed and offer the
  * renderer to plugins (host->calendar).  Needs app's cfg and db, and
@@ -19,6 +20,11 @@ int feeds_init(struct app *app);
 int feeds_calendar(const char *feed,
                    void (*cb)(void *arg, const char *ics, size_t len),
                    void *arg);
+
+/* Answer R with the feed NAME (as in feeds_calendar, or "events/<id>":
+ * one event), with the feeds' ETag, conditional GET and gzip; 404 when it
+ * does not exist. */
+void feeds_reply(struct http_req *r, const char *name);
 
 /* Drop every cached feed (e.g. after the LISTEN connection reconnects). */
 void feeds_invalidate_all(void);

@@ -230,3 +230,32 @@ LANGUAGE sql STABLE AS $$
                                     ARRAY(SELECT d.id FROM d))
     ) x ORDER BY x.t DESC, x.start_utc, x.id
 $$;
+
+-- One event's calendar ("Add to my calendar", /events/{id}.ics): a header
+-- row titled with the event, then its 'e' row; no rows for a draft or an
+-- unknown id.
+CREATE OR REPLACE FUNCTION cv_event_feed_rows(p_event bigint)
+RETURNS TABLE (t text, id bigint, uid text, sequence integer, kind text,
+               title text, description text, venue text, city text,
+               country text, tz text, all_day boolean, start_local text,
+               end_local text, start_utc bigint, end_utc bigint, status text,
+               url text, created bigint, modified bigint, reminders text)
+LANGUAGE sql STABLE AS $$
+    WITH e AS (SELECT e.id, e.title, e.updated_at FROM events e
+                WHERE e.id = p_event AND e.status <> 'draft')
+    SELECT * FROM (
+        SELECT 'h'::text AS t, 0::bigint AS id, NULL::text AS uid,
+               NULL::integer AS sequence, NULL::text AS kind, e.title AS title,
+               NULL::text AS description, NULL::text AS venue,
+               NULL::text AS city, NULL::text AS country, NULL::text AS tz,
+               NULL::boolean AS all_day, NULL::text AS start_local,
+               NULL::text AS end_local, 0::bigint AS start_utc,
+               NULL::bigint AS end_utc, NULL::text AS status, NULL::text AS url,
+               NULL::bigint AS created,
+               floor(extract(epoch FROM e.updated_at))::bigint AS modified,
+               NULL::text AS reminders
+          FROM e
+        UNION ALL
+        SELECT * FROM cv_feed_items(ARRAY(SELECT e.id FROM e), '{}'::bigint[])
+    ) x ORDER BY x.t DESC, x.start_utc, x.id
+$$;

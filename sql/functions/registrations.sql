@@ -461,7 +461,7 @@ END
 $$;
 
 -- The registration window of event E, the one rule both cv_register and
--- the form page (cv_registration_form) follow: registration is
+-- the form page (cv_public_event, pages.sql) follow: registration is
 -- 'cancelled', 'opens' (not yet), 'closed' or 'open'; registration_at is
 -- when it opens (for 'opens') or closes, as local text in the event's zone.
 CREATE OR REPLACE FUNCTION cv_reg_window(e events, OUT registration text,
@@ -495,21 +495,6 @@ LANGUAGE sql STABLE AS $$
                 ELSE to_char(e.start_local, 'YYYY-MM-DD HH24:MI') END,
            CASE WHEN e.all_day THEN to_char(e.end_local - interval '1 day', 'YYYY-MM-DD')
                 ELSE to_char(e.end_local, 'YYYY-MM-DD HH24:MI') END
-$$;
-
--- What the registration form page shows about a published or cancelled
--- event (no row for a draft or an unknown id), with its window.
-CREATE OR REPLACE FUNCTION cv_registration_form(p_event bigint)
-RETURNS TABLE (title text, status item_status, start_text text,
-               end_text text, tz text, venue text, city text, country text,
-               registration text, registration_at text)
-LANGUAGE sql STABLE AS $$
-    SELECT e.title, e.status, (cv_event_when(e)).start_text,
-           (cv_event_when(e)).end_text, e.tz, e.venue, e.city,
-           coalesce(e.country, '')::text, (cv_reg_window(e)).registration,
-           (cv_reg_window(e)).registration_at
-      FROM events e
-     WHERE e.id = p_event AND e.status <> 'draft'
 $$;
 
 -- The secretariat's list of an event's registrations (all, or those in
@@ -567,14 +552,18 @@ LANGUAGE sql STABLE AS $$
       FROM cv_registration_list(p_event, p_state) l
 $$;
 
--- Everything the token page shows about one registration.
+-- Everything the token page shows about one registration: its state and,
+-- while waiting, its place and why (waitlist_reason 'full': the event has
+-- no seat; 'cap': the organisation's places are taken), and whether the
+-- event is over.
 CREATE OR REPLACE FUNCTION cv_registration_view(p_token text)
 RETURNS TABLE (id bigint, state registration_state, waitlist_rank bigint,
                person_name text, email text, language person_lang, feed_token text,
                event_id bigint, event_title text, event_status item_status,
                start_text text, end_text text, tz text, venue text, city text,
                country text, org_name text, calendar_partstat text,
-               calendar_answer_at text, org_country text)
+               calendar_answer_at text, org_country text, waitlist_reason text,
+               over boolean)
 LANGUAGE sql STABLE AS $$
     SELECT r.id, r.state,
            cv_waitlist_rank(r),
@@ -584,7 +573,15 @@ LANGUAGE sql STABLE AS $$
            e.tz, e.venue, e.city, coalesce(e.country, ''), coalesce(o.name, ''),
            lower(r.reply_partstat),
            CASE WHEN r.reply_at IS NOT NULL THEN cv_format_local(r.reply_at, e.tz) END,
-           coalesce(o.country, '')
+           coalesce(o.country, ''),
+           CASE WHEN r.state <> 'waitlisted' THEN NULL
+                WHEN e.capacity IS NOT NULL
+                     AND (cv_reg_counts(e.id, NULL)).n_event >= e.capacity THEN 'full'
+                WHEN e.org_cap IS NOT NULL
+                     AND (cv_reg_counts(e.id, r.organisation_id)).n_org >= e.org_cap
+                     THEN 'cap'
+                ELSE 'full' END,
+           now() >= e.end_at
       FROM registrations r
       JOIN people p ON p.id = r.person_id
       JOIN events e ON e.id = r.event_id
