@@ -14,14 +14,22 @@
 #include "ident.h"
 #include "json_in.h"
 #include "reg.h"
+#include "pages_country.h"
 #include "text_in.h"
 
 /* ------------------------------------------------------ the form */
 
-/* The event and its registration window, decided by the database
- * (cv_registration_form, sql/functions/registrations.sql). */
+/* The event (cv_public_event: its window and seats, decided by the
+ * database) and the organisations already registered for its project,
+ * for the suggestions. */
 static const char form_event_sql[] =
-        "SELECT * FROM cv_registration_form($1::bigint)";
+        "SELECT e.*, (SELECT coalesce(json_agg(o.name), '[]') "
+        "FROM cv_public_organisations($1::bigint) o) AS organisations "
+        "FROM cv_public_event($1::bigint) e";
+
+const char *const form_keys[FF_N + 1] = {
+        "name", "email", "organisation", "country", "role", "language", NULL,
+};
 
 void form_ctx_free(struct form_ctx *c)
 {
@@ -36,76 +44,231 @@ const char *form_val(struct form_ctx *c, const char *key)
 	return v ? v : "";
 }
 
-static void input(struct evbuffer *b, struct form_ctx *c, const char *key,
-                  const char *label, const char *attrs)
+int form_has_errors(const struct form_ctx *c)
 {
-	lit(b, "<label for=\"");
+	if (c->code)
+		return 1;
+	for (int i = 0; i < FF_N; i++)
+		if (c->fmsg[i])
+			return 1;
+	return 0;
+}
+
+static const char *field_label(const struct form_ctx *c, enum form_field f)
+{
+	switch (f) {
+	case FF_NAME:
+		return c->t->name;
+	case FF_EMAIL:
+		return c->t->email;
+	case FF_ORG:
+		return c->t->org;
+	case FF_COUNTRY:
+		return c->w->country;
+	case FF_ROLE:
+		return c->t->role;
+	default:
+		return c->t->language;
+	}
+}
+
+void form_errors_summary(struct evbuffer *b, const struct form_ctx *c)
+{
+	if (!form_has_errors(c))
+		return;
+	lit(b, "<div class=\"err\" role=\"alert\" id=\"errors\"");
+	if (c->code) {
+		lit(b, " data-code=\"");
+		esc(b, c->code);
+		lit(b, "\"");
+	}
+	lit(b, ">\n<p><strong>");
+	esc(b, c->code ? page_words_code(c->w, c->code) : c->w->errors_heading);
+	lit(b, "</strong></p>\n");
+	if (c->code && !(c->fmsg[0] || c->fmsg[1] || c->fmsg[2] || c->fmsg[3] ||
+	                 c->fmsg[4] || c->fmsg[5])) {
+		lit(b, "</div>\n");
+		return;
+	}
+	lit(b, "<ul>\n");
+	for (int i = 0; i < FF_N; i++) {
+		if (!c->fmsg[i])
+			continue;
+		lit(b, "<li><a href=\"#");
+		lit(b, form_keys[i]);
+		lit(b, "\">");
+		esc(b, field_label(c, i));
+		lit(b, "</a>: ");
+		esc(b, c->fmsg[i]);
+		lit(b, "</li>\n");
+	}
+	lit(b, "</ul>\n</div>\n");
+}
+
+/* The label, the refusal (when there is one) and the attributes tying it
+ * to the control; the control follows. */
+static void field_head(struct evbuffer *b, const struct form_ctx *c,
+                       enum form_field f, const char *label)
+{
+	const char *key = form_keys[f];
+
+	lit(b, "<div class=\"field\">\n<label for=\"");
 	lit(b, key);
 	lit(b, "\">");
 	esc(b, label);
-	lit(b, "</label>\n<input id=\"");
-	lit(b, key);
+	lit(b, "</label>\n");
+	if (c->fmsg[f]) {
+		lit(b, "<p class=\"field-err\" id=\"");
+		lit(b, key);
+		lit(b, "-error\" data-code=\"");
+		esc(b, c->fcode[f]);
+		lit(b, "\">");
+		esc(b, c->fmsg[f]);
+		lit(b, "</p>\n");
+	}
+}
+
+static void field_aria(struct evbuffer *b, const struct form_ctx *c,
+                       enum form_field f)
+{
+	if (!c->fmsg[f])
+		return;
+	lit(b, " aria-invalid=\"true\" aria-describedby=\"");
+	lit(b, form_keys[f]);
+	lit(b, "-error\"");
+}
+
+void form_input(struct evbuffer *b, const struct form_ctx *c, enum form_field f,
+                const char *label, const char *attrs, const char *value,
+                const char *after)
+{
+	field_head(b, c, f, label);
+	lit(b, "<input id=\"");
+	lit(b, form_keys[f]);
 	lit(b, "\" name=\"");
-	lit(b, key);
+	lit(b, form_keys[f]);
 	lit(b, "\" ");
 	lit(b, attrs);
+	field_aria(b, c, f);
 	lit(b, " value=\"");
-	esc(b, form_val(c, key));
+	esc(b, value);
 	lit(b, "\">\n");
+	if (after)
+		lit(b, after);
+	lit(b, "</div>\n");
 }
 
 static void option(struct evbuffer *b, const char *value, const char *label,
                    const char *chosen)
 {
 	lit(b, "<option value=\"");
-	lit(b, value);
+	esc(b, value);
 	lit(b, strcmp(value, chosen) == 0 ? "\" selected>" : "\">");
 	esc(b, label);
 	lit(b, "</option>\n");
 }
 
-static void form_body(struct evbuffer *b, struct form_ctx *c)
+static void select_open(struct evbuffer *b, const struct form_ctx *c,
+                        enum form_field f, const char *label, const char *attrs)
+{
+	field_head(b, c, f, label);
+	lit(b, "<select id=\"");
+	lit(b, form_keys[f]);
+	lit(b, "\" name=\"");
+	lit(b, form_keys[f]);
+	lit(b, "\"");
+	lit(b, attrs);
+	field_aria(b, c, f);
+	lit(b, ">\n");
+}
+
+void form_country(struct evbuffer *b, const struct form_ctx *c,
+                  const char *value)
+{
+	size_t n = 0;
+	const struct page_country *v = page_countries(c->t->lang, &n);
+	int known = 0;
+
+	select_open(b, c, FF_COUNTRY, c->w->country,
+	            " required autocomplete=\"country\"");
+	option(b, "", c->w->country_choose, value);
+	for (size_t i = 0; v && i < n; i++) {
+		option(b, v[i].code, v[i].name, value);
+		known |= strcmp(v[i].code, value) == 0;
+	}
+	if (!known && *value) /* what was sent, to be corrected */
+		option(b, value, value, value);
+	lit(b, "</select>\n</div>\n");
+}
+
+/* The organisations already registered for the project (a JSON array in
+ * column "organisations") as a <datalist>. */
+static void org_datalist(struct evbuffer *b, const PGresult *res)
+{
+	json_t *a = json_loads(db_row_str(res, 0, "organisations"), 0, NULL);
+	size_t i;
+	json_t *v;
+
+	lit(b, "<datalist id=\"organisations\">\n");
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_string(v))
+			continue;
+		lit(b, "<option value=\"");
+		esc(b, json_string_value(v));
+		lit(b, "\">\n");
+	}
+	lit(b, "</datalist>\n");
+	json_decref(a);
+}
+
+static void form_body(struct evbuffer *b, struct form_ctx *c,
+                      const PGresult *res)
 {
 	const struct page_text *t = c->t;
 	const char *role = form_val(c, "role");
 
-	if (c->error[0]) {
-		lit(b, "<p class=\"err\" role=\"alert\">");
-		esc(b, t->fix);
-		lit(b, " ");
-		esc(b, c->error);
-		lit(b, "</p>\n");
-	}
+	form_errors_summary(b, c);
 	lit(b, "<form method=\"post\" action=\"register\" "
-	       "accept-charset=\"utf-8\">\n");
-	input(b, c, "name", t->name,
-	      "required maxlength=\"200\" autocomplete=\"name\"");
-	input(b, c, "email", t->email,
-	      "type=\"email\" required maxlength=\"254\" "
-	      "autocomplete=\"email\"");
-	input(b, c, "organisation", t->org,
-	      "required maxlength=\"200\" autocomplete=\"organization\"");
-	input(b, c, "country", t->country,
-	      "required pattern=\"[A-Za-z]{2}\" "
-	      "autocapitalize=\"characters\"");
-	lit(b, "<label for=\"role\">");
-	esc(b, t->role);
-	lit(b, "</label>\n<select id=\"role\" name=\"role\">\n");
+	       "accept-charset=\"utf-8\" novalidate>\n");
+	form_input(b, c, FF_NAME, t->name,
+	           "required maxlength=\"200\" autocomplete=\"name\"",
+	           form_val(c, "name"), NULL);
+	form_input(b, c, FF_EMAIL, t->email,
+	           "type=\"email\" required maxlength=\"254\" "
+	           "autocomplete=\"email\"",
+	           form_val(c, "email"), NULL);
+	form_input(b, c, FF_ORG, t->org,
+	           "required maxlength=\"200\" autocomplete=\"organization\" "
+	           "list=\"organisations\"",
+	           form_val(c, "organisation"), NULL);
+	if (res)
+		org_datalist(b, res);
+	form_country(b, c, form_val(c, "country"));
+	select_open(b, c, FF_ROLE, t->role, "");
 	option(b, "official", t->role_official, role);
 	option(b, "elected", t->role_elected, role);
 	option(b, "other", t->role_other, role[0] ? role : "other");
-	lit(b, "</select>\n<label for=\"language\">");
-	esc(b, t->language);
-	lit(b, "</label>\n<select id=\"language\" name=\"language\">\n");
+	lit(b, "</select>\n</div>\n");
+	select_open(b, c, FF_LANGUAGE, t->language, "");
 	for (int i = 0; page_texts[i]; i++)
 		option(b, page_texts[i]->lang, page_texts[i]->lang_name,
-		       c->vals ? form_val(c, "language") : t->lang);
-	lit(b, "</select>\n<p>");
+		       c->vals && *form_val(c, "language")
+		               ? form_val(c, "language")
+		               : t->lang);
+	lit(b, "</select>\n</div>\n<p>");
 	page_privacy_link(b, t, t->privacy_use);
 	lit(b, "</p>\n<button type=\"submit\">");
 	esc(b, t->submit);
 	lit(b, "</button>\n</form>\n");
 }
+
+static const char *const form_cols[] = {
+        "title",        "description", "registration", "registration_at",
+        "seats_left",   "capacity",    "waiting",      "organisations",
+        "project_slug", "start_text",  "end_text",     "tz",
+        "venue",        "city",        "country",      NULL,
+};
 
 static void form_event_done(void *arg, PGresult *res, const char *err)
 {
@@ -121,14 +284,12 @@ static void form_event_done(void *arg, PGresult *res, const char *err)
 		return;
 	}
 	if (PQntuples(res) == 0) {
-		page_message(r, 404, t, t->not_found, "err", t->not_found);
+		page_message(r, 404, t, t->not_found, "err",
+		             page_words_code(c->w, "not_found"));
 		form_ctx_free(c);
 		return;
 	}
-	if (page_need(r, t, res, page_event_cols) < 0 ||
-	    page_need(r, t, res,
-	              (const char *const[]){"title", "registration",
-	                                    "registration_at", NULL}) < 0) {
+	if (page_need(r, t, res, form_cols) < 0) {
 		form_ctx_free(c);
 		return;
 	}
@@ -138,22 +299,17 @@ static void form_event_done(void *arg, PGresult *res, const char *err)
 		esc(b, t->title);
 		lit(b, "</h1>\n");
 		page_event_block(b, t, res, "title");
+		page_paras(b, db_row_str(res, 0, "description"));
 		window = db_row_str(res, 0, "registration");
+		page_seats(b, c->w, res, 1);
 		if (strcmp(window, "open") == 0) {
-			form_body(b, c);
+			form_body(b, c, res);
 		} else {
-			lit(b, "<p class=\"err\" role=\"status\">");
-			if (strcmp(window, "cancelled") == 0) {
-				esc(b, t->ev_cancelled);
-			} else {
-				esc(b, strcmp(window, "opens") == 0
-				               ? t->opens
-				               : t->closed);
-				lit(b, " ");
-				esc(b, db_row_str(res, 0, "registration_at"));
-			}
-			lit(b, "</p>\n");
+			if (c->code && strcmp(c->code, "conflict") != 0)
+				form_errors_summary(b, c);
+			page_window(b, t, c->w, res);
 		}
+		page_organiser(b, c->w);
 	}
 	page_end(r, b, c->status);
 	form_ctx_free(c);
@@ -169,6 +325,7 @@ struct form_ctx *form_ctx_new(struct http_req *r)
 	}
 	c->r = r;
 	c->t = page_text_for(r);
+	c->w = page_words_get(c->t->lang);
 	c->status = 200;
 	return c;
 }
@@ -180,7 +337,7 @@ static void form_show(struct form_ctx *c)
 	if (db_query(c->r->app->db, form_event_sql, 1, &id, form_event_done,
 	             c) < 0) {
 		page_message(c->r, 503, c->t, c->t->error, "err",
-		             "convened is shutting down");
+		             page_words_code(c->w, "shutting_down"));
 		form_ctx_free(c);
 	}
 }
@@ -190,18 +347,12 @@ static void form_get(struct http_req *r)
 	struct form_ctx *c;
 
 	if (!ident_id_valid(r->params[0])) {
-		const struct page_text *t = page_text_for(r);
-
-		page_message(r, 404, t, t->not_found, "err", t->not_found);
+		page_not_found(r);
 		return;
 	}
 	if ((c = form_ctx_new(r)) != NULL)
 		form_show(c);
 }
-
-static const char *const form_keys[] = {
-        "name", "email", "organisation", "country", "role", "language", NULL,
-};
 
 /* Trim white space in place. */
 static char *trim(char *s)
@@ -217,7 +368,7 @@ static char *trim(char *s)
 }
 
 /* Parse the form-encoded body into c->vals (strings; empty values left
- * out).  Returns 0, or -1 with c->status and c->error set. */
+ * out).  Returns 0, or -1 with c->status, c->code and c->error set. */
 int form_parse(struct form_ctx *c)
 {
 	struct http_req *r = c->r;
@@ -228,6 +379,7 @@ int form_parse(struct form_ctx *c)
 
 	c->vals = json_object();
 	c->status = 400;
+	c->code = "bad_request";
 	if (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
 		c->status = 415;
 		snprintf(c->error, sizeof(c->error),
@@ -257,6 +409,7 @@ int form_parse(struct form_ctx *c)
 		if (!known) {
 			snprintf(c->error, sizeof(c->error),
 			         "field %.60s: not known", kv->key);
+			c->code = "unknown_field";
 			rc = -1;
 			break;
 		}
@@ -282,42 +435,69 @@ int form_parse(struct form_ctx *c)
 			json_decref(s);
 	}
 	evhttp_clear_headers(&q);
-	if (rc == 0)
+	if (rc == 0) {
 		c->status = 200;
+		c->code = NULL;
+	}
 	return rc;
 }
 
-/* The text and country rules (text_in.h) in the reader's language, naming
- * the field by its label; reg_input_check applies the same rules again
- * (in English) to whatever this lets through.  Returns 0, or -1 with
- * c->status 422 and c->error set. */
-int form_text_check(struct form_ctx *c)
+static void field_refuse(struct form_ctx *c, enum form_field f,
+                         const char *code, const char *msg, int status)
 {
-	const struct page_text *t = c->t;
-	const struct {
-		const char *key, *label;
-	} tab[] = {
-	        {"name", t->name},
-	        {"email", t->email},
-	        {"organisation", t->org},
-	        {"country", t->country},
-	};
-	const char *country = form_val(c, "country");
+	if (c->fmsg[f])
+		return; /* the first reason for a field is enough */
+	c->fcode[f] = code;
+	c->fmsg[f] = msg;
+	if (c->status == 200 || status < c->status)
+		c->status = status;
+}
 
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (text_in_check(form_val(c, tab[i].key), 0) != NULL) {
-			c->status = 422;
-			snprintf(c->error, sizeof(c->error), "%s: %s",
-			         tab[i].label, t->bad_chars);
-			return -1;
+int form_fields_check(struct form_ctx *c, int partial)
+{
+	static const size_t max_len[FF_N] = {200, 254, 200, 2, 0, 0};
+	const struct page_words *w = c->w;
+
+	for (int f = 0; f < FF_N; f++) {
+		const char *v = form_val(c, form_keys[f]);
+
+		if (!*v) {
+			if (!partial && f <= FF_COUNTRY)
+				field_refuse(c, f, "missing_field",
+				             w->e_required, 400);
+			continue;
 		}
-	if (*country && !text_in_country_valid(country)) {
-		c->status = 422;
-		snprintf(c->error, sizeof(c->error), "%s: %s", t->country,
-		         t->bad_country);
-		return -1;
+		if (text_in_check(v, 0) != NULL)
+			field_refuse(c, f, "invalid_value", w->e_chars, 422);
+		else if (max_len[f] && f != FF_COUNTRY &&
+		         json_in_utf8_len(v) > max_len[f])
+			field_refuse(c, f, "too_long", w->e_too_long, 422);
+		else if (f == FF_EMAIL && json_in_email(v) != NULL)
+			field_refuse(c, f, "invalid_value", w->e_email, 422);
+		else if (f == FF_COUNTRY && !text_in_country_valid(v))
+			field_refuse(c, f, "invalid_value", w->e_country, 422);
+		else if (f == FF_ROLE && strcmp(v, "official") &&
+		         strcmp(v, "elected") && strcmp(v, "other"))
+			field_refuse(c, f, "invalid_value", w->e_choice, 422);
+		else if (f == FF_LANGUAGE && page_text_get(v) == NULL)
+			field_refuse(c, f, "invalid_value", w->e_choice, 422);
 	}
-	return 0;
+	return form_has_errors(c) ? -1 : 0;
+}
+
+void form_refusal(struct form_ctx *c, int status, const char *code,
+                  const char *field, const char *english)
+{
+	const char *msg = page_words_field(c->w, code, field);
+
+	snprintf(c->error, sizeof(c->error), "%s", english ? english : "");
+	for (int f = 0; msg && f < FF_N; f++)
+		if (strcmp(form_keys[f], field) == 0) {
+			field_refuse(c, f, code, msg, status);
+			return;
+		}
+	c->code = code;
+	c->status = status;
 }
 
 static void form_done(void *arg, PGresult *res, const char *err)
@@ -330,10 +510,11 @@ static void form_done(void *arg, PGresult *res, const char *err)
 		struct api_error e;
 
 		api_error_from_pg(res, err, &e);
-		if (e.status == 400 || e.status == 422) {
-			/* show the form again with the reason */
-			c->status = e.status;
-			snprintf(c->error, sizeof(c->error), "%s", e.message);
+		if (e.status == 400 || e.status == 409 || e.status == 422) {
+			/* the form again with the reason, in words; a closed or
+			 * cancelled event shows its state instead of the form
+			 */
+			form_refusal(c, e.status, e.code, e.field, e.message);
 			form_show(c);
 			return;
 		}
@@ -358,9 +539,7 @@ static void form_post(struct http_req *r)
 	struct form_ctx *c;
 
 	if (!ident_id_valid(r->params[0])) {
-		const struct page_text *t = page_text_for(r);
-
-		page_message(r, 404, t, t->not_found, "err", t->not_found);
+		page_not_found(r);
 		return;
 	}
 	if ((c = form_ctx_new(r)) == NULL)
@@ -369,21 +548,23 @@ static void form_post(struct http_req *r)
 		form_show(c);
 		return;
 	}
-	if (page_text_get(form_val(c, "language")))
+	if (page_text_get(form_val(c, "language"))) {
 		c->t = page_text_get(form_val(c, "language"));
-	if (form_text_check(c) < 0) {
+		c->w = page_words_get(c->t->lang);
+	}
+	if (form_fields_check(c, 0) < 0) {
 		form_show(c);
 		return;
 	}
+	/* the API's own rule decides; what it refuses is shown in words */
 	if (reg_input_check(c->vals, &e) < 0) {
-		c->status = e.status;
-		snprintf(c->error, sizeof(c->error), "%s", e.message);
+		form_refusal(c, e.status, e.code, e.field, e.message);
 		form_show(c);
 		return;
 	}
 	if (reg_submit(r, r->params[0], c->vals, form_done, c) < 0) {
 		page_message(r, 503, c->t, c->t->error, "err",
-		             "convened is shutting down");
+		             page_words_code(c->w, "shutting_down"));
 		form_ctx_free(c);
 	}
 }

@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/http.h>
+
 #include "api_error.h"
 #include "app.h"
 #include "config.h"
 #include "db_row.h"
+#include "pages_country.h"
 #include "token.h"
 
 /* base_url without a trailing '/' into BUF ("" without a config: a page
@@ -60,13 +63,28 @@ struct evbuffer *page_begin(const struct page_text *t, const char *title)
 	esc(b, title);
 	lit(b, "</title>\n<style>"
 	       "body{font-family:system-ui,sans-serif;max-width:40em;"
-	       "margin:1em auto;padding:0 1em;line-height:1.5;color:#111}"
+	       "margin:1em auto;padding:0 1em;line-height:1.5;color:#111;"
+	       "background:#fff}"
+	       "a{color:#0645ad}"
+	       "a:focus,input:focus,select:focus,button:focus,.btn:focus{"
+	       "outline:3px solid #b35c00;outline-offset:2px}"
 	       "label{display:block;margin-top:.9em;font-weight:600}"
 	       "input,select,button{font-size:1em;width:100%;padding:.5em;"
-	       "box-sizing:border-box}"
-	       "button{margin-top:1.2em;cursor:pointer}"
+	       "box-sizing:border-box;border:1px solid #555;border-radius:4px}"
+	       "button,.btn{margin-top:1.2em;cursor:pointer;background:#0b5394;"
+	       "color:#fff;border:0;font-weight:600}"
+	       ".btn{display:inline-block;padding:.6em 1em;border-radius:4px;"
+	       "text-decoration:none;margin-top:.4em}"
+	       "button.danger{background:#a51d1d}"
+	       "button.quiet,.btn.quiet{background:#e8e8e8;color:#111}"
+	       "[aria-invalid=true]{border:2px solid #a51d1d}"
+	       ".field-err{color:#a51d1d;font-weight:600;margin:.2em 0}"
 	       ".msg{padding:.7em;border:2px solid #2a6;background:#efe}"
 	       ".err{padding:.7em;border:2px solid #b22;background:#fee}"
+	       ".warn{padding:.7em;border:2px solid #b35c00;background:#fff4e5}"
+	       ".badge{font-weight:600}"
+	       "ul.items{list-style:none;padding:0}"
+	       "ul.items>li{border-top:1px solid #ccc;padding:.7em 0}"
 	       "header{font-size:.9em;text-align:right}"
 	       "</style>\n</head>\n<body>\n<header>");
 	page_privacy_link(b, t, t->privacy);
@@ -115,18 +133,159 @@ void page_message(struct http_req *r, int status, const struct page_text *t,
 	page_end(r, b, status);
 }
 
-/* A failed query as a page: the database's message (it names the field). */
+/* A failed query as a page: the error's code in words, never the
+ * database's English. */
 void page_db_error(struct http_req *r, const struct page_text *t, PGresult *res,
                    const char *err)
 {
 	struct api_error e;
+	const struct page_words *w = page_words_get(t->lang);
 
 	api_error_from_pg(res, err, &e);
 	page_message(r, e.status, t, e.status == 404 ? t->not_found : t->error,
 	             "err",
 	             e.status == 404 && e.field && !strcmp(e.field, "token")
 	                     ? t->bad_link
-	                     : e.message);
+	                     : page_words_code(w, e.code));
+}
+
+void page_paras(struct evbuffer *b, const char *text)
+{
+	const char *p = text ? text : "";
+
+	while (*p) {
+		const char *end = strstr(p, "\n\n");
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char *para = strndup(p, len);
+		size_t n = len;
+
+		while (para && n > 0 && strchr("\n\r ", para[n - 1]))
+			para[--n] = '\0';
+		if (para && *para) {
+			lit(b, "<p>");
+			esc(b, para);
+			lit(b, "</p>\n");
+		}
+		free(para);
+		p += len;
+		while (*p == '\n' || *p == '\r')
+			p++;
+	}
+}
+
+void page_not_found(struct http_req *r)
+{
+	const struct page_text *t = page_text_for(r);
+
+	page_message(r, 404, t, t->not_found, "err",
+	             page_words_code(page_words_get(t->lang), "not_found"));
+}
+
+void page_window(struct evbuffer *b, const struct page_text *t,
+                 const struct page_words *w, const PGresult *res)
+{
+	const char *window = db_row_str(res, 0, "registration");
+	const char *over = db_row_get(res, 0, "over");
+
+	lit(b, "<p class=\"err\" role=\"status\" id=\"window\" "
+	       "data-registration=\"");
+	esc(b, window);
+	lit(b, "\">");
+	if (strcmp(window, "cancelled") == 0) {
+		esc(b, t->ev_cancelled);
+	} else if (over && strcmp(over, "t") == 0) {
+		esc(b, w->over);
+	} else if (strcmp(window, "open") != 0) {
+		esc(b, strcmp(window, "opens") == 0 ? t->opens : t->closed);
+		lit(b, " ");
+		esc(b, db_row_str(res, 0, "registration_at"));
+	}
+	lit(b, "</p>\n");
+}
+
+void page_seats(struct evbuffer *b, const struct page_words *w,
+                const PGresult *res, int row)
+{
+	const char *left = db_row_get(res, row, "seats_left");
+
+	if (strcmp(db_row_str(res, row, "registration"), "open") != 0 ||
+	    left == NULL)
+		return;
+	if (strcmp(left, "0") == 0) {
+		lit(b, "<p class=\"warn\" id=\"seats\" data-seats=\"0\">");
+		esc(b, w->full_warning);
+	} else {
+		lit(b, "<p id=\"seats\" data-seats=\"");
+		esc(b, left);
+		lit(b, "\">");
+		esc(b, w->seats_left);
+		lit(b, " <strong>");
+		esc(b, left);
+		lit(b, "</strong>");
+	}
+	lit(b, "</p>\n");
+}
+
+void page_organiser(struct evbuffer *b, const struct page_words *w)
+{
+	const struct config *cfg = app_instance ? app_instance->cfg : NULL;
+	const char *mail = cfg ? cfg->cal_organizer : NULL;
+	const char *name = cfg ? cfg->cal_organizer_name : NULL;
+
+	if (mail == NULL || *mail == '\0')
+		return;
+	lit(b, "<p id=\"organiser\">");
+	esc(b, w->questions);
+	lit(b, " <a href=\"mailto:");
+	esc(b, mail);
+	lit(b, "\">");
+	esc(b, name && *name ? name : mail);
+	lit(b, "</a> (");
+	esc(b, mail);
+	lit(b, ")</p>\n");
+}
+
+void page_subscribe(struct evbuffer *b, const struct page_words *w,
+                    const char *path, const char *name)
+{
+	char base[512], url[1024], webcal[1040];
+	char *enc_url, *enc_name;
+	const char *rest;
+
+	snprintf(url, sizeof(url), "%s%s", page_base(base, sizeof(base)), path);
+	rest = strstr(url, "://");
+	snprintf(webcal, sizeof(webcal), "webcal://%s", rest ? rest + 3 : url);
+	enc_url = evhttp_encode_uri(url);
+	enc_name = evhttp_encode_uri(name ? name : "");
+	lit(b, "<section id=\"subscribe\">\n<h2>");
+	esc(b, w->subscribe);
+	lit(b, "</h2>\n<ul>\n<li><a id=\"sub-webcal\" href=\"");
+	esc(b, webcal);
+	lit(b, "\">");
+	esc(b, w->sub_webcal);
+	lit(b, "</a></li>\n<li><a id=\"sub-google\" href=\""
+	       "https://calendar.google.com/calendar/r?cid=");
+	esc(b, webcal);
+	lit(b, "\">");
+	esc(b, w->sub_google);
+	lit(b, "</a></li>\n<li><a id=\"sub-outlook\" href=\""
+	       "https://outlook.live.com/calendar/0/addfromweb?url=");
+	esc(b, enc_url ? enc_url : "");
+	lit(b, "&amp;name=");
+	esc(b, enc_name ? enc_name : "");
+	lit(b, "\">");
+	esc(b, w->sub_outlook);
+	lit(b, "</a></li>\n</ul>\n<label for=\"feed-url\">");
+	esc(b, w->sub_copy);
+	lit(b, "</label>\n<input id=\"feed-url\" readonly value=\"");
+	esc(b, url);
+	lit(b, "\">\n<p><a id=\"sub-https\" href=\"");
+	esc(b, url);
+	lit(b, "\">");
+	esc(b, url);
+	lit(b, "</a></p>\n</section>\n");
+	free(enc_url);
+	free(enc_name);
 }
 
 /* 0 when RES has every column of NAMES, else -1 after an error page. */
@@ -148,21 +307,20 @@ const char *const page_event_cols[] = {
 
 /* The event of row 0 of RES: its title in column TITLE, the others named as
  * in page_event_cols (checked by the caller). */
-void page_event_block(struct evbuffer *b, const struct page_text *t,
-                      const PGresult *res, const char *title_col)
+void page_when_where(struct evbuffer *b, const struct page_text *t,
+                     const PGresult *res, int row)
 {
-	const char *title = db_row_str(res, 0, title_col);
-	const char *start = db_row_str(res, 0, "start_text");
-	const char *end = db_row_str(res, 0, "end_text");
-	const char *tz = db_row_str(res, 0, "tz");
-	const char *where[3] = {db_row_str(res, 0, "venue"),
-	                        db_row_str(res, 0, "city"),
-	                        db_row_str(res, 0, "country")};
+	const char *start = db_row_str(res, row, "start_text");
+	const char *end = db_row_str(res, row, "end_text");
+	const char *tz = db_row_str(res, row, "tz");
+	const char *cc = db_row_str(res, row, "country");
+	const char *country = page_country_name(t->lang, cc);
+	const char *where[3] = {db_row_str(res, row, "venue"),
+	                        db_row_str(res, row, "city"),
+	                        country ? country : cc};
 	int n = 0;
 
-	lit(b, "<h2>");
-	esc(b, title);
-	lit(b, "</h2>\n<p><strong>");
+	lit(b, "<p class=\"when\"><strong>");
 	esc(b, t->when);
 	lit(b, ":</strong> ");
 	esc(b, start);
@@ -177,7 +335,7 @@ void page_event_block(struct evbuffer *b, const struct page_text *t,
 		n += where[i][0] != '\0';
 	if (n == 0)
 		return;
-	lit(b, "<p><strong>");
+	lit(b, "<p class=\"where\"><strong>");
 	esc(b, t->where);
 	lit(b, ":</strong> ");
 	for (int i = 0, k = 0; i < 3; i++) {
@@ -188,6 +346,15 @@ void page_event_block(struct evbuffer *b, const struct page_text *t,
 		esc(b, where[i]);
 	}
 	lit(b, "</p>\n");
+}
+
+void page_event_block(struct evbuffer *b, const struct page_text *t,
+                      const PGresult *res, const char *title_col)
+{
+	lit(b, "<h2>");
+	esc(b, db_row_str(res, 0, title_col));
+	lit(b, "</h2>\n");
+	page_when_where(b, t, res, 0);
 }
 
 int page_token_check(struct http_req *r)

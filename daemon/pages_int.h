@@ -14,6 +14,7 @@
 #include "db.h"
 #include "http.h"
 #include "pages_text.h"
+#include "pages_words.h"
 
 /* ------------------------------------------------------ pages_html.c */
 
@@ -56,12 +57,41 @@ void page_message(struct http_req *r, int status, const struct page_text *t,
 void page_db_error(struct http_req *r, const struct page_text *t, PGresult *res,
                    const char *err);
 
+/* TEXT as paragraphs (separated by blank lines), escaped. */
+void page_paras(struct evbuffer *b, const char *text);
+
+/* The 404 page in the request's language. */
+void page_not_found(struct http_req *r);
+
+/* Why registration is not open (row 0 of RES: registration,
+ * registration_at, over): cancelled, over, opens on, closed on. */
+void page_window(struct evbuffer *b, const struct page_text *t,
+                 const struct page_words *w, const PGresult *res);
+
+/* The seats line of ROW of RES (registration, seats_left) while
+ * registration is open: "Seats left: N", or the waiting-list warning. */
+void page_seats(struct evbuffer *b, const struct page_words *w,
+                const PGresult *res, int row);
+
+/* "Questions? Contact the organiser: ..." ([calendar] organizer). */
+void page_organiser(struct evbuffer *b, const struct page_words *w);
+
+/* The subscribe buttons for the feed at PATH ("/calendars/...ics") named
+ * NAME: webcal://, Google Calendar by URL, Outlook.com, the https URL. */
+void page_subscribe(struct evbuffer *b, const struct page_words *w,
+                    const char *path, const char *name);
+
 /* 0 when RES has every column of NAMES, else -1 after an error page. */
 int page_need(struct http_req *r, const struct page_text *t,
               const PGresult *res, const char *const *names);
 
 /* The columns page_event_block reads, for page_need. */
 extern const char *const page_event_cols[];
+
+/* When (start_text, end_text, tz) and where (venue, city, country named
+ * in T's language) of ROW of RES. */
+void page_when_where(struct evbuffer *b, const struct page_text *t,
+                     const PGresult *res, int row);
 
 /* The event of row 0 of RES: its title in column TITLE_COL, when and
  * where. */
@@ -78,12 +108,34 @@ void page_token_query(struct http_req *r, const char *sql, db_cb cb);
 
 /* ------------------------------------------------------ pages_form.c */
 
+/* The form's fields, in the order they are shown. */
+enum form_field {
+	FF_NAME,
+	FF_EMAIL,
+	FF_ORG,
+	FF_COUNTRY,
+	FF_ROLE,
+	FF_LANGUAGE,
+	FF_N
+};
+
+/* Their names in the form and the API. */
+extern const char *const form_keys[FF_N + 1];
+
 struct form_ctx {
 	struct http_req *r;
 	const struct page_text *t;
-	json_t *vals; /* submitted values, or NULL */
-	int status;   /* of the page: 200, or the error's */
-	char error[256];
+	const struct page_words *w; /* t's language */
+	json_t *vals;               /* submitted values, or NULL */
+	int status;                 /* of the page: 200, or the error's */
+	char error[256];            /* what was wrong, in English (the log) */
+	/* a refusal not about one field: its API code (pages_words), and
+	 * the field it names when that is not one of the form's */
+	const char *code;
+	/* each field's refusal: the API code and the sentence shown next to
+	 * the field (NULL: the field is fine) */
+	const char *fcode[FF_N];
+	const char *fmsg[FF_N];
 };
 
 /* A form state for R in its page language; NULL after a 500 page. */
@@ -97,9 +149,34 @@ const char *form_val(struct form_ctx *c, const char *key);
  * out).  Returns 0, or -1 with c->status and c->error set. */
 int form_parse(struct form_ctx *c);
 
-/* The text and country rules in the reader's language.  Returns 0, or -1
- * with c->status 422 and c->error set. */
-int form_text_check(struct form_ctx *c);
+/* Check every field at once with the rules of reg_input_check (required,
+ * length, characters, email, country, choices), noting each refusal next
+ * to its field.  Returns 0, or -1 with c->status 422 (or 400 for a missing
+ * field) and the fields' messages set. */
+int form_fields_check(struct form_ctx *c, int partial);
+
+/* A refusal of the API's rules (reg_input_check, reg_correct_check) or of
+ * the database: its message next to FIELD when it is one of the form's,
+ * else a general one from CODE. */
+void form_refusal(struct form_ctx *c, int status, const char *code,
+                  const char *field, const char *english);
+
+/* 1 when C has a refusal to show. */
+int form_has_errors(const struct form_ctx *c);
+
+/* The summary of C's refusals (role="alert", every one at once, each
+ * linking to its field). */
+void form_errors_summary(struct evbuffer *b, const struct form_ctx *c);
+
+/* A labelled field KEY (an input with ATTRS and VALUE) with its refusal
+ * tied to it (aria-invalid, aria-describedby). */
+void form_input(struct evbuffer *b, const struct form_ctx *c, enum form_field f,
+                const char *label, const char *attrs, const char *value,
+                const char *after);
+
+/* The country <select> in T's language (ICU names), VALUE chosen. */
+void form_country(struct evbuffer *b, const struct form_ctx *c,
+                  const char *value);
 
 /* ------------------------------------------------------ routes */
 

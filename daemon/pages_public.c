@@ -1,10 +1,407 @@
-/* pages_public.c - public pages anyone may read: the privacy notice. */
+/* pages_public.c - public pages anyone may read: the network (/), a
+ * project (/p/{slug}), an event (/events/{id}) and its calendar
+ * (/events/{id}.ics), and the privacy notice.  Drafts are on none of them;
+ * cancelled events are shown as cancelled. */
 #include "pages_int.h"
 
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
+#include "config.h"
+#include "db_row.h"
+#include "feeds.h"
+#include "ident.h"
+#include "pages_country.h"
 #include "tmpl.h"
+
+/* The network's name: [calendar] name. */
+static const char *network_name(void)
+{
+	const struct config *cfg = app_instance ? app_instance->cfg : NULL;
+
+	return cfg && cfg->cal_name && *cfg->cal_name ? cfg->cal_name
+	                                              : "convened";
+}
+
+/* Run SQL with one parameter and answer in CB (R is its argument). */
+static void public_query(struct http_req *r, const char *sql, const char *param,
+                         db_cb cb)
+{
+	if (db_query(r->app->db, sql, 1, &param, cb, r) < 0) {
+		const struct page_text *t = page_text_for(r);
+
+		page_message(r, 503, t, t->error, "err",
+		             page_words_code(page_words_get(t->lang),
+		                             "shutting_down"));
+	}
+}
+
+/* A failed or malformed answer as an error page; 0 when RES is usable. */
+static int public_res_ok(struct http_req *r, PGresult *res, const char *err,
+                         const char *const *cols)
+{
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		page_db_error(r, page_text_for(r), res, err);
+		return -1;
+	}
+	if (PQntuples(res) > 0 && page_need(r, page_text_for(r), res, cols) < 0)
+		return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------ the network: / */
+
+static const char *const home_cols[] = {"slug", "title", "description",
+                                        "upcoming", NULL};
+
+static void home_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+	const struct page_text *t = page_text_for(r);
+	const struct page_words *w = page_words_get(t->lang);
+	int n;
+	struct evbuffer *b;
+
+	if (public_res_ok(r, res, err, home_cols) < 0)
+		return;
+	n = PQntuples(res);
+	b = page_begin(t, network_name());
+	if (b == NULL) {
+		page_end(r, b, 500);
+		return;
+	}
+	lit(b, "<h1>");
+	esc(b, network_name());
+	lit(b, "</h1>\n<h2>");
+	esc(b, w->projects);
+	lit(b, "</h2>\n");
+	if (n == 0) {
+		lit(b, "<p id=\"empty\">");
+		esc(b, w->no_projects);
+		lit(b, "</p>\n");
+	} else
+		lit(b, "<ul class=\"items\" id=\"projects\">\n");
+	for (int i = 0; i < n; i++) {
+		lit(b, "<li><h3><a href=\"/p/");
+		esc(b, db_row_str(res, i, "slug"));
+		lit(b, "\">");
+		esc(b, db_row_str(res, i, "title"));
+		lit(b, "</a></h3>\n");
+		page_paras(b, db_row_str(res, i, "description"));
+		lit(b, "<p>");
+		esc(b, w->upcoming_n);
+		lit(b, " ");
+		esc(b, db_row_str(res, i, "upcoming"));
+		lit(b, "</p></li>\n");
+	}
+	if (n > 0)
+		lit(b, "</ul>\n");
+	page_subscribe(b, w, "/calendars/public.ics", network_name());
+	page_organiser(b, w);
+	page_end(r, b, 200);
+}
+
+static void home_get(struct http_req *r)
+{
+	if (db_query(r->app->db, "SELECT * FROM cv_public_projects()", 0, NULL,
+	             home_done, r) < 0) {
+		const struct page_text *t = page_text_for(r);
+
+		page_message(r, 503, t, t->error, "err",
+		             page_words_code(page_words_get(t->lang),
+		                             "shutting_down"));
+	}
+}
+
+/* ------------------------------------------------- a project: /p/{slug} */
+
+static const char *const project_cols[] = {
+        "t",        "id",           "title",      "description", "status",
+        "upcoming", "registration", "seats_left", "start_text",  "end_text",
+        "tz",       "venue",        "city",       "country",     NULL,
+};
+
+/* One event or deadline of a project's list (row I of RES). */
+static void project_item(struct evbuffer *b, const struct page_text *t,
+                         const struct page_words *w, const PGresult *res, int i)
+{
+	int event = strcmp(db_row_str(res, i, "t"), "e") == 0;
+	const char *id = db_row_str(res, i, "id");
+	int cancelled = strcmp(db_row_str(res, i, "status"), "cancelled") == 0;
+	const char *left = db_row_get(res, i, "seats_left");
+
+	lit(b, event ? "<li class=\"event\" data-id=\""
+	             : "<li class=\"deadline\" data-id=\"");
+	esc(b, id);
+	lit(b, "\" data-status=\"");
+	esc(b, db_row_str(res, i, "status"));
+	lit(b, "\">\n<h3>");
+	if (event) {
+		lit(b, "<a href=\"/events/");
+		esc(b, id);
+		lit(b, "\">");
+		esc(b, db_row_str(res, i, "title"));
+		lit(b, "</a>");
+	} else {
+		esc(b, w->deadline);
+		lit(b, ": ");
+		esc(b, db_row_str(res, i, "title"));
+	}
+	lit(b, "</h3>\n");
+	if (cancelled) {
+		lit(b, "<p class=\"badge cancelled\">");
+		esc(b, w->cancelled);
+		lit(b, "</p>\n");
+	}
+	page_when_where(b, t, res, i);
+	if (event && !cancelled &&
+	    strcmp(db_row_str(res, i, "registration"), "open") == 0) {
+		if (left && strcmp(left, "0") == 0) {
+			lit(b, "<p class=\"badge waiting\">");
+			esc(b, w->waiting_list);
+			lit(b, "</p>\n");
+		} else if (left) {
+			lit(b, "<p class=\"seats\">");
+			esc(b, w->seats_left);
+			lit(b, " ");
+			esc(b, left);
+			lit(b, "</p>\n");
+		}
+		lit(b, "<p><a class=\"btn register\" href=\"/events/");
+		esc(b, id);
+		lit(b, "/register?lang=");
+		lit(b, t->lang);
+		lit(b, "\">");
+		esc(b, w->register_btn);
+		lit(b, "</a></p>\n");
+	}
+	lit(b, "</li>\n");
+}
+
+static void project_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+	const struct page_text *t = page_text_for(r);
+	const struct page_words *w = page_words_get(t->lang);
+	struct evbuffer *b;
+	char path[128];
+	int n;
+
+	if (public_res_ok(r, res, err, project_cols) < 0)
+		return;
+	n = PQntuples(res);
+	if (n == 0 || strcmp(db_row_str(res, 0, "t"), "p") != 0) {
+		page_not_found(r);
+		return;
+	}
+	b = page_begin(t, db_row_str(res, 0, "title"));
+	if (b == NULL) {
+		page_end(r, b, 500);
+		return;
+	}
+	lit(b, "<p><a href=\"/\">");
+	esc(b, network_name());
+	lit(b, "</a></p>\n<h1>");
+	esc(b, db_row_str(res, 0, "title"));
+	lit(b, "</h1>\n");
+	page_paras(b, db_row_str(res, 0, "description"));
+	if (n == 1) {
+		lit(b, "<p id=\"empty\">");
+		esc(b, w->nothing);
+		lit(b, "</p>\n");
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		int k = 0;
+
+		for (int i = 1; i < n; i++) {
+			if (db_row_bool(res, i, "upcoming") != (pass == 0))
+				continue;
+			if (k++ == 0) {
+				lit(b, pass ? "<h2>" : "<h2>");
+				esc(b, pass ? w->past : w->upcoming);
+				lit(b, pass ? "</h2>\n<ul class=\"items\" "
+				              "id=\"past\">\n"
+				            : "</h2>\n<ul class=\"items\" "
+				              "id=\"upcoming\">\n");
+			}
+			project_item(b, t, w, res, i);
+		}
+		if (k)
+			lit(b, "</ul>\n");
+	}
+	snprintf(path, sizeof(path), "/calendars/projects/%s.ics",
+	         r->params[0]);
+	page_subscribe(b, w, path, db_row_str(res, 0, "title"));
+	page_organiser(b, w);
+	page_end(r, b, 200);
+}
+
+static void project_get(struct http_req *r)
+{
+	if (!ident_slug_valid(r->params[0])) {
+		page_not_found(r);
+		return;
+	}
+	public_query(r, "SELECT * FROM cv_public_project($1)", r->params[0],
+	             project_done);
+}
+
+/* ------------------------------------------------- an event: /events/{id} */
+
+static const char *const event_cols[] = {
+        "id",
+        "title",
+        "description",
+        "status",
+        "registration",
+        "seats_left",
+        "project_slug",
+        "project_title",
+        "start_text",
+        "end_text",
+        "tz",
+        "venue",
+        "city",
+        "country",
+        "registration_at",
+        "over",
+        NULL,
+};
+
+/* A map link: an OpenStreetMap search for venue, city and country. */
+static void map_link(struct evbuffer *b, const struct page_text *t,
+                     const struct page_words *w, const PGresult *res)
+{
+	const char *venue = db_row_str(res, 0, "venue");
+	const char *city = db_row_str(res, 0, "city");
+	const char *cc = db_row_str(res, 0, "country");
+	const char *country = page_country_name("en", cc);
+	char q[700];
+	char *enc;
+
+	if (!*venue && !*city)
+		return;
+	snprintf(q, sizeof(q), "%s%s%s%s%s", venue, *venue && *city ? ", " : "",
+	         city, country ? ", " : "", country ? country : "");
+	enc = evhttp_encode_uri(q);
+	if (enc == NULL)
+		return;
+	lit(b, "<p><a id=\"map\" href=\"https://www.openstreetmap.org/"
+	       "search?query=");
+	esc(b, enc);
+	lit(b, "\">");
+	esc(b, w->map);
+	lit(b, "</a></p>\n");
+	free(enc);
+	(void)t;
+}
+
+static void event_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+	const struct page_text *t = page_text_for(r);
+	const struct page_words *w = page_words_get(t->lang);
+	struct evbuffer *b;
+	const char *id;
+	char path[160];
+	int cancelled;
+
+	if (public_res_ok(r, res, err, event_cols) < 0)
+		return;
+	if (PQntuples(res) != 1) {
+		page_not_found(r);
+		return;
+	}
+	id = db_row_str(res, 0, "id");
+	cancelled = strcmp(db_row_str(res, 0, "status"), "cancelled") == 0;
+	b = page_begin(t, db_row_str(res, 0, "title"));
+	if (b == NULL) {
+		page_end(r, b, 500);
+		return;
+	}
+	lit(b, "<p>");
+	esc(b, w->project);
+	lit(b, ": <a href=\"/p/");
+	esc(b, db_row_str(res, 0, "project_slug"));
+	lit(b, "\">");
+	esc(b, db_row_str(res, 0, "project_title"));
+	lit(b, "</a></p>\n<h1>");
+	esc(b, db_row_str(res, 0, "title"));
+	lit(b, "</h1>\n");
+	if (cancelled) {
+		lit(b, "<p class=\"err badge cancelled\" id=\"cancelled\">");
+		esc(b, t->ev_cancelled);
+		lit(b, "</p>\n");
+	}
+	page_when_where(b, t, res, 0);
+	map_link(b, t, w, res);
+	if (!cancelled &&
+	    strcmp(db_row_str(res, 0, "registration"), "open") == 0) {
+		page_seats(b, w, res, 0);
+		lit(b, "<p><a class=\"btn register\" id=\"register\" "
+		       "href=\"/events/");
+		esc(b, id);
+		lit(b, "/register?lang=");
+		lit(b, t->lang);
+		lit(b, "\">");
+		esc(b, w->register_btn);
+		lit(b, "</a></p>\n");
+	} else if (!cancelled)
+		page_window(b, t, w, res);
+	if (*db_row_str(res, 0, "description")) {
+		lit(b, "<h2>");
+		esc(b, w->about);
+		lit(b, "</h2>\n");
+		page_paras(b, db_row_str(res, 0, "description"));
+	}
+	/* the programme comes with issue 19: its place is kept */
+	lit(b, "<section id=\"programme\">\n<h2>");
+	esc(b, w->programme);
+	lit(b, "</h2>\n<p>");
+	esc(b, w->programme_later);
+	lit(b, "</p>\n</section>\n");
+	if (!cancelled) {
+		lit(b, "<p><a class=\"btn quiet\" id=\"add-event\" "
+		       "href=\"/events/");
+		esc(b, id);
+		lit(b, ".ics\">");
+		esc(b, w->add_event);
+		lit(b, "</a></p>\n");
+	}
+	snprintf(path, sizeof(path), "/calendars/projects/%s.ics",
+	         db_row_str(res, 0, "project_slug"));
+	page_subscribe(b, w, path, db_row_str(res, 0, "project_title"));
+	page_organiser(b, w);
+	page_end(r, b, 200);
+}
+
+static void event_get(struct http_req *r)
+{
+	if (!ident_id_valid(r->params[0])) {
+		page_not_found(r);
+		return;
+	}
+	public_query(r, "SELECT * FROM cv_public_event($1::bigint)",
+	             r->params[0], event_done);
+}
+
+/* GET /events/{id}.ics: the one event as a calendar ("Add to my
+ * calendar"), served by the feeds (ETag, 304, gzip). */
+static void event_ics(struct http_req *r)
+{
+	char name[40];
+
+	if (!ident_id_valid(r->params[0])) {
+		http_reply_error(r, 404, "not_found", NULL, "no such calendar");
+		return;
+	}
+	snprintf(name, sizeof(name), "events/%s", r->params[0]);
+	feeds_reply(r, name);
+}
 
 /* ------------------------------------------------- the privacy notice */
 
@@ -55,5 +452,16 @@ const struct http_route pages_public_routes[] = {
         {.method = EVHTTP_REQ_GET,
          .pattern = "/privacy",
          .handler = privacy_get},
+        {.method = EVHTTP_REQ_GET, .pattern = "/", .handler = home_get},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/p/{slug}",
+         .handler = project_get},
+        /* before /events/{id}, which would take "7.ics" as its id */
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/events/{id}.ics",
+         .handler = event_ics},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/events/{id}",
+         .handler = event_get},
         {.pattern = NULL},
 };

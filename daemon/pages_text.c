@@ -352,29 +352,72 @@ const struct page_text *page_text_get(const char *lang)
 	return NULL;
 }
 
+/* The q-value of one Accept-Language entry's parameters (";q=0.8"):
+ * 1000 for none, 0..1000 in thousandths; -1 when malformed. */
+static int qvalue(const char *p, const char *end)
+{
+	int q = 1000;
+
+	while (p < end) {
+		p += strspn(p, " ;");
+		if (p < end && (p[0] == 'q' || p[0] == 'Q') && p + 1 < end &&
+		    p[1] == '=') {
+			int v = 0, scale = 1000;
+
+			p += 2;
+			if (p >= end || (*p != '0' && *p != '1'))
+				return -1;
+			v = (*p++ - '0') * 1000;
+			if (p < end && *p == '.')
+				for (p++; p < end && *p >= '0' && *p <= '9';
+				     p++)
+					if (scale > 1) {
+						scale /= 10;
+						v += (*p - '0') * scale;
+					}
+			q = v > 1000 ? 1000 : v;
+		}
+		p = memchr(p, ';', (size_t)(end - p));
+		if (p == NULL)
+			break;
+	}
+	return q;
+}
+
 const struct page_text *page_text_for(struct http_req *r)
 {
 	const struct page_text *t =
 	        page_text_get(evhttp_find_header(&r->query, "lang"));
+	const struct page_text *best = NULL;
 	const char *acc = http_header(r, "Accept-Language");
+	int best_q = 0;
 
 	if (t)
 		return t;
-	/* "sv-SE,sv;q=0.9,en;q=0.8": entries are usually in order of
-	 * preference; take the first one we speak. */
+	/* "de-DE, it;q=0.8, en;q=0.5": the supported language with the
+	 * highest q-value (the first of equals); q=0 means "not this". */
 	while (acc && *acc) {
+		const char *end = strchr(acc, ',');
+		const char *semi;
 		char code[3];
+		int q;
 
-		acc += strspn(acc, " ,");
-		if (strlen(acc) >= 2) {
+		acc += strspn(acc, " ");
+		if (end == NULL)
+			end = acc + strlen(acc);
+		semi = memchr(acc, ';', (size_t)(end - acc));
+		q = qvalue(semi ? semi : end, end);
+		if (end - acc >= 2 && q > best_q) {
 			code[0] = (char)(acc[0] | 0x20);
 			code[1] = (char)(acc[1] | 0x20);
 			code[2] = '\0';
-			if ((acc[2] == '\0' || strchr("-;, ", acc[2])) &&
-			    (t = page_text_get(code)) != NULL)
-				return t;
+			if ((acc + 2 == end || strchr("-;, ", acc[2])) &&
+			    (t = page_text_get(code)) != NULL) {
+				best = t;
+				best_q = q;
+			}
 		}
-		acc = strchr(acc, ',');
+		acc = *end ? end + 1 : end;
 	}
-	return &en;
+	return best ? best : &en;
 }

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/keyvalq_struct.h>
+
+#include "api_error.h"
 #include "app.h"
 #include "checkin.h"
 #include "db_row.h"
@@ -78,54 +81,224 @@ static void calendar_answer(struct evbuffer *b, const struct page_text *t,
 	lit(b, ")</p>\n");
 }
 
-/* The person's own details, to correct (POST {token}/details). */
-static void details_form(struct evbuffer *b, const struct page_text *t,
+/* The person's own details, to correct (POST {token}/details), with
+ * the refusals of a correction next to their fields. */
+static void details_form(struct evbuffer *b, const struct form_ctx *c,
                          const char *token, const PGresult *res)
 {
-	const struct {
-		const char *key, *label, *col, *attrs;
-	} tab[] = {
-	        {"name", t->name, "person_name",
-	         "required maxlength=\"200\" autocomplete=\"name\""},
-	        {"organisation", t->org, "org_name",
-	         "required maxlength=\"200\" autocomplete=\"organization\""},
-	        {"country", t->country, "org_country",
-	         "required pattern=\"[A-Za-z]{2}\" "
-	         "autocapitalize=\"characters\""},
-	};
+	const struct page_text *t = c->t;
+	struct form_ctx *cc = (struct form_ctx *)c;
+	const char *name = c->vals ? form_val(cc, "name")
+	                           : db_row_str(res, 0, "person_name");
+	const char *org = c->vals ? form_val(cc, "organisation")
+	                          : db_row_str(res, 0, "org_name");
+	const char *country = c->vals ? form_val(cc, "country")
+	                              : db_row_str(res, 0, "org_country");
 
-	lit(b, "<h2>");
+	lit(b, "<h2 id=\"details\">");
 	esc(b, t->details);
-	lit(b, "</h2>\n<form method=\"post\" action=\"");
+	lit(b, "</h2>\n");
+	form_errors_summary(b, c);
+	lit(b, "<form method=\"post\" action=\"");
 	lit(b, token); /* checked: hex only */
-	lit(b, "/details\" accept-charset=\"utf-8\">\n");
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
-		lit(b, "<label for=\"");
-		lit(b, tab[i].key);
-		lit(b, "\">");
-		esc(b, tab[i].label);
-		lit(b, "</label>\n<input id=\"");
-		lit(b, tab[i].key);
-		lit(b, "\" name=\"");
-		lit(b, tab[i].key);
-		lit(b, "\" ");
-		lit(b, tab[i].attrs);
-		lit(b, " value=\"");
-		esc(b, db_row_str(res, 0, tab[i].col));
-		lit(b, "\">\n");
-	}
-	lit(b, "<button type=\"submit\">");
+	lit(b, "/details\" accept-charset=\"utf-8\" novalidate>\n");
+	form_input(b, c, FF_NAME, t->name,
+	           "required maxlength=\"200\" autocomplete=\"name\"", name,
+	           NULL);
+	form_input(b, c, FF_ORG, t->org,
+	           "required maxlength=\"200\" autocomplete=\"organization\"",
+	           org, NULL);
+	form_country(b, c, country);
+	lit(b, "<button type=\"submit\" class=\"quiet\">");
 	esc(b, t->btn_save);
 	lit(b, "</button>\n</form>\n");
 }
 
+/* The state of the registration in words, with what happens next. */
+static void state_block(struct evbuffer *b, const struct form_ctx *c,
+                        const PGresult *res, int ev_cancelled, int over)
+{
+	const struct page_text *t = c->t;
+	const struct page_words *w = c->w;
+	const char *state = db_row_str(res, 0, "state");
+	const char *next = NULL;
+
+	lit(b, "<p id=\"state\" data-state=\"");
+	esc(b, state);
+	if (strcmp(state, "waitlisted") == 0) {
+		lit(b, "\" data-reason=\"");
+		esc(b, db_row_str(res, 0, "waitlist_reason"));
+	}
+	lit(b, "\"><strong>");
+	if (ev_cancelled)
+		esc(b, t->ev_cancelled);
+	else if (strcmp(state, "cancelled") == 0)
+		esc(b, w->reg_cancelled);
+	else if (over)
+		esc(b, w->over);
+	else if (strcmp(state, "pending") == 0) {
+		esc(b, t->st_pending);
+		next = w->next_pending;
+	} else if (strcmp(state, "confirmed") == 0) {
+		esc(b, t->st_confirmed);
+		next = w->next_confirmed;
+	} else if (strcmp(state, "waitlisted") == 0) {
+		esc(b, strcmp(db_row_str(res, 0, "waitlist_reason"), "cap") == 0
+		               ? w->wl_cap
+		               : w->wl_full);
+		next = w->next_waitlist;
+	}
+	lit(b, "</strong></p>\n");
+	if (!ev_cancelled && !over && strcmp(state, "waitlisted") == 0) {
+		lit(b, "<p id=\"position\" data-position=\"");
+		esc(b, db_row_str(res, 0, "waitlist_rank"));
+		lit(b, "\">");
+		esc(b, w->wl_position);
+		lit(b, " <strong>");
+		esc(b, db_row_str(res, 0, "waitlist_rank"));
+		lit(b, "</strong></p>\n");
+	}
+	if (next) {
+		lit(b, "<p id=\"next\">");
+		esc(b, next);
+		lit(b, "</p>\n");
+	}
+}
+
+static const char *const view_cols[] = {
+        "state",
+        "waitlist_rank",
+        "person_name",
+        "email",
+        "language",
+        "feed_token",
+        "event_title",
+        "event_status",
+        "org_name",
+        "org_country",
+        "calendar_partstat",
+        "calendar_answer_at",
+        "waitlist_reason",
+        "over",
+        "event_id",
+        NULL,
+};
+
+/* The token page (C: the request, and a refused correction to show). */
 static void token_view_done(void *arg, PGresult *res, const char *err)
+{
+	struct form_ctx *c = arg;
+	struct http_req *r = c->r;
+	const char *state, *token = r->params[0];
+	struct evbuffer *b;
+	int ev_cancelled, over, active;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		page_db_error(r, c->t, res, err);
+		form_ctx_free(c);
+		return;
+	}
+	if (PQntuples(res) == 0) {
+		page_message(r, 404, c->t, c->t->not_found, "err",
+		             c->t->bad_link);
+		form_ctx_free(c);
+		return;
+	}
+	if (page_need(r, c->t, res, page_event_cols) < 0 ||
+	    page_need(r, c->t, res, view_cols) < 0) {
+		form_ctx_free(c);
+		return;
+	}
+	if (evhttp_find_header(&r->query, "lang") == NULL &&
+	    page_text_get(db_row_get(res, 0, "language"))) {
+		c->t = page_text_get(db_row_get(res, 0, "language"));
+		c->w = page_words_get(c->t->lang);
+	}
+	state = db_row_str(res, 0, "state");
+	ev_cancelled =
+	        strcmp(db_row_str(res, 0, "event_status"), "cancelled") == 0;
+	over = db_row_bool(res, 0, "over");
+	active = !ev_cancelled && !over && strcmp(state, "cancelled") != 0;
+	b = page_begin(c->t, c->t->your_reg);
+	if (b == NULL) {
+		page_end(r, b, 500);
+		form_ctx_free(c);
+		return;
+	}
+	lit(b, "<h1>");
+	esc(b, c->t->your_reg);
+	lit(b, "</h1>\n");
+	if (evhttp_find_header(&r->query, "done") && !form_has_errors(c)) {
+		lit(b, "<p class=\"msg\" role=\"status\">");
+		esc(b, c->t->saved);
+		lit(b, "</p>\n");
+	}
+	page_event_block(b, c->t, res, "event_title");
+	lit(b, "<p>");
+	esc(b, db_row_str(res, 0, "person_name"));
+	if (db_row_str(res, 0, "org_name")[0]) {
+		lit(b, " (");
+		esc(b, db_row_str(res, 0, "org_name"));
+		lit(b, ")");
+	}
+	lit(b, " &lt;");
+	esc(b, db_row_str(res, 0, "email"));
+	lit(b, "&gt;</p>\n");
+	state_block(b, c, res, ev_cancelled, over);
+	calendar_answer(b, c->t, res);
+	if (active && strcmp(state, "pending") == 0)
+		button(b, token, "confirm", c->t->btn_confirm);
+	if (active) {
+		/* a second page asks before anything is cancelled */
+		lit(b, "<p><a class=\"btn quiet\" id=\"cancel\" href=\"");
+		lit(b, token); /* checked: hex only */
+		lit(b, "/cancel\">");
+		esc(b, c->t->btn_cancel);
+		lit(b, "</a></p>\n");
+	}
+	if (active && (strcmp(state, "confirmed") == 0 ||
+	               strcmp(state, "waitlisted") == 0))
+		feed_links(b, c->t, db_row_str(res, 0, "feed_token"));
+	if (db_row_get(res, 0, "checkin_token")) /* confirmed only */
+		checkin_qr_block(b, c->t->lang,
+		                 db_row_get(res, 0, "checkin_token"));
+	if (active)
+		details_form(b, c, token, res);
+	page_organiser(b, c->w);
+	page_end(r, b, form_has_errors(c) ? c->status : 200);
+	form_ctx_free(c);
+}
+
+static void token_view(struct form_ctx *c)
+{
+	const char *token = c->r->params[0];
+
+	if (db_query(c->r->app->db,
+	             "SELECT v.*, cv_checkin_token_for($1) AS checkin_token"
+	             " FROM cv_registration_view($1) v",
+	             1, &token, token_view_done, c) < 0) {
+		page_message(c->r, 503, c->t, c->t->error, "err",
+		             page_words_code(c->w, "shutting_down"));
+		form_ctx_free(c);
+	}
+}
+
+static void token_get(struct http_req *r)
+{
+	struct form_ctx *c;
+
+	if (page_token_check(r) < 0 || (c = form_ctx_new(r)) == NULL)
+		return;
+	token_view(c);
+}
+
+/* GET {token}/cancel: the second step, asking before anything changes. */
+static void cancel_view_done(void *arg, PGresult *res, const char *err)
 {
 	struct http_req *r = arg;
 	const struct page_text *t = page_text_for(r);
-	const char *state, *token = r->params[0];
+	const struct page_words *w;
 	struct evbuffer *b;
-	int ev_cancelled;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		page_db_error(r, t, res, err);
@@ -136,99 +309,75 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 		return;
 	}
 	if (page_need(r, t, res, page_event_cols) < 0 ||
-	    page_need(r, t, res,
-	              (const char *const[]){"state", "waitlist_rank",
-	                                    "person_name", "email", "language",
-	                                    "feed_token", "event_title",
-	                                    "event_status", "org_name",
-	                                    "org_country", "calendar_partstat",
-	                                    "calendar_answer_at", NULL}) < 0)
+	    page_need(r, t, res, view_cols) < 0)
 		return;
 	if (evhttp_find_header(&r->query, "lang") == NULL &&
 	    page_text_get(db_row_get(res, 0, "language")))
 		t = page_text_get(db_row_get(res, 0, "language"));
-	state = db_row_str(res, 0, "state");
-	ev_cancelled =
-	        strcmp(db_row_str(res, 0, "event_status"), "cancelled") == 0;
-	b = page_begin(t, t->your_reg);
-	if (b == NULL) {
-		page_end(r, b, 500);
-		return;
+	w = page_words_get(t->lang);
+	b = page_begin(t, t->btn_cancel);
+	if (b) {
+		const char *state = db_row_str(res, 0, "state");
+
+		lit(b, "<h1>");
+		esc(b, t->btn_cancel);
+		lit(b, "</h1>\n");
+		page_event_block(b, t, res, "event_title");
+		if (strcmp(state, "cancelled") == 0) {
+			lit(b, "<p id=\"state\" data-state=\"cancelled\">");
+			esc(b, t->st_cancelled);
+			lit(b, "</p>\n");
+		} else {
+			lit(b, "<p id=\"cancel-question\"><strong>");
+			esc(b, w->cancel_q);
+			lit(b, "</strong></p>\n");
+			if (strcmp(state, "confirmed") == 0) {
+				lit(b, "<p>");
+				esc(b, w->cancel_seat);
+				lit(b, "</p>\n");
+			}
+			lit(b, "<form method=\"post\" action=\"cancel\">\n"
+			       "<button type=\"submit\" class=\"danger\">");
+			esc(b, w->cancel_yes);
+			lit(b, "</button>\n</form>\n");
+		}
+		lit(b, "<p><a class=\"btn quiet\" id=\"keep\" href=\"../");
+		lit(b, r->params[0]); /* checked: hex only */
+		lit(b, "\">");
+		esc(b, w->cancel_no);
+		lit(b, "</a></p>\n");
 	}
-	lit(b, "<h1>");
-	esc(b, t->your_reg);
-	lit(b, "</h1>\n");
-	if (evhttp_find_header(&r->query, "done")) {
-		lit(b, "<p class=\"msg\" role=\"status\">");
-		esc(b, t->saved);
-		lit(b, "</p>\n");
-	}
-	page_event_block(b, t, res, "event_title");
-	lit(b, "<p>");
-	esc(b, db_row_str(res, 0, "person_name"));
-	if (db_row_str(res, 0, "org_name")[0]) {
-		lit(b, " (");
-		esc(b, db_row_str(res, 0, "org_name"));
-		lit(b, ")");
-	}
-	lit(b, " &lt;");
-	esc(b, db_row_str(res, 0, "email"));
-	lit(b, "&gt;</p>\n<p id=\"state\" data-state=\"");
-	esc(b, state);
-	lit(b, "\"><strong>");
-	if (ev_cancelled)
-		esc(b, t->ev_cancelled);
-	else if (strcmp(state, "pending") == 0)
-		esc(b, t->st_pending);
-	else if (strcmp(state, "confirmed") == 0)
-		esc(b, t->st_confirmed);
-	else if (strcmp(state, "waitlisted") == 0) {
-		esc(b, t->st_waitlisted);
-		lit(b, " ");
-		esc(b, db_row_str(res, 0, "waitlist_rank"));
-		lit(b, "</strong> ");
-		esc(b, t->waitlist_note);
-		lit(b, "<strong>");
-	} else
-		esc(b, t->st_cancelled);
-	lit(b, "</strong></p>\n");
-	calendar_answer(b, t, res);
-	if (!ev_cancelled && strcmp(state, "pending") == 0)
-		button(b, token, "confirm", t->btn_confirm);
-	if (!ev_cancelled && strcmp(state, "cancelled") != 0)
-		button(b, token, "cancel", t->btn_cancel);
-	if (!ev_cancelled && (strcmp(state, "confirmed") == 0 ||
-	                      strcmp(state, "waitlisted") == 0))
-		feed_links(b, t, db_row_str(res, 0, "feed_token"));
-	if (db_row_get(res, 0, "checkin_token")) /* confirmed only */
-		checkin_qr_block(b, t->lang,
-		                 db_row_get(res, 0, "checkin_token"));
-	if (!ev_cancelled && strcmp(state, "cancelled") != 0)
-		details_form(b, t, token, res);
 	page_end(r, b, 200);
 }
 
-static void token_get(struct http_req *r)
+static void cancel_get(struct http_req *r)
 {
-	page_token_query(r,
-	                 "SELECT v.*, cv_checkin_token_for($1) AS checkin_token"
-	                 " FROM cv_registration_view($1) v",
-	                 token_view_done);
+	page_token_query(r, "SELECT * FROM cv_registration_view($1)",
+	                 cancel_view_done);
 }
 
-/* After a successful POST: 303 to the token page (Post/Redirect/Get). */
 static void token_action_done(void *arg, PGresult *res, const char *err)
 {
 	struct http_req *r = arg;
 	char loc[700], b[600];
 
+	int refused = 0;
+
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
 	    PQntuples(res) != 1) {
-		page_db_error(r, page_text_for(r), res, err);
-		return;
+		struct api_error e;
+
+		api_error_from_pg(res, err, &e);
+		if (e.status != 409) {
+			page_db_error(r, page_text_for(r), res, err);
+			return;
+		}
+		/* the registration or the event changed (cancelled, over):
+		 * the token page says so in words */
+		refused = 1;
 	}
-	snprintf(loc, sizeof(loc), "%s/r/%s?done=1", page_base(b, sizeof(b)),
-	         r->params[0]);
+	snprintf(loc, sizeof(loc), "%s/r/%s%s", page_base(b, sizeof(b)),
+	         r->params[0], refused ? "" : "?done=1");
 	http_add_header(r, "Location", loc);
 	http_add_header(r, "Cache-Control", "no-store");
 	http_reply_raw(r, 303, "text/plain; charset=utf-8", "See Other\n", 10);
@@ -243,37 +392,46 @@ static void details_done(void *arg, PGresult *res, const char *err)
 {
 	struct form_ctx *c = arg;
 
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		struct api_error e;
+
+		api_error_from_pg(res, err, &e);
+		if (e.status == 400 || e.status == 422) {
+			form_refusal(c, e.status, e.code, e.field, e.message);
+			token_view(c);
+			return;
+		}
+	}
 	token_action_done(c->r, res, err);
 	form_ctx_free(c);
 }
 
 /* POST {token}/details: the person corrects their own details (name,
  * organisation and country) with the rules of the form and of
- * PATCH /api/registrations/{id} (reg_correct_check); a refusal says why
- * in the reader's language and changes nothing. */
+ * PATCH /api/registrations/{id} (reg_correct_check); a refusal is shown
+ * next to its field on the token page, in the reader's language, and
+ * changes nothing. */
 static void token_details(struct http_req *r)
 {
 	struct json_in_error e;
 	struct form_ctx *c;
-	char msg[sizeof(c->error) + 100];
 
 	if (page_token_check(r) < 0 || (c = form_ctx_new(r)) == NULL)
 		return;
-	if (form_parse(c) == 0 && form_text_check(c) == 0 &&
-	    reg_correct_check(c->vals, &e) < 0) {
-		c->status = e.status;
-		snprintf(c->error, sizeof(c->error), "%s", e.message);
-	}
-	if (c->status != 200) {
-		snprintf(msg, sizeof(msg), "%s %s", c->t->fix, c->error);
-		page_message(r, c->status, c->t, c->t->your_reg, "err", msg);
-		form_ctx_free(c);
+	if (form_parse(c) == 0 && form_fields_check(c, 1) == 0 &&
+	    reg_correct_check(c->vals, &e) < 0)
+		form_refusal(c, e.status, e.code, e.field, e.message);
+	if (c->status != 200 || form_has_errors(c)) {
+		if (c->status == 415)
+			c->code = "bad_request";
+		token_view(c);
 		return;
 	}
 	if (reg_correct_submit(r, r->params[0], NULL, c->vals, details_done,
 	                       c) < 0) {
-		http_reply_error(r, 503, "shutting_down", NULL,
-		                 "convened is shutting down");
+		page_message(r, 503, c->t, c->t->error, "err",
+		             page_words_code(c->w, "shutting_down"));
 		form_ctx_free(c);
 	}
 }
@@ -297,6 +455,9 @@ const struct http_route pages_token_routes[] = {
         {.method = EVHTTP_REQ_POST,
          .pattern = "/r/{token}/confirm",
          .handler = token_confirm},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/r/{token}/cancel",
+         .handler = cancel_get},
         {.method = EVHTTP_REQ_POST,
          .pattern = "/r/{token}/cancel",
          .handler = token_cancel},
