@@ -187,17 +187,11 @@ void form_country(struct evbuffer *b, const struct form_ctx *c,
 {
 	size_t n = 0;
 	const struct page_country *v = page_countries(c->t->lang, &n);
-	int known = 0;
-
 	select_open(b, c, FF_COUNTRY, c->w->country,
 	            " required autocomplete=\"country\"");
 	option(b, "", c->w->country_choose, value);
-	for (size_t i = 0; v && i < n; i++) {
+	for (size_t i = 0; v && i < n; i++)
 		option(b, v[i].code, v[i].name, value);
-		known |= strcmp(v[i].code, value) == 0;
-	}
-	if (!known && *value) /* what was sent, to be corrected */
-		option(b, value, value, value);
 	lit(b, "</select>\n</div>\n");
 }
 

@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                  "Content-Type", "application/x-www-form-urlencoded");
 	c.r = &hr;
 	c.t = page_text_for(&hr);
+	c.w = page_words_get(c.t->lang);
 	if (form_parse(&c) == 0)
 		(void)reg_input_check(c.vals, &e);
 	/* the page shown back with the values: the same number of '<' as the
@@ -45,12 +46,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b = evbuffer_new();
 	empty = evbuffer_new();
 	c.error[0] = '\0';
-	form_body(b, &c);
+	c.code = NULL;
+	memset(c.fmsg, 0, sizeof(c.fmsg));
+	form_body(b, &c, NULL);
 	{
 		struct form_ctx c0 = c;
 		json_t *none = json_object();
 		c0.vals = none;
-		form_body(empty, &c0);
+		form_body(empty, &c0, NULL);
 		json_decref(none);
 	}
 	{
