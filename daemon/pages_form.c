@@ -210,7 +210,7 @@ static void org_datalist(struct evbuffer *b, const PGresult *res)
 			continue;
 		lit(b, "<option value=\"");
 		esc(b, json_string_value(v));
-		lit(b, "\">\n");
+		lit(b, "\"></option>\n");
 	}
 	lit(b, "</datalist>\n");
 	json_decref(a);
@@ -295,7 +295,7 @@ static void form_event_done(void *arg, PGresult *res, const char *err)
 		page_event_block(b, t, res, "title");
 		page_paras(b, db_row_str(res, 0, "description"));
 		window = db_row_str(res, 0, "registration");
-		page_seats(b, c->w, res, 1);
+		page_seats(b, c->w, res, 0);
 		if (strcmp(window, "open") == 0) {
 			form_body(b, c, res);
 		} else {
