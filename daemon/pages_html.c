@@ -64,7 +64,7 @@ struct evbuffer *page_begin(const struct page_text *t, const char *title)
 	lit(b, "</title>\n<style>"
 	       "body{font-family:system-ui,sans-serif;max-width:40em;"
 	       "margin:1em auto;padding:0 1em;line-height:1.5;color:#111;"
-	       "background:#fff}"
+	       "background:#fff;overflow-wrap:anywhere}"
 	       "a{color:#0645ad}"
 	       "a:focus,input:focus,select:focus,button:focus,.btn:focus{"
 	       "outline:3px solid #b35c00;outline-offset:2px}"

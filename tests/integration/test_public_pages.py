@@ -305,3 +305,21 @@ def test_form_countries_organisations_and_seats():
     assert r.status == 200 and "Dziękujemy!" in r.text
     assert pg.psql(db, "SELECT country FROM organisations WHERE name = 'Urząd Miasta Łodzi'") \
         == [("PL",)]
+
+
+def test_participant_in_chromium_polish_and_swedish():
+    pg, db, d = F.start()
+    p = F.project(pg, db, slug="urban", title="Urban Partners")
+    ev = F.event(pg, db, p, title="Seminarium w Poznaniu", capacity=20, city="Poznań",
+                 country="PL", venue="Centrum Kongresowe")
+    expect = {"pl": "To nie jest adres e-mail. Przykład: anna@gmina.pl",
+              "sv": "Det här är inte en e-postadress. Exempel: anna@kommun.se"}
+    for lang in ("pl", "sv"):
+        got = harness.run_browser("participant.mjs", {
+            "BASE_URL": d.url, "SLUG": "urban", "EVENT": ev, "LANG_CODE": lang,
+            "MAILDIR": d.maildir, "EXPECT_EMAIL_ERROR": expect[lang], "RUN": "t"})
+        assert got["violations"] == [], got["violations"]
+        assert len(got["pages"]) == 2 * 8, got["pages"]
+        for email in got["emails"]:
+            assert F.states(pg, db, ev)[email][0] == "confirmed", email
+    assert pg.psql(db, "SELECT DISTINCT language::text FROM people ORDER BY 1") == [("pl",), ("sv",)]
