@@ -258,9 +258,9 @@ static void form_body(struct evbuffer *b, struct form_ctx *c,
 }
 
 static const char *const form_cols[] = {
-        "title",        "description", "registration", "registration_at",
+        "title",        "description", "registration", "registration_utc",
         "seats_left",   "capacity",    "waiting",      "organisations",
-        "project_slug", "start_text",  "end_text",     "tz",
+        "project_slug", "start_utc",   "end_utc",      "tz",
         "venue",        "city",        "country",      NULL,
 };
 

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "db_row.h"
 #include "pages_country.h"
+#include "when.h"
 #include "token.h"
 
 /* base_url without a trailing '/' into BUF ("" without a config: a page
@@ -196,9 +197,14 @@ void page_window(struct evbuffer *b, const struct page_text *t,
 	} else if (over && strcmp(over, "t") == 0) {
 		esc(b, w->over);
 	} else if (strcmp(window, "open") != 0) {
+		char at[256];
+
+		/* the day and time in words in the event's zone */
+		when_event(at, sizeof(at), t->lang, db_row_str(res, 0, "tz"),
+		           db_row_int(res, 0, "registration_utc"), 0, 0, NULL);
 		esc(b, strcmp(window, "opens") == 0 ? t->opens : t->closed);
 		lit(b, " ");
-		esc(b, db_row_str(res, 0, "registration_at"));
+		esc(b, at);
 	}
 	lit(b, "</p>\n");
 }
@@ -302,7 +308,8 @@ int page_need(struct http_req *r, const struct page_text *t,
 
 /* "<p><strong>When</strong>: start – end (tz)</p>" and the place. */
 const char *const page_event_cols[] = {
-        "start_text", "end_text", "tz", "venue", "city", "country", NULL,
+        "start_utc", "end_utc", "all_day", "tz",
+        "venue",     "city",    "country", NULL,
 };
 
 /* The event of row 0 of RES: its title in column TITLE, the others named as
@@ -310,27 +317,26 @@ const char *const page_event_cols[] = {
 void page_when_where(struct evbuffer *b, const struct page_text *t,
                      const PGresult *res, int row)
 {
-	const char *start = db_row_str(res, row, "start_text");
-	const char *end = db_row_str(res, row, "end_text");
 	const char *tz = db_row_str(res, row, "tz");
 	const char *cc = db_row_str(res, row, "country");
 	const char *country = page_country_name(t->lang, cc);
 	const char *where[3] = {db_row_str(res, row, "venue"),
 	                        db_row_str(res, row, "city"),
 	                        country ? country : cc};
+	char when[512];
 	int n = 0;
 
+	/* in words, in the reader's language (when.h, from ICU) */
+	when_event(when, sizeof(when), t->lang, tz,
+	           db_row_int(res, row, "start_utc"),
+	           db_row_int(res, row, "end_utc"),
+	           db_row_bool(res, row, "all_day"),
+	           db_row_str(res, row, "city"));
 	lit(b, "<p class=\"when\"><strong>");
 	esc(b, t->when);
 	lit(b, ":</strong> ");
-	esc(b, start);
-	if (strcmp(start, end) != 0) {
-		lit(b, " – ");
-		esc(b, end);
-	}
-	lit(b, " (");
-	esc(b, tz);
-	lit(b, ")</p>\n");
+	esc(b, when);
+	lit(b, "</p>\n");
 	for (int i = 0; i < 3; i++)
 		n += where[i][0] != '\0';
 	if (n == 0)

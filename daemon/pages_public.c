@@ -121,7 +121,7 @@ static void home_get(struct http_req *r)
 
 static const char *const project_cols[] = {
         "t",        "id",           "title",      "description", "status",
-        "upcoming", "registration", "seats_left", "start_text",  "end_text",
+        "upcoming", "registration", "seats_left", "start_utc",   "end_utc",
         "tz",       "venue",        "city",       "country",     NULL,
 };
 
@@ -261,13 +261,13 @@ static const char *const event_cols[] = {
         "seats_left",
         "project_slug",
         "project_title",
-        "start_text",
-        "end_text",
+        "start_utc",
+        "end_utc",
         "tz",
         "venue",
         "city",
         "country",
-        "registration_at",
+        "registration_utc",
         "over",
         NULL,
 };

@@ -77,7 +77,7 @@ RETURNS TABLE (id bigint, title text, description text, kind text,
                status item_status, start_text text, end_text text, tz text,
                all_day boolean, start_utc bigint, end_utc bigint, venue text,
                city text, country text, registration text,
-               registration_at text, capacity integer, seats_left integer,
+               registration_at text, registration_utc bigint, capacity integer, seats_left integer,
                waiting bigint, over boolean, org_cap integer,
                project_slug text, project_title text)
 LANGUAGE sql STABLE AS $$
@@ -86,7 +86,8 @@ LANGUAGE sql STABLE AS $$
            e.all_day, floor(extract(epoch FROM e.start_at))::bigint,
            floor(extract(epoch FROM e.end_at))::bigint, e.venue, e.city,
            coalesce(e.country, '')::text, (cv_reg_window(e)).registration,
-           (cv_reg_window(e)).registration_at, e.capacity,
+           (cv_reg_window(e)).registration_at,
+           (cv_reg_window(e)).registration_utc, e.capacity,
            (cv_event_seats(e)).seats_left, (cv_event_seats(e)).waiting,
            (cv_event_seats(e)).over, e.org_cap, p.slug, p.title
       FROM events e JOIN projects p ON p.id = e.project_id

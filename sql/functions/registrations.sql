@@ -463,9 +463,12 @@ $$;
 -- The registration window of event E, the one rule both cv_register and
 -- the form page (cv_public_event, pages.sql) follow: registration is
 -- 'cancelled', 'opens' (not yet), 'closed' or 'open'; registration_at is
--- when it opens (for 'opens') or closes, as local text in the event's zone.
+-- when it opens (for 'opens') or closes, as local text in the event's zone,
+-- and registration_utc the same instant in Unix seconds (for the pages'
+-- ICU formatter, daemon/when.h).
 CREATE OR REPLACE FUNCTION cv_reg_window(e events, OUT registration text,
-                                         OUT registration_at text)
+                                         OUT registration_at text,
+                                         OUT registration_utc bigint)
 LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN e.status = 'cancelled' THEN 'cancelled'
                 WHEN e.reg_opens_at IS NOT NULL AND now() < e.reg_opens_at THEN 'opens'
@@ -473,7 +476,11 @@ LANGUAGE sql STABLE AS $$
                 ELSE 'open' END,
            CASE WHEN e.reg_opens_at IS NOT NULL AND now() < e.reg_opens_at
                 THEN cv_reg_local(e.reg_opens_at, e.tz)
-                ELSE cv_reg_local(coalesce(e.reg_closes_at, e.start_at), e.tz) END
+                ELSE cv_reg_local(coalesce(e.reg_closes_at, e.start_at), e.tz) END,
+           floor(extract(epoch FROM
+               CASE WHEN e.reg_opens_at IS NOT NULL AND now() < e.reg_opens_at
+                    THEN e.reg_opens_at
+                    ELSE coalesce(e.reg_closes_at, e.start_at) END))::bigint
 $$;
 
 -- A waiting registration's place in line (1 = next), NULL when R is not
@@ -563,7 +570,7 @@ RETURNS TABLE (id bigint, state registration_state, waitlist_rank bigint,
                start_text text, end_text text, tz text, venue text, city text,
                country text, org_name text, calendar_partstat text,
                calendar_answer_at text, org_country text, waitlist_reason text,
-               over boolean)
+               over boolean, start_utc bigint, end_utc bigint, all_day boolean)
 LANGUAGE sql STABLE AS $$
     SELECT r.id, r.state,
            cv_waitlist_rank(r),
@@ -581,7 +588,9 @@ LANGUAGE sql STABLE AS $$
                      AND (cv_reg_counts(e.id, r.organisation_id)).n_org >= e.org_cap
                      THEN 'cap'
                 ELSE 'full' END,
-           now() >= e.end_at
+           now() >= e.end_at,
+           floor(extract(epoch FROM e.start_at))::bigint,
+           floor(extract(epoch FROM e.end_at))::bigint, e.all_day
       FROM registrations r
       JOIN people p ON p.id = r.person_id
       JOIN events e ON e.id = r.event_id

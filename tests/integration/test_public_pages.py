@@ -147,6 +147,11 @@ def test_network_project_and_event_pages():
         r = d.get(path, auth=False)
         assert r.status == 404, (path, r)
         assert "Secret Draft" not in r.text
+    # dates in words from ICU (when.h), never ISO, in the reader's language
+    for path in ("/p/urban?lang=pl", f"/events/{ev}?lang=pl", f"/events/{ev}/register?lang=sv"):
+        seen = re.sub(r"<[^>]+>", " ", d.get(path, auth=False).text)
+        assert not re.search(r"\d{4}-\d\d-\d\d", seen), path
+    assert "czas środkowoeuropejski, Rimini" in d.get(f"/events/{ev}?lang=pl", auth=False).text
     nf = d.get("/p/nope?lang=pl", auth=False)
     assert '<html lang="pl">' in valid(nf.text) and "Nie znaleźliśmy tej strony" in nf.text
 
