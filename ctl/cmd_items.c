@@ -38,12 +38,18 @@ static const struct ctl_opt project_opts[] = {
          .field = "description",
          .meta = "D",
          .help = "a description"},
+        {.name = "language",
+         .field = "language",
+         .meta = "L",
+         .help = "the public pages' default language: en, sv, it, pl, es "
+                 "or fi (default en)"},
         {0},
 };
 
 const struct ctl_cmd ctl_cmd_project_add = {
         .name = "project add",
-        .usage = "SLUG --title T [--programme P] [--description D]",
+        .usage = "SLUG --title T [--programme P] [--description D] "
+                 "[--language L]",
         .about = "create a project (SLUG: 1 to 63 of a-z, 0-9 and -, "
                  "starting and ending with a letter or digit)",
         .opts = project_opts,

@@ -15,6 +15,7 @@
 #include "http.h"
 #include "ident.h"
 #include "query_in.h"
+#include "tmpl.h"
 
 struct call {
 	struct http_req *r;
@@ -166,6 +167,9 @@ static const struct json_in_field project_fields[] = {
          .type = JIN_STRING,
          .flags = JIN_LINES,
          .max_len = 10000},
+        /* the public pages' language when the reader's browser asks for
+         * none of ours */
+        {.name = "language", .type = JIN_STRING, .choices = tmpl_langs},
         {0},
 };
 

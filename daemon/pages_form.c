@@ -261,7 +261,8 @@ static const char *const form_cols[] = {
         "title",        "description", "registration", "registration_utc",
         "seats_left",   "capacity",    "waiting",      "organisations",
         "project_slug", "start_utc",   "end_utc",      "tz",
-        "venue",        "city",        "country",      NULL,
+        "venue",        "city",        "country",      "project_language",
+        NULL,
 };
 
 static void form_event_done(void *arg, PGresult *res, const char *err)
@@ -286,6 +287,11 @@ static void form_event_done(void *arg, PGresult *res, const char *err)
 	if (page_need(r, t, res, form_cols) < 0) {
 		form_ctx_free(c);
 		return;
+	}
+	if (c->vals == NULL) { /* shown, not sent: the project's language */
+		c->t = t = page_text_for_default(
+		        r, db_row_get(res, 0, "project_language"));
+		c->w = page_words_get(t->lang);
 	}
 	b = page_begin(t, db_row_str(res, 0, "title"));
 	if (b) {

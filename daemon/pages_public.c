@@ -120,9 +120,10 @@ static void home_get(struct http_req *r)
 /* ------------------------------------------------- a project: /p/{slug} */
 
 static const char *const project_cols[] = {
-        "t",        "id",           "title",      "description", "status",
-        "upcoming", "registration", "seats_left", "start_utc",   "end_utc",
-        "tz",       "venue",        "city",       "country",     NULL,
+        "t",         "id",       "title",        "description",
+        "status",    "upcoming", "registration", "seats_left",
+        "start_utc", "end_utc",  "tz",           "venue",
+        "city",      "country",  "language",     NULL,
 };
 
 /* One event or deadline of a project's list (row I of RES). */
@@ -198,6 +199,8 @@ static void project_done(void *arg, PGresult *res, const char *err)
 		page_not_found(r);
 		return;
 	}
+	t = page_text_for_default(r, db_row_get(res, 0, "language"));
+	w = page_words_get(t->lang);
 	b = page_begin(t, db_row_str(res, 0, "title"));
 	if (b == NULL) {
 		page_end(r, b, 500);
@@ -261,14 +264,15 @@ static const char *const event_cols[] = {
         "seats_left",
         "project_slug",
         "project_title",
-        "start_utc",
-        "end_utc",
         "tz",
         "venue",
         "city",
         "country",
+        "start_utc",
+        "end_utc",
         "registration_utc",
         "over",
+        "project_language",
         NULL,
 };
 
@@ -316,6 +320,8 @@ static void event_done(void *arg, PGresult *res, const char *err)
 		page_not_found(r);
 		return;
 	}
+	t = page_text_for_default(r, db_row_get(res, 0, "project_language"));
+	w = page_words_get(t->lang);
 	id = db_row_str(res, 0, "id");
 	cancelled = strcmp(db_row_str(res, 0, "status"), "cancelled") == 0;
 	b = page_begin(t, db_row_str(res, 0, "title"));

@@ -386,6 +386,12 @@ static int qvalue(const char *p, const char *end)
 
 const struct page_text *page_text_for(struct http_req *r)
 {
+	return page_text_for_default(r, NULL);
+}
+
+const struct page_text *page_text_for_default(struct http_req *r,
+                                              const char *fallback)
+{
 	const struct page_text *t =
 	        page_text_get(evhttp_find_header(&r->query, "lang"));
 	const struct page_text *best = NULL;
@@ -419,5 +425,7 @@ const struct page_text *page_text_for(struct http_req *r)
 		}
 		acc = *end ? end + 1 : end;
 	}
+	if (best == NULL)
+		best = page_text_get(fallback);
 	return best ? best : &en;
 }

@@ -34,8 +34,14 @@ extern const struct page_text *const page_texts[];
 /* The text for LANG, or NULL when it is not one of ours. */
 const struct page_text *page_text_get(const char *lang);
 
-/* The page language for a request: ?lang= when valid, else the first
- * supported entry of Accept-Language, else English.  Never NULL. */
+/* The page language for a request: ?lang= when valid, else the supported
+ * entry of Accept-Language with the highest q-value, else English.  Never
+ * NULL. */
 const struct page_text *page_text_for(struct http_req *r);
+
+/* page_text_for, with FALLBACK (a project's language, or NULL) before
+ * English. */
+const struct page_text *page_text_for_default(struct http_req *r,
+                                              const char *fallback);
 
 #endif

@@ -39,11 +39,12 @@ RETURNS TABLE (t text, id bigint, title text, description text, kind text,
                status item_status, start_text text, end_text text, tz text,
                all_day boolean, start_utc bigint, end_utc bigint, venue text,
                city text, country text, upcoming boolean, registration text,
-               seats_left integer, waiting bigint)
+               seats_left integer, waiting bigint, language text)
 LANGUAGE sql STABLE AS $$
     WITH p AS (SELECT * FROM projects WHERE slug = p_slug)
     SELECT 'p', p.id, p.title, p.description, NULL, NULL, NULL, NULL, NULL,
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           p.language::text
       FROM p
     UNION ALL
     SELECT * FROM (
@@ -53,7 +54,7 @@ LANGUAGE sql STABLE AS $$
                floor(extract(epoch FROM e.end_at))::bigint, e.venue, e.city,
                coalesce(e.country, '')::text, e.end_at > now(),
                (cv_reg_window(e)).registration, (cv_event_seats(e)).seats_left,
-               (cv_event_seats(e)).waiting
+               (cv_event_seats(e)).waiting, NULL
           FROM events e JOIN p ON p.id = e.project_id
          WHERE e.status <> 'draft'
         UNION ALL
@@ -62,7 +63,7 @@ LANGUAGE sql STABLE AS $$
                to_char(d.due_local, 'YYYY-MM-DD HH24:MI'), d.tz, false,
                floor(extract(epoch FROM d.due_at))::bigint,
                floor(extract(epoch FROM d.due_at))::bigint, '', '', '',
-               d.due_at > now(), NULL, NULL, NULL
+               d.due_at > now(), NULL, NULL, NULL, NULL
           FROM deadlines d JOIN p ON p.id = d.project_id
          WHERE d.status <> 'draft'
          ORDER BY 11, 1, 2
@@ -79,7 +80,7 @@ RETURNS TABLE (id bigint, title text, description text, kind text,
                city text, country text, registration text,
                registration_at text, registration_utc bigint, capacity integer, seats_left integer,
                waiting bigint, over boolean, org_cap integer,
-               project_slug text, project_title text)
+               project_slug text, project_title text, project_language text)
 LANGUAGE sql STABLE AS $$
     SELECT e.id, e.title, e.description, e.kind, e.status,
            (cv_event_when(e)).start_text, (cv_event_when(e)).end_text, e.tz,
@@ -89,7 +90,8 @@ LANGUAGE sql STABLE AS $$
            (cv_reg_window(e)).registration_at,
            (cv_reg_window(e)).registration_utc, e.capacity,
            (cv_event_seats(e)).seats_left, (cv_event_seats(e)).waiting,
-           (cv_event_seats(e)).over, e.org_cap, p.slug, p.title
+           (cv_event_seats(e)).over, e.org_cap, p.slug, p.title,
+           p.language::text
       FROM events e JOIN projects p ON p.id = e.project_id
      WHERE e.id = p_event AND e.status <> 'draft'
 $$;

@@ -4,7 +4,7 @@
 CREATE OR REPLACE FUNCTION cv_project_json(p projects) RETURNS json
 LANGUAGE sql STABLE AS $$
     SELECT json_build_object('id', p.id, 'slug', p.slug, 'title', p.title,
-        'programme', p.programme, 'description', p.description,
+        'programme', p.programme, 'description', p.description, 'language', p.language,
         'created_at', cv_iso_utc(p.created_at), 'updated_at', cv_iso_utc(p.updated_at))
 $$;
 
@@ -13,9 +13,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
     p projects;
 BEGIN
-    INSERT INTO projects (slug, title, programme, description)
+    INSERT INTO projects (slug, title, programme, description, language)
     VALUES (body->>'slug', body->>'title', coalesce(body->>'programme', ''),
-            coalesce(body->>'description', ''))
+            coalesce(body->>'description', ''),
+            coalesce(body->>'language', 'en')::person_lang)
     ON CONFLICT (slug) DO NOTHING
     RETURNING * INTO p;
     IF p.id IS NULL THEN
@@ -40,7 +41,7 @@ END $$;
 CREATE OR REPLACE FUNCTION cv_project_get(p_slug text) RETURNS json
 LANGUAGE sql STABLE AS $$
     SELECT json_build_object('id', p.id, 'slug', p.slug, 'title', p.title,
-        'programme', p.programme, 'description', p.description,
+        'programme', p.programme, 'description', p.description, 'language', p.language,
         'created_at', cv_iso_utc(p.created_at), 'updated_at', cv_iso_utc(p.updated_at),
         'events', (SELECT coalesce(json_agg(cv_event_json(e) ORDER BY e.start_at, e.id), '[]')
                    FROM events e WHERE e.project_id = p.id),

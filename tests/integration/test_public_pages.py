@@ -168,6 +168,17 @@ def test_language_follows_q_values():
             assert f'<html lang="{want}">' in r.text, (header, path)
     r = d.get(f"/events/{ev}?lang=es", auth=False, headers={"Accept-Language": "pl"})
     assert '<html lang="es">' in r.text
+    # else the project's default language (POST /api/projects "language")
+    made = d.post("/api/projects", {"slug": "polska", "title": "Polska sieć", "language": "pl"})
+    assert made.status == 201 and made.json()["language"] == "pl", made
+    assert d.post("/api/projects", {"slug": "x", "title": "X", "language": "de"}).status == 422
+    assert d.get("/api/projects/net").json()["language"] == "en"
+    pe = F.event(pg, db, int(made.json()["id"]), title="Spotkanie")
+    for path in ("/p/polska", f"/events/{pe}", f"/events/{pe}/register"):
+        for header, want in (("", "pl"), ("de, fr;q=0.5", "pl"), ("sv;q=0.1", "sv")):
+            r = d.get(path, auth=False, headers={"Accept-Language": header})
+            assert f'<html lang="{want}">' in r.text, (path, header)
+        assert '<html lang="en">' in d.get(path + "?lang=en", auth=False).text
 
 
 def _english_sentences():
