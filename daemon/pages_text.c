@@ -14,7 +14,6 @@ static const struct page_text en = {
         .name = "Your name",
         .email = "Email address",
         .org = "Organisation",
-        .country = "Country (two-letter code, e.g. SE)",
         .role = "Role",
         .role_official = "Official",
         .role_elected = "Elected representative",
@@ -30,13 +29,10 @@ static const struct page_text en = {
         .st_pending = "Your registration is not confirmed yet. Press the "
                       "button to confirm it.",
         .st_confirmed = "You are registered and have a seat.",
-        .st_waitlisted = "The event is full: you are on the waiting list. "
-                         "Your position:",
         .st_cancelled = "This registration is cancelled.",
         .btn_confirm = "Confirm my registration",
         .btn_cancel = "Cancel my registration",
         .saved = "Thank you, your answer has been saved.",
-        .waitlist_note = "We will email you at once if a seat frees up.",
         .cal_answer = "Answer from your calendar",
         .cal_accepted = "accepted",
         .cal_declined = "declined",
@@ -50,11 +46,6 @@ static const struct page_text en = {
         .closed = "Registration closed on",
         .ev_cancelled = "This event has been cancelled.",
         .error = "Something went wrong",
-        .fix = "Please correct the form:",
-        .bad_chars = "contains characters that are not allowed (line breaks, "
-                     "tabs or other control characters).",
-        .bad_country = "is not a country code: use the two-letter ISO code, "
-                       "e.g. SE, IT or PL.",
         .details = "Correct your details",
         .btn_save = "Save my details",
         .not_found = "Not found",
@@ -69,7 +60,6 @@ static const struct page_text sv = {
         .name = "Ditt namn",
         .email = "E-postadress",
         .org = "Organisation",
-        .country = "Land (kod med två bokstäver, t.ex. SE)",
         .role = "Roll",
         .role_official = "Tjänsteperson",
         .role_elected = "Förtroendevald",
@@ -85,13 +75,10 @@ static const struct page_text sv = {
         .st_pending = "Din anmälan är inte bekräftad ännu. Tryck på knappen "
                       "för att bekräfta den.",
         .st_confirmed = "Du är anmäld och har en plats.",
-        .st_waitlisted = "Evenemanget är fullt: du står på väntelistan. Din "
-                         "plats i kön:",
         .st_cancelled = "Den här anmälan är avbokad.",
         .btn_confirm = "Bekräfta min anmälan",
         .btn_cancel = "Avboka min anmälan",
         .saved = "Tack, ditt svar är sparat.",
-        .waitlist_note = "Vi mejlar dig direkt om en plats blir ledig.",
         .cal_answer = "Svar från din kalender",
         .cal_accepted = "tackat ja",
         .cal_declined = "tackat nej",
@@ -105,11 +92,6 @@ static const struct page_text sv = {
         .closed = "Anmälan stängde",
         .ev_cancelled = "Evenemanget är inställt.",
         .error = "Något gick fel",
-        .fix = "Rätta formuläret:",
-        .bad_chars = "innehåller tecken som inte är tillåtna (radbrytningar, "
-                     "tabbar eller andra styrtecken).",
-        .bad_country = "är inte en landskod: ange ISO-koden med två bokstäver, "
-                       "t.ex. SE, IT eller PL.",
         .details = "Rätta dina uppgifter",
         .btn_save = "Spara mina uppgifter",
         .not_found = "Hittades inte",
@@ -125,7 +107,6 @@ static const struct page_text it = {
         .name = "Nome e cognome",
         .email = "Indirizzo email",
         .org = "Organizzazione",
-        .country = "Paese (codice di due lettere, es. IT)",
         .role = "Ruolo",
         .role_official = "Funzionario",
         .role_elected = "Amministratore eletto",
@@ -141,13 +122,10 @@ static const struct page_text it = {
         .st_pending = "La tua iscrizione non è ancora confermata. Premi il "
                       "pulsante per confermarla.",
         .st_confirmed = "Sei iscritto e hai un posto.",
-        .st_waitlisted = "L'evento è al completo: sei in lista d'attesa. La "
-                         "tua posizione:",
         .st_cancelled = "Questa iscrizione è annullata.",
         .btn_confirm = "Conferma la mia iscrizione",
         .btn_cancel = "Annulla la mia iscrizione",
         .saved = "Grazie, la tua risposta è stata registrata.",
-        .waitlist_note = "Ti scriveremo subito se si libera un posto.",
         .cal_answer = "Risposta dal tuo calendario",
         .cal_accepted = "accettato",
         .cal_declined = "rifiutato",
@@ -161,11 +139,6 @@ static const struct page_text it = {
         .closed = "Le iscrizioni si sono chiuse il",
         .ev_cancelled = "Questo evento è stato annullato.",
         .error = "Si è verificato un errore",
-        .fix = "Correggi il modulo:",
-        .bad_chars = "contiene caratteri non ammessi (a capo, tabulazioni o "
-                     "altri caratteri di controllo).",
-        .bad_country = "non è un codice paese: usa il codice ISO di due "
-                       "lettere, ad es. SE, IT o PL.",
         .details = "Correggi i tuoi dati",
         .btn_save = "Salva i miei dati",
         .not_found = "Non trovato",
@@ -181,7 +154,6 @@ static const struct page_text pl = {
         .name = "Imię i nazwisko",
         .email = "Adres e-mail",
         .org = "Organizacja",
-        .country = "Kraj (kod dwuliterowy, np. PL)",
         .role = "Funkcja",
         .role_official = "Urzędnik",
         .role_elected = "Przedstawiciel z wyboru",
@@ -197,13 +169,10 @@ static const struct page_text pl = {
         .st_pending = "Twoja rejestracja nie jest jeszcze potwierdzona. "
                       "Naciśnij przycisk, aby ją potwierdzić.",
         .st_confirmed = "Rejestracja potwierdzona: masz miejsce.",
-        .st_waitlisted = "Brak wolnych miejsc: jesteś na liście "
-                         "oczekujących. Twoja pozycja:",
         .st_cancelled = "Ta rejestracja została anulowana.",
         .btn_confirm = "Potwierdzam rejestrację",
         .btn_cancel = "Anuluj rejestrację",
         .saved = "Dziękujemy, Twoja odpowiedź została zapisana.",
-        .waitlist_note = "Napiszemy od razu, gdy zwolni się miejsce.",
         .cal_answer = "Odpowiedź z Twojego kalendarza",
         .cal_accepted = "przyjęto",
         .cal_declined = "odrzucono",
@@ -217,11 +186,6 @@ static const struct page_text pl = {
         .closed = "Rejestracja zakończyła się",
         .ev_cancelled = "To wydarzenie zostało odwołane.",
         .error = "Coś poszło nie tak",
-        .fix = "Popraw formularz:",
-        .bad_chars = "zawiera niedozwolone znaki (znaki nowej linii, "
-                     "tabulatory lub inne znaki sterujące).",
-        .bad_country = "nie jest kodem kraju: podaj dwuliterowy kod ISO, np. "
-                       "SE, IT lub PL.",
         .details = "Popraw swoje dane",
         .btn_save = "Zapisz moje dane",
         .not_found = "Nie znaleziono",
@@ -237,7 +201,6 @@ static const struct page_text es = {
         .name = "Nombre y apellidos",
         .email = "Correo electrónico",
         .org = "Organización",
-        .country = "País (código de dos letras, p. ej. ES)",
         .role = "Cargo",
         .role_official = "Personal técnico",
         .role_elected = "Cargo electo",
@@ -253,13 +216,10 @@ static const struct page_text es = {
         .st_pending = "Tu inscripción aún no está confirmada. Pulsa el botón "
                       "para confirmarla.",
         .st_confirmed = "Inscripción confirmada: tienes plaza.",
-        .st_waitlisted = "El evento está completo: estás en la lista de "
-                         "espera. Tu posición:",
         .st_cancelled = "Esta inscripción está cancelada.",
         .btn_confirm = "Confirmar mi inscripción",
         .btn_cancel = "Cancelar mi inscripción",
         .saved = "Gracias, tu respuesta se ha guardado.",
-        .waitlist_note = "Te escribiremos en cuanto quede una plaza libre.",
         .cal_answer = "Respuesta de tu calendario",
         .cal_accepted = "aceptada",
         .cal_declined = "rechazada",
@@ -273,11 +233,6 @@ static const struct page_text es = {
         .closed = "La inscripción se cerró el",
         .ev_cancelled = "Este evento se ha cancelado.",
         .error = "Algo ha fallado",
-        .fix = "Corrige el formulario:",
-        .bad_chars = "contiene caracteres no permitidos (saltos de línea, "
-                     "tabuladores u otros caracteres de control).",
-        .bad_country = "no es un código de país: usa el código ISO de dos "
-                       "letras, p. ej. SE, IT o PL.",
         .details = "Corrige tus datos",
         .btn_save = "Guardar mis datos",
         .not_found = "No encontrado",
@@ -293,7 +248,6 @@ static const struct page_text fi = {
         .name = "Nimesi",
         .email = "Sähköpostiosoite",
         .org = "Organisaatio",
-        .country = "Maa (kaksikirjaiminen koodi, esim. FI)",
         .role = "Rooli",
         .role_official = "Viranhaltija",
         .role_elected = "Luottamushenkilö",
@@ -309,13 +263,10 @@ static const struct page_text fi = {
         .st_pending = "Ilmoittautumistasi ei ole vielä vahvistettu. Vahvista "
                       "se painamalla painiketta.",
         .st_confirmed = "Olet ilmoittautunut ja sinulla on paikka.",
-        .st_waitlisted = "Tapahtuma on täynnä: olet jonotuslistalla. "
-                         "Sijaintisi jonossa:",
         .st_cancelled = "Tämä ilmoittautuminen on peruttu.",
         .btn_confirm = "Vahvista ilmoittautumiseni",
         .btn_cancel = "Peru ilmoittautumiseni",
         .saved = "Kiitos, vastauksesi on tallennettu.",
-        .waitlist_note = "Ilmoitamme sinulle heti, jos paikka vapautuu.",
         .cal_answer = "Vastaus kalenteristasi",
         .cal_accepted = "hyväksytty",
         .cal_declined = "hylätty",
@@ -329,11 +280,6 @@ static const struct page_text fi = {
         .closed = "Ilmoittautuminen päättyi",
         .ev_cancelled = "Tämä tapahtuma on peruttu.",
         .error = "Jokin meni vikaan",
-        .fix = "Korjaa lomake:",
-        .bad_chars = "sisältää merkkejä, jotka eivät ole sallittuja "
-                     "(rivinvaihtoja, sarkaimia tai muita ohjausmerkkejä).",
-        .bad_country = "ei ole maatunnus: käytä kaksikirjaimista ISO-tunnusta, "
-                       "esim. SE, IT tai PL.",
         .details = "Korjaa tietosi",
         .btn_save = "Tallenna tietoni",
         .not_found = "Ei löytynyt",

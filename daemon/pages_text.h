@@ -8,23 +8,21 @@ struct page_text {
 	const char *lang;      /* "en" */
 	const char *lang_name; /* "English", in the language itself */
 	const char *title;     /* "Registration" */
-	const char *name, *email, *org, *country, *role;
+	const char *name, *email, *org, *role;
 	const char *role_official, *role_elected, *role_other;
 	const char *language, *submit;
 	const char *check_mail; /* the same whether the address is new or not */
 	const char *when, *where, *your_reg;
-	const char *st_pending, *st_confirmed, *st_waitlisted, *st_cancelled;
-	const char *btn_confirm, *btn_cancel, *saved, *waitlist_note;
+	const char *st_pending, *st_confirmed, *st_cancelled;
+	const char *btn_confirm, *btn_cancel, *saved;
 	const char *calendar, *feed_https, *feed_webcal;
 	const char *bad_link, *opens, *closed, *ev_cancelled;
-	const char *error, *fix, *not_found;
+	const char *error, *not_found;
 	const char *privacy;     /* "Privacy notice": link and page title */
 	const char *privacy_use; /* a line by the form's button */
 	/* the calendar's answer to the invitation (iMIP REPLY): the label,
 	 * then accepted, declined, tentative */
 	const char *cal_answer, *cal_accepted, *cal_declined, *cal_tentative;
-	const char *bad_chars;   /* "<label> " + this: control characters */
-	const char *bad_country; /* "<label> " + this: not ISO 3166-1 */
 	const char *details, *btn_save; /* the token page's correction form */
 };
 
