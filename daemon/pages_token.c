@@ -15,6 +15,7 @@
 #include "db_row.h"
 #include "json_in.h"
 #include "reg.h"
+#include "when.h"
 
 static void feed_links(struct evbuffer *b, const struct page_text *t,
                        const char *feed_token)
@@ -59,6 +60,7 @@ static void calendar_answer(struct evbuffer *b, const struct page_text *t,
 	const char *ps = db_row_get(res, 0, "calendar_partstat");
 	const char *at = db_row_get(res, 0, "calendar_answer_at");
 	const char *word = NULL;
+	char when[256];
 
 	if (!ps || !at)
 		return;
@@ -76,8 +78,11 @@ static void calendar_answer(struct evbuffer *b, const struct page_text *t,
 	esc(b, t->cal_answer);
 	lit(b, ": ");
 	esc(b, word);
+	/* when it came, in words in the event's zone (when.h) */
+	when_event(when, sizeof(when), t->lang, db_row_str(res, 0, "tz"),
+	           db_row_int(res, 0, "calendar_answer_utc"), 0, 0, NULL);
 	lit(b, " (");
-	esc(b, at);
+	esc(b, when);
 	lit(b, ")</p>\n");
 }
 
@@ -181,6 +186,7 @@ static const char *const view_cols[] = {
         "waitlist_reason",
         "over",
         "event_id",
+        "calendar_answer_utc",
         NULL,
 };
 

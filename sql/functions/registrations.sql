@@ -570,7 +570,8 @@ RETURNS TABLE (id bigint, state registration_state, waitlist_rank bigint,
                start_text text, end_text text, tz text, venue text, city text,
                country text, org_name text, calendar_partstat text,
                calendar_answer_at text, org_country text, waitlist_reason text,
-               over boolean, start_utc bigint, end_utc bigint, all_day boolean)
+               over boolean, start_utc bigint, end_utc bigint, all_day boolean,
+               calendar_answer_utc bigint)
 LANGUAGE sql STABLE AS $$
     SELECT r.id, r.state,
            cv_waitlist_rank(r),
@@ -590,7 +591,8 @@ LANGUAGE sql STABLE AS $$
                 ELSE 'full' END,
            now() >= e.end_at,
            floor(extract(epoch FROM e.start_at))::bigint,
-           floor(extract(epoch FROM e.end_at))::bigint, e.all_day
+           floor(extract(epoch FROM e.end_at))::bigint, e.all_day,
+           floor(extract(epoch FROM r.reply_at))::bigint
       FROM registrations r
       JOIN people p ON p.id = r.person_id
       JOIN events e ON e.id = r.event_id

@@ -17,7 +17,7 @@ try {
 	await page.type("#name", "Zażółć Gęślą");
 	await page.type("#email", "jazn@example.pl");
 	await page.type("#organisation", "Urząd Miasta Łodzi");
-	await page.type("#country", "PL");
+	await page.select("#country", "PL"); // a list of names since issue 15
 	await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("button[type=submit]")]);
 	const after = await page.$eval("body", (b) => b.innerText);
 	ok(log.every((l) => !l.startsWith("pageerror")), "no page errors: " + log.join("\n"));
