@@ -667,8 +667,7 @@ static void feed_request(struct feed *f, struct waiter *w)
 	             f->kind == FEED_PERSONAL ? PERSONAL_SQL
 	             : f->kind == FEED_EVENT  ? EVENT_SQL
 	                                      : FEED_SQL,
-	             1,
-	             param, load_done, ld) < 0) {
+	             1, param, load_done, ld) < 0) {
 		f->loading = 0;
 		free(ld);
 		answer_waiters(f, 503, NULL, 0);
