@@ -118,6 +118,15 @@ static const struct page_words w_en = {
                         {"too_many_connections",
                          "The service is very busy. Please try again in a "
                          "minute."},
+                        {"answer_required",
+                         "Please answer the required questions."},
+                        {"choice_not_offered",
+                         "One of your answers is not among the options. Please "
+                         "choose again."},
+                        {"consent_required",
+                         "Please give the required consent to register."},
+                        {"group_full", "The group you chose is full. Please "
+                                       "choose another one."},
                         {NULL, NULL},
                 },
 };
@@ -234,6 +243,15 @@ static const struct page_words w_sv = {
                                         "Försök igen om en minut."},
                         {"too_many_connections", "Tjänsten är mycket belastad. "
                                                  "Försök igen om en minut."},
+                        {"answer_required",
+                         "Svara på de obligatoriska frågorna."},
+                        {"choice_not_offered",
+                         "Ett av dina svar finns inte bland alternativen. Välj "
+                         "igen."},
+                        {"consent_required",
+                         "Ge det samtycke som krävs för att anmäla dig."},
+                        {"group_full",
+                         "Gruppen du valde är full. Välj en annan."},
                         {NULL, NULL},
                 },
 };
@@ -359,6 +377,14 @@ static const struct page_words w_it = {
                         {"too_many_connections",
                          "Il servizio è molto occupato. Riprova tra un "
                          "minuto."},
+                        {"answer_required",
+                         "Rispondi alle domande obbligatorie."},
+                        {"choice_not_offered", "Una delle risposte non è tra "
+                                               "le opzioni. Scegli di nuovo."},
+                        {"consent_required",
+                         "Per iscriverti, dai il consenso richiesto."},
+                        {"group_full", "Il gruppo che hai scelto è al "
+                                       "completo. Scegline un altro."},
                         {NULL, NULL},
                 },
 };
@@ -483,6 +509,14 @@ static const struct page_words w_pl = {
                         {"too_many_connections",
                          "Usługa jest bardzo obciążona. Spróbuj ponownie za "
                          "minutę."},
+                        {"answer_required", "Odpowiedz na wymagane pytania."},
+                        {"choice_not_offered",
+                         "Jednej z odpowiedzi nie ma wśród opcji. Wybierz "
+                         "ponownie."},
+                        {"consent_required",
+                         "Aby się zarejestrować, wyraź wymaganą zgodę."},
+                        {"group_full",
+                         "Wybrana grupa jest pełna. Wybierz inną."},
                         {NULL, NULL},
                 },
 };
@@ -611,6 +645,15 @@ static const struct page_words w_es = {
                         {"too_many_connections",
                          "El servicio está muy ocupado. Inténtalo de nuevo "
                          "dentro de un minuto."},
+                        {"answer_required",
+                         "Responde a las preguntas obligatorias."},
+                        {"choice_not_offered",
+                         "Una de tus respuestas no está entre las opciones. "
+                         "Elige de nuevo."},
+                        {"consent_required",
+                         "Para inscribirte, da el consentimiento necesario."},
+                        {"group_full",
+                         "El grupo que elegiste está completo. Elige otro."},
                         {NULL, NULL},
                 },
 };
@@ -728,6 +771,14 @@ static const struct page_words w_fi = {
                         {"too_many_connections",
                          "Palvelu on hyvin kuormittunut. Yritä uudelleen "
                          "minuutin kuluttua."},
+                        {"answer_required", "Vastaa pakollisiin kysymyksiin."},
+                        {"choice_not_offered",
+                         "Yksi vastauksistasi ei ole vaihtoehdoissa. Valitse "
+                         "uudelleen."},
+                        {"consent_required",
+                         "Anna vaadittu suostumus ilmoittautuaksesi."},
+                        {"group_full",
+                         "Valitsemasi ryhmä on täynnä. Valitse toinen."},
                         {NULL, NULL},
                 },
 };
