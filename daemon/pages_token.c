@@ -14,6 +14,7 @@
 #include "checkin.h"
 #include "db_row.h"
 #include "json_in.h"
+#include "paper_text.h"
 #include "reg.h"
 #include "when.h"
 
@@ -268,6 +269,10 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 	if (db_row_get(res, 0, "checkin_token")) /* confirmed only */
 		checkin_qr_block(b, c->t->lang,
 		                 db_row_get(res, 0, "checkin_token"));
+	/* someone marked attended may have their certificate mailed */
+	if (db_row_bool(res, 0, "certificate") && paper_text_get(c->t->lang))
+		button(b, token, "certificate",
+		       paper_text_get(c->t->lang)->cert_button);
 	if (active)
 		details_form(b, c, token, res);
 	page_organiser(b, c->w);
@@ -280,7 +285,8 @@ static void token_view(struct form_ctx *c)
 	const char *token = c->r->params[0];
 
 	if (db_query(c->r->app->db,
-	             "SELECT v.*, cv_checkin_token_for($1) AS checkin_token"
+	             "SELECT v.*, cv_checkin_token_for($1) AS checkin_token,"
+	             " cv_certificate_available($1) AS certificate"
 	             " FROM cv_registration_view($1) v",
 	             1, &token, token_view_done, c) < 0) {
 		page_message(c->r, 503, c->t, c->t->error, "err",
@@ -448,6 +454,28 @@ static void token_confirm(struct http_req *r)
 	             "SELECT registration_id, reg_state FROM cv_confirm($1)");
 }
 
+/* POST {token}/certificate: mail me my certificate of attendance
+ * (cv_certificate_request, sql/functions/sheets.sql: at most one request a
+ * day).  Queued: back to the token page; refused (no day marked attended):
+ * a page saying so in the person's language. */
+static void certificate_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		page_db_error(r, page_text_for(r), res, err);
+		return;
+	}
+	token_action_done(arg, res, err);
+}
+
+static void token_certificate(struct http_req *r)
+{
+	page_token_query(r, "SELECT cv_certificate_request($1)",
+	                 certificate_done);
+}
+
 static void token_cancel(struct http_req *r)
 {
 	token_action(r, "SELECT registration_id, reg_state FROM "
@@ -470,5 +498,8 @@ const struct http_route pages_token_routes[] = {
         {.method = EVHTTP_REQ_POST,
          .pattern = "/r/{token}/details",
          .handler = token_details},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/r/{token}/certificate",
+         .handler = token_certificate},
         {.pattern = NULL},
 };
