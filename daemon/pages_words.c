@@ -88,6 +88,10 @@ static const struct page_words w_en = {
                                        "check your answers."},
                         {"unauthorized",
                          "This page is for the secretariat only."},
+                        {"login_failed",
+                         "The name or the password is not right."},
+                        {"csrf", "The page was open too long or in another "
+                                 "window. Please reload it and try again."},
                         {"forbidden", "This page is for the secretariat only."},
                         {"not_found", "We could not find this page. Please "
                                       "check that you copied the whole link."},
@@ -213,6 +217,11 @@ static const struct page_words w_sv = {
                          "Ett värde har fel format. Kontrollera dina svar."},
                         {"unauthorized",
                          "Den här sidan är bara för sekretariatet."},
+                        {"login_failed",
+                         "Namnet eller lösenordet stämmer inte."},
+                        {"csrf",
+                         "Sidan har varit öppen för länge eller i ett annat "
+                         "fönster. Ladda om den och försök igen."},
                         {"forbidden",
                          "Den här sidan är bara för sekretariatet."},
                         {"not_found", "Vi hittade inte sidan. Kontrollera att "
@@ -344,6 +353,10 @@ static const struct page_words w_it = {
                                        "Controlla le risposte."},
                         {"unauthorized",
                          "Questa pagina è riservata alla segreteria."},
+                        {"login_failed",
+                         "Il nome o la password non sono corretti."},
+                        {"csrf", "La pagina è rimasta aperta troppo a lungo o "
+                                 "in un'altra finestra. Ricaricala e riprova."},
                         {"forbidden",
                          "Questa pagina è riservata alla segreteria."},
                         {"not_found",
@@ -475,6 +488,9 @@ static const struct page_words w_pl = {
                                        "postać. Sprawdź odpowiedzi."},
                         {"unauthorized",
                          "Ta strona jest dostępna tylko dla sekretariatu."},
+                        {"login_failed", "Nazwa lub hasło są nieprawidłowe."},
+                        {"csrf", "Strona była otwarta zbyt długo lub w innym "
+                                 "oknie. Odśwież ją i spróbuj ponownie."},
                         {"forbidden",
                          "Ta strona jest dostępna tylko dla sekretariatu."},
                         {"not_found", "Nie znaleźliśmy tej strony. Sprawdź, "
@@ -610,6 +626,11 @@ static const struct page_words w_es = {
                                        "Revisa tus respuestas."},
                         {"unauthorized",
                          "Esta página es solo para la secretaría."},
+                        {"login_failed",
+                         "El nombre o la contraseña no son correctos."},
+                        {"csrf",
+                         "La página estuvo abierta demasiado tiempo o en otra "
+                         "ventana. Recárgala y vuelve a intentarlo."},
                         {"forbidden",
                          "Esta página es solo para la secretaría."},
                         {"not_found",
@@ -740,6 +761,10 @@ static const struct page_words w_fi = {
                         {"wrong_type", "Jokin arvo on väärässä muodossa. "
                                        "Tarkista vastauksesi."},
                         {"unauthorized", "Tämä sivu on vain sihteeristölle."},
+                        {"login_failed", "Nimi tai salasana ei ole oikein."},
+                        {"csrf",
+                         "Sivu oli auki liian kauan tai toisessa ikkunassa. "
+                         "Lataa se uudelleen ja yritä uudestaan."},
                         {"forbidden", "Tämä sivu on vain sihteeristölle."},
                         {"not_found", "Emme löytäneet tätä sivua. Tarkista, "
                                       "että kopioit koko linkin."},
