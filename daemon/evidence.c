@@ -1,13 +1,14 @@
 /* evidence.c - the funder's evidence pack: cv_evidence_pack's counts
  * (sql/functions/evidence.sql) with the funder's sentence in six languages
  * (ICU MessageFormat, CLDR plural rules), country names from CLDR and the
- * publication text; GET /api/projects/{slug}/evidence and .../evidence.csv.
- */
+ * publication text; GET /api/projects/{slug}/evidence, .../evidence.csv and the
+ * one-page .../evidence.pdf. */
 #include "evidence.h"
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unicode/uloc.h>
 #include <unicode/umsg.h>
@@ -19,6 +20,10 @@
 #include "db.h"
 #include "db_row.h"
 #include "http.h"
+#include "log.h"
+#include "offload.h"
+#include "paper.h"
+#include "paper_text.h"
 #include "query_in.h"
 #include "when.h"
 
@@ -356,6 +361,83 @@ static void csv_pack(struct evbuffer *b, json_t *pack)
 static const char pack_sql[] =
         "SELECT cv_evidence_pack(cv_evidence_project($1), $2)::text";
 
+/* ---------------------------------------------------- the one-page PDF */
+
+struct pdf_job {
+	struct http_req *r;
+	json_t *pack;
+	const struct paper_text *t;
+	char *pdf;
+	size_t len;
+	char err[200];
+};
+
+static void pdf_job_free(struct pdf_job *j)
+{
+	json_decref(j->pack);
+	free(j->pdf);
+	free(j);
+}
+
+/* On the render thread. */
+static void pdf_run(void *arg)
+{
+	struct pdf_job *j = arg;
+
+	if (paper_evidence(j->pack, j->t, &j->pdf, &j->len, j->err,
+	                   sizeof(j->err)) < 0)
+		j->pdf = NULL;
+}
+
+/* Back on the loop. */
+static void pdf_back(void *arg, int stopping)
+{
+	struct pdf_job *j = arg;
+	char disp[160];
+
+	if (stopping) {
+		pdf_job_free(j);
+		return;
+	}
+	if (j->pdf == NULL) {
+		log_warnx("evidence summary: %s", j->err);
+		http_reply_error(j->r, 500, "internal", NULL,
+		                 "cannot render the evidence summary");
+		pdf_job_free(j);
+		return;
+	}
+	snprintf(disp, sizeof(disp),
+	         "attachment; filename=\"evidence-%.80s.pdf\"",
+	         json_string_value(json_object_get(
+	                 json_object_get(j->pack, "project"), "slug")));
+	http_add_header(j->r, "Content-Disposition", disp);
+	http_add_header(j->r, "Cache-Control", "no-store");
+	http_reply_raw(j->r, 200, "application/pdf", j->pdf, j->len);
+	pdf_job_free(j);
+}
+
+/* Hand PACK (stolen) to the render thread; always answers R. */
+static void pdf_reply(struct http_req *r, json_t *pack)
+{
+	struct pdf_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL) {
+		json_decref(pack);
+		http_reply_error(r, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	j->r = r;
+	j->pack = pack;
+	j->t = paper_text_get(json_string_value(json_object_get(pack, "lang")));
+	if (j->t == NULL)
+		j->t = paper_text_get("en");
+	if (offload_submit(pdf_run, pdf_back, j) < 0) {
+		http_reply_error(r, 503, "shutting_down", NULL,
+		                 "convened is shutting down");
+		pdf_job_free(j);
+	}
+}
+
 static void pack_done(void *arg, PGresult *res, const char *err)
 {
 	struct http_req *r = arg;
@@ -378,6 +460,10 @@ static void pack_done(void *arg, PGresult *res, const char *err)
 		json_decref(pack);
 		http_reply_error(r, 500, "internal", NULL,
 		                 "the evidence pack could not be built");
+		return;
+	}
+	if (strstr(r->path, ".pdf") != NULL) {
+		pdf_reply(r, pack);
 		return;
 	}
 	if (csv) {
@@ -434,6 +520,12 @@ static const struct http_route routes[] = {
          .resource = "project"},
         {.method = EVHTTP_REQ_GET,
          .pattern = "/api/projects/{slug}/evidence.csv",
+         .handler = pack_get,
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_PROJECT,
+         .resource = "project"},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/projects/{slug}/evidence.pdf",
          .handler = pack_get,
          .flags = HTTP_ADMIN,
          .scope = HTTP_SCOPE_PROJECT,

@@ -268,3 +268,112 @@ int paper_certificate(json_t *doc, const struct paper_text *t, char **out,
 
 	return pdf_render(&frame, cert_body, &c, out, len, err, errlen);
 }
+
+struct evidence {
+	json_t *pack;
+	const struct paper_text *t;
+};
+
+static void evidence_footer(struct pdf *p, void *arg)
+{
+	struct evidence *e = arg;
+	const struct paper_text *t = e->t;
+	double y = pdf_footer_top(p) + 6, x = pdf_left(p), w = pdf_width(p);
+	char buf[200];
+
+	pdf_rule(p, y - 2);
+	y += pdf_text_at(p, PDF_SMALL, x, y, w, 0, t->certify);
+	y += 18;
+	pdf_rule(p, y);
+	y += 4;
+	snprintf(buf, sizeof(buf), "%s:", t->date);
+	pdf_text_at(p, PDF_SMALL, x, y, w / 2, 0, buf);
+	snprintf(buf, sizeof(buf), "%s:", t->signature);
+	y += pdf_text_at(p, PDF_SMALL, x + w / 2, y, w / 2, 0, buf);
+	y += 6;
+	snprintf(buf, sizeof(buf), t->page_of, pdf_page(p), pdf_pages(p));
+	pdf_text_at(p, PDF_SMALL, x, y, w, 1, buf);
+}
+
+/* A count of OBJ as text ("" when absent). */
+static void count(json_t *obj, const char *key, char *buf, size_t len)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (json_is_integer(v))
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT,
+		         json_integer_value(v));
+	else
+		buf[0] = '\0';
+}
+
+static void evidence_body(struct pdf *p, void *arg)
+{
+	struct evidence *e = arg;
+	const struct paper_text *t = e->t;
+	json_t *pr = json_object_get(e->pack, "project");
+	json_t *totals = json_object_get(e->pack, "totals"), *ev, *c;
+	const struct pdf_col cols[] = {
+	        {t->event, 0.26},        {t->dates, 0.22},
+	        {t->place, 0.20},        {t->ev_registered, 0.08},
+	        {t->ev_confirmed, 0.08}, {t->ev_attended, 0.08},
+	        {t->ev_no_show, 0.08},
+	};
+	const struct pdf_table table = {.cols = cols, .ncols = 7};
+	const struct pdf_col ccols[] = {{t->col_country, 0.7},
+	                                {t->ev_participants, 0.3}};
+	const struct pdf_table ctable = {.cols = ccols, .ncols = 2};
+	size_t i;
+
+	pdf_text(p, PDF_TITLE, t->ev_title);
+	pdf_space(p, 6);
+	line(p, PDF_BODY, t->programme, str(pr, "programme"));
+	line(p, PDF_BOLD, t->project, str(pr, "title"));
+	pdf_space(p, 6);
+	pdf_text(p, PDF_HEAD, str(e->pack, "sentence"));
+	pdf_space(p, 10);
+	pdf_table_begin(p, &table);
+	json_array_foreach(json_object_get(e->pack, "events"), i, ev)
+	{
+		char where[700], n[4][24];
+		const char *cells[7];
+
+		place(ev, where, sizeof(where));
+		count(ev, "registered", n[0], sizeof(n[0]));
+		count(ev, "confirmed", n[1], sizeof(n[1]));
+		count(ev, "attended", n[2], sizeof(n[2]));
+		count(ev, "no_show", n[3], sizeof(n[3]));
+		cells[0] = str(ev, "title");
+		cells[1] = str(ev, "dates");
+		cells[2] = where;
+		for (int k = 0; k < 4; k++)
+			cells[3 + k] = n[k];
+		pdf_table_row(p, cells);
+	}
+	pdf_table_end(p);
+	pdf_space(p, 12);
+	pdf_text(p, PDF_HEAD, t->ev_by_country);
+	pdf_space(p, 4);
+	pdf_table_begin(p, &ctable);
+	json_array_foreach(json_object_get(totals, "by_country"), i, c)
+	{
+		char n[24];
+		const char *cells[2];
+
+		count(c, "participants", n, sizeof(n));
+		cells[0] = *str(c, "name") ? str(c, "name") : t->no_town;
+		cells[1] = n;
+		pdf_table_row(p, cells);
+	}
+	pdf_table_end(p);
+}
+
+int paper_evidence(json_t *pack, const struct paper_text *t, char **out,
+                   size_t *len, char *err, size_t errlen)
+{
+	struct evidence e = {.pack = pack, .t = t};
+	const struct pdf_frame frame = {
+	        .footer = evidence_footer, .footer_height = 64, .arg = &e};
+
+	return pdf_render(&frame, evidence_body, &e, out, len, err, errlen);
+}

@@ -24,4 +24,12 @@ int paper_sheets(json_t *doc, const struct paper_text *t, char **out,
 int paper_certificate(json_t *doc, const struct paper_text *t, char **out,
                       size_t *len, char *err, size_t errlen);
 
+/* The one-page summary of evidence pack PACK (cv_evidence_pack completed
+ * by evidence_complete, in T's language): the project, the funder's
+ * sentence, per event its dates, place and registered / confirmed /
+ * attended / no-show, the participants per country, and the certification
+ * lines.  As paper_sheets. */
+int paper_evidence(json_t *pack, const struct paper_text *t, char **out,
+                   size_t *len, char *err, size_t errlen);
+
 #endif

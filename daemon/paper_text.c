@@ -33,6 +33,13 @@ static const struct paper_text en = {
         .cert_attended = "attended the event",
         .cert_days = "on the following days:",
         .cert_button = "Email me my certificate of attendance (PDF)",
+        .ev_title = "Evidence of participation",
+        .ev_registered = "Registered",
+        .ev_confirmed = "Confirmed",
+        .ev_attended = "Attended",
+        .ev_no_show = "No-show",
+        .ev_by_country = "Participants per country",
+        .ev_participants = "Participants",
 };
 
 static const struct paper_text sv = {
@@ -65,6 +72,13 @@ static const struct paper_text sv = {
         .cert_attended = "deltog i evenemanget",
         .cert_days = "följande dagar:",
         .cert_button = "Skicka mitt intyg om deltagande (PDF) med e-post",
+        .ev_title = "Intyg om deltagande",
+        .ev_registered = "Anmälda",
+        .ev_confirmed = "Bekräftade",
+        .ev_attended = "Närvarande",
+        .ev_no_show = "Uteblev",
+        .ev_by_country = "Deltagare per land",
+        .ev_participants = "Deltagare",
 };
 
 static const struct paper_text it = {
@@ -97,6 +111,13 @@ static const struct paper_text it = {
         .cert_attended = "ha partecipato all'evento",
         .cert_days = "nei seguenti giorni:",
         .cert_button = "Inviami per e-mail l'attestato di partecipazione (PDF)",
+        .ev_title = "Attestazione di partecipazione",
+        .ev_registered = "Iscritti",
+        .ev_confirmed = "Confermati",
+        .ev_attended = "Presenti",
+        .ev_no_show = "Assenti",
+        .ev_by_country = "Partecipanti per paese",
+        .ev_participants = "Partecipanti",
 };
 
 static const struct paper_text pl = {
@@ -129,6 +150,13 @@ static const struct paper_text pl = {
         .cert_attended = "uczestniczył(a) w wydarzeniu",
         .cert_days = "w następujących dniach:",
         .cert_button = "Wyślij mi e-mailem zaświadczenie o uczestnictwie (PDF)",
+        .ev_title = "Potwierdzenie udziału",
+        .ev_registered = "Zarejestrowani",
+        .ev_confirmed = "Potwierdzeni",
+        .ev_attended = "Obecni",
+        .ev_no_show = "Nieobecni",
+        .ev_by_country = "Uczestnicy według kraju",
+        .ev_participants = "Uczestnicy",
 };
 
 static const struct paper_text es = {
@@ -161,6 +189,13 @@ static const struct paper_text es = {
         .cert_attended = "asistió al evento",
         .cert_days = "los siguientes días:",
         .cert_button = "Enviarme por correo el certificado de asistencia (PDF)",
+        .ev_title = "Justificante de participación",
+        .ev_registered = "Inscritos",
+        .ev_confirmed = "Confirmados",
+        .ev_attended = "Asistentes",
+        .ev_no_show = "Ausentes",
+        .ev_by_country = "Participantes por país",
+        .ev_participants = "Participantes",
 };
 
 static const struct paper_text fi = {
@@ -192,6 +227,13 @@ static const struct paper_text fi = {
         .cert_attended = "osallistui tapahtumaan",
         .cert_days = "seuraavina päivinä:",
         .cert_button = "Lähetä osallistumistodistukseni sähköpostiin (PDF)",
+        .ev_title = "Osallistumisen todistus",
+        .ev_registered = "Ilmoittautuneet",
+        .ev_confirmed = "Vahvistetut",
+        .ev_attended = "Paikalla",
+        .ev_no_show = "Poissa",
+        .ev_by_country = "Osallistujat maittain",
+        .ev_participants = "Osallistujat",
 };
 
 const struct paper_text *const paper_texts[] = {&en, &sv, &it, &pl,

@@ -16,6 +16,9 @@ struct paper_text {
 	/* certificates of attendance */
 	const char *cert_title, *cert_intro, *cert_attended, *cert_days;
 	const char *cert_button; /* the token page's button asking for it */
+	/* the evidence pack's one-page summary */
+	const char *ev_title, *ev_registered, *ev_confirmed, *ev_attended;
+	const char *ev_no_show, *ev_by_country, *ev_participants;
 };
 
 /* NULL-terminated: every language, English first. */

@@ -13,7 +13,10 @@ merges change nothing."""
 import csv
 import io
 import json
+import os
+import re
 import subprocess
+import tempfile
 import threading
 
 import reg_fixtures as F
@@ -328,6 +331,41 @@ def test_csv_holds_the_same_numbers():
                 proj["countries"]) == ("Study visits", "5", "5", "4")
         assert [(x["country"], x["participants"]) for x in rows if x["scope"] == "country"] == \
             [("PL", "2"), ("ES", "1"), ("IT", "1"), ("SE", "1")]
+
+
+def _pdf(data, *args):
+    """pdftotext -layout (or pdfinfo) of the PDF DATA."""
+    with tempfile.TemporaryDirectory(prefix="convened-ev-") as tmp:
+        f = os.path.join(tmp, "e.pdf")
+        with open(f, "wb") as fh:
+            fh.write(data)
+        cmd = ["pdfinfo", f] if args == ("info",) else ["pdftotext", "-layout", f, "-"]
+        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+
+
+def test_one_page_summary_pdf_in_the_language():
+    pg, db, d = F.start()
+    _seminars(pg, db, d)
+    for lang in ("pl", "sv"):
+        pack = _pack(d, lang=lang)
+        r = d.get(f"/api/projects/visits/evidence.pdf?lang={lang}")
+        assert r.status == 200, r.text
+        assert r.header("Content-Type") == "application/pdf"
+        assert "evidence-visits.pdf" in r.header("Content-Disposition")
+        assert re.search(r"^Pages:\s+1$", _pdf(r.body, "info"), re.M)
+        text = " ".join(_pdf(r.body).split())  # lines joined: cells wrap
+        assert pack["sentence"] in text, (pack["sentence"], text)
+        for e in pack["events"]:
+            assert e["title"] in text
+            for k in ("registered", "confirmed", "attended", "no_show"):
+                assert str(e[k]) in text
+        for c in pack["totals"]["by_country"]:
+            assert c["name"] in text, (c["name"], text)
+    assert "Potwierdzenie udziału" in " ".join(
+        _pdf(d.get("/api/projects/visits/evidence.pdf?lang=pl").body).split())
+    assert d.get("/api/projects/nope/evidence.pdf").status == 404
+    assert d.get("/api/projects/visits/evidence.pdf?lang=de").status == 422
+    assert d.get("/api/projects/visits/evidence.pdf", auth=False).status == 401
 
 
 def _org_state(pg, db):
