@@ -128,10 +128,10 @@ static void sheet_header(struct pdf *p, void *arg)
 	pdf_space(p, 8);
 }
 
-static void sheet_footer(struct pdf *p, void *arg)
+/* The foot of a page of the funder's paper: the legal representative's
+ * certification, date and signature lines, and "page i of N". */
+static void certification_footer(struct pdf *p, const struct paper_text *t)
 {
-	struct sheets *s = arg;
-	const struct paper_text *t = s->t;
 	double y = pdf_footer_top(p) + 6, x = pdf_left(p), w = pdf_width(p);
 	char buf[200];
 
@@ -147,6 +147,11 @@ static void sheet_footer(struct pdf *p, void *arg)
 	y += 6;
 	snprintf(buf, sizeof(buf), t->page_of, pdf_page(p), pdf_pages(p));
 	pdf_text_at(p, PDF_SMALL, x, y, w, 1, buf);
+}
+
+static void sheet_footer(struct pdf *p, void *arg)
+{
+	certification_footer(p, ((struct sheets *)arg)->t);
 }
 
 static void sheets_body(struct pdf *p, void *arg)
@@ -276,23 +281,7 @@ struct evidence {
 
 static void evidence_footer(struct pdf *p, void *arg)
 {
-	struct evidence *e = arg;
-	const struct paper_text *t = e->t;
-	double y = pdf_footer_top(p) + 6, x = pdf_left(p), w = pdf_width(p);
-	char buf[200];
-
-	pdf_rule(p, y - 2);
-	y += pdf_text_at(p, PDF_SMALL, x, y, w, 0, t->certify);
-	y += 18;
-	pdf_rule(p, y);
-	y += 4;
-	snprintf(buf, sizeof(buf), "%s:", t->date);
-	pdf_text_at(p, PDF_SMALL, x, y, w / 2, 0, buf);
-	snprintf(buf, sizeof(buf), "%s:", t->signature);
-	y += pdf_text_at(p, PDF_SMALL, x + w / 2, y, w / 2, 0, buf);
-	y += 6;
-	snprintf(buf, sizeof(buf), t->page_of, pdf_page(p), pdf_pages(p));
-	pdf_text_at(p, PDF_SMALL, x, y, w, 1, buf);
+	certification_footer(p, ((struct evidence *)arg)->t);
 }
 
 /* A count of OBJ as text ("" when absent). */
