@@ -232,6 +232,18 @@ static const char *itip_method(const char *kind)
  * row's, fixed when it was written (cv_itip_sequence: never lower than
  * what the person was sent before); DTSTAMP is the row's due time, when
  * the message was made, as in its Date header. */
+/* 1 when the message of KIND in ROW carries a calendar invitation or
+ * cancellation: a kind that has one, for someone who was given (or is
+ * given now) an invitation (the row's iTIP SEQUENCE), with an organiser
+ * configured. */
+static int itip_attached(const PGresult *res, int row, const struct config *cfg,
+                         const char *kind)
+{
+	return itip_method(kind) && val(res, row, C_EVENT_ID) &&
+	       val(res, row, C_UID) && val(res, row, C_ITIP_SEQUENCE) &&
+	       cfg->cal_organizer;
+}
+
 static char *render_itip(const PGresult *res, int row, const struct config *cfg,
                          const char *kind, const char *url, const char **method)
 {
@@ -241,8 +253,7 @@ static char *render_itip(const PGresult *res, int row, const struct config *cfg,
 	char org[320];
 
 	*method = itip_method(kind);
-	if (!*method || !val(res, row, C_EVENT_ID) || !val(res, row, C_UID) ||
-	    !val(res, row, C_ITIP_SEQUENCE) || !cfg->cal_organizer)
+	if (!itip_attached(res, row, cfg, kind))
 		return NULL;
 	ev.id = strtoll(val(res, row, C_EVENT_ID), NULL, 10);
 	ev.uid = val(res, row, C_UID);
@@ -487,6 +498,8 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 		        {"recipient_when", dates.recipient},
 		        {"checkin_qr", qr_url},
 		        {"checkin_code", val(res, row, C_CHECKIN_TOKEN)},
+		        {"invitation",
+		         itip_attached(res, row, cfg, kind) ? "yes" : NULL},
 		};
 		if (tmpl_render(lang, kind, vars,
 		                sizeof(vars) / sizeof(vars[0]), &om->t) < 0) {

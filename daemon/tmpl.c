@@ -54,6 +54,7 @@ const char *const tmpl_keys[] = {"person_name",
                                  "recipient_when",
                                  "checkin_qr",
                                  "checkin_code",
+                                 "invitation",
                                  NULL};
 
 /* The names the HTML layout may use. */

@@ -252,3 +252,34 @@ def test_sender_and_reply_to_as_configured_and_refused_when_malformed():
     assert msg["From"].addresses[0].display_name == "Nätverkets kansli"
     assert msg["From"].addresses[0].addr_spec == "kansli@example.org"
     assert msg["Reply-To"].addresses[0].addr_spec == "svar@example.org"
+
+
+def test_a_mail_says_a_calendar_item_is_attached_only_when_it_is():
+    pg, db, d = _start()
+    pid = rf.project(pg, db)
+    ev = rf.event(pg, db, pid, title="Seminar", capacity=1)
+    for who in ("ana@example.org", "bo@example.org"):
+        assert rf.register(d, ev, who).status == 202
+        assert rf.confirm(d, rf.token(pg, db, ev, who)).status == 303  # a seat, then waiting
+    assert d.post(f"/api/events/{ev}/cancel", b"").status == 200
+    # a cancellation row for someone never sent a calendar object (no iTIP
+    # SEQUENCE): nothing attached, and the mail must not say otherwise
+    person = pg.psql(db, "SELECT id FROM people WHERE email = 'bo@example.org'")[0][0]
+    pg.psql(db, """INSERT INTO outbox (kind, recipient, recipient_name, language, person_id,
+                                       event_id, dedupe_key)
+                   VALUES ('event_cancelled', 'cy@example.org', 'Cy', 'en', $1::bigint,
+                           $2::bigint, 'test:no-itip')""", person, ev)
+    harness.wait_until(lambda: len([m for m in d.maildir_messages()
+                                    if _kind(m) == "event_cancelled"]) == 3, timeout=60)
+    said = {}
+    for m in d.maildir_messages():
+        text, body = _parts(m)
+        cal = any(p.get_content_type() == "text/calendar" for p in m.walk())
+        mentions = "attached" in text
+        assert mentions == ("attached" in body), (text, body)
+        said[(_kind(m), m["To"].addresses[0].addr_spec)] = (cal, mentions)
+    assert said[("registration_confirmed", "ana@example.org")] == (True, True)
+    assert said[("event_cancelled", "ana@example.org")] == (True, True)
+    assert said[("event_cancelled", "cy@example.org")] == (False, False)
+    # the rule for every mail: it says "attached" exactly when it is
+    assert all(cal == mentions for cal, mentions in said.values()), said
