@@ -20,7 +20,8 @@ $$;
 -- usual registration (expected on every day: the list people sign at the
 -- door), and walk-ins on the days they were marked attended.  People whose
 -- data retention anonymised are not listed.  Each person has name,
--- organisation, town, country and email, sorted by name.
+-- organisation, town, country and email, sorted by name as people read
+-- an alphabet (ICU's root collation, not the database's byte order).
 CREATE OR REPLACE FUNCTION cv_signature_sheets(p_event bigint, p_day date DEFAULT NULL)
 RETURNS json
 LANGUAGE plpgsql STABLE AS $$
@@ -58,7 +59,9 @@ BEGIN
                json_agg(json_build_object('name', name, 'organisation', organisation,
                                           'town', town, 'country', country,
                                           'email', email)
-                        ORDER BY name, email) AS people
+                        -- alphabetical across languages (ICU's root
+                        -- collation: Ł after L, Å after A, not after Z)
+                        ORDER BY name COLLATE "und-x-icu", email) AS people
           FROM people_on
          GROUP BY day, local, town, country)
     SELECT json_build_object(

@@ -318,3 +318,17 @@ def test_300_participants_render_off_the_loop():
     for i in range(1, 301):
         assert sum(len(re.findall(r"Participant Łódź %d\b" % i, t)) for t in pages) == 3, i
     d.stop()
+
+
+def test_names_sort_as_an_alphabet_not_by_bytes():
+    _need_poppler()
+    pg, db, d = F.start()
+    ev = F.event(pg, db, F.project(pg, db), country="PL", city="Łódź", venue="Urząd")
+    for name in ("Zofia Nowak", "Łukasz Łęcki", "Lena Berg", "Åsa Öberg", "Adam Abel"):
+        _person(pg, db, ev, name, name.split()[0].lower() + "@lodz.pl", "Urząd Miasta Łodzi",
+                "Łódź", "PL")
+    n, texts = _pages(_pdf(d, f"/api/events/{ev}/sheets.pdf"))
+    text = "\n".join(texts)
+    order = sorted(("Zofia Nowak", "Łukasz Łęcki", "Lena Berg", "Åsa Öberg", "Adam Abel"),
+                   key=text.index)
+    assert order == ["Adam Abel", "Åsa Öberg", "Lena Berg", "Łukasz Łęcki", "Zofia Nowak"], order
