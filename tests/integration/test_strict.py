@@ -285,6 +285,9 @@ def test_secretariat_corrects_a_stored_person_by_api_and_convenectl():
     ev = F.event(pg, db, F.project(pg, db), capacity=10)
     assert F.register(d, ev, "anna@kommun.se", name="Anna").status == 202
     rid = int(pg.psql(db, "SELECT id FROM registrations")[0][0])
+    # the confirmation request is sent first: rewriting a row the outbox
+    # holds in flight would race its outcome update
+    harness.wait_until(lambda: len(d.maildir_messages()) == 1, timeout=20)
     # a name stored before the rule (written straight into the table)
     pg.psql(db, "UPDATE people SET name = E'Anna\\r\\nBcc: x@evil.example'")
     pg.psql(db, "UPDATE outbox SET recipient_name = E'Anna\\r\\nBcc: x@evil.example', "
