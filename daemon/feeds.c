@@ -516,7 +516,7 @@ static int render_rows(struct feed *f, PGresult *res, struct rendered *out)
 			e->created = db_row_int_at(res, i, cols[C_CREATED]);
 			e->last_modified =
 			        db_row_int_at(res, i, cols[C_MODIFIED]);
-			if (asprintf(&urls[i], "%s/events/%" PRId64 "/register",
+			if (asprintf(&urls[i], "%s/events/%" PRId64,
 			             cfg->base_url, e->id) < 0) {
 				urls[i] = NULL;
 				goto done;

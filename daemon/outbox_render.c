@@ -413,8 +413,8 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 	if (!pt)
 		pt = page_text_get("en");
 	if (val(res, row, C_EVENT_ID))
-		snprintf(event_url, sizeof(event_url), "%s/events/%s/register",
-		         base, val(res, row, C_EVENT_ID));
+		snprintf(event_url, sizeof(event_url), "%s/events/%s", base,
+		         val(res, row, C_EVENT_ID));
 	if (val(res, row, C_REG_TOKEN))
 		snprintf(token_url, sizeof(token_url), "%s/r/%s", base,
 		         val(res, row, C_REG_TOKEN));

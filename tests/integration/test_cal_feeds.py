@@ -130,7 +130,7 @@ def test_public_feed_headers_content_and_instants():
     _, js = parse_icaljs(body)
     ev = js[_uid("rome")]
     assert ev["location"] == "Palazzo, Bologna, IT"
-    assert ev["url"].endswith(f"/events/{_state['evs']['rome']['id']}/register")
+    assert ev["url"].endswith(f"/events/{_state['evs']['rome']['id']}")
     assert "Registration: " in ev["description"]
     assert ev["categories"] == ["meeting"]
     assert js[_uid("deadline")]["categories"] == ["report"]
