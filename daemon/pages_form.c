@@ -24,8 +24,21 @@
  * for the suggestions. */
 static const char form_event_sql[] =
         "SELECT e.*, (SELECT coalesce(json_agg(o.name), '[]') "
-        "FROM cv_public_organisations($1::bigint) o) AS organisations "
+        "FROM cv_public_organisations($1::bigint) o) AS organisations, "
+        "cv_public_questions($1::bigint) AS questions "
         "FROM cv_public_event($1::bigint) e";
+
+/* The same, for a POST: the form's answers ($2, {key: [text, ...]}) as
+ * the API's values by kind, and every problem of them at once
+ * (cv_answers_problems: each as cv_answers_check refuses it). */
+static const char form_check_sql[] =
+        "SELECT e.*, (SELECT coalesce(json_agg(o.name), '[]') "
+        "FROM cv_public_organisations($1::bigint) o) AS organisations, "
+        "cv_public_questions($1::bigint) AS questions, a.answers, "
+        "(SELECT coalesce(json_agg(p), '[]') FROM "
+        "cv_answers_problems($1::bigint, a.answers, false) p) AS problems "
+        "FROM cv_public_event($1::bigint) e, "
+        "cv_answers_from_form($1::bigint, $2::jsonb, false) a(answers)";
 
 const char *const form_keys[FF_N + 1] = {
         "name", "email", "organisation", "country", "role", "language", NULL,
@@ -34,6 +47,9 @@ const char *const form_keys[FF_N + 1] = {
 void form_ctx_free(struct form_ctx *c)
 {
 	json_decref(c->vals);
+	json_decref(c->raw);
+	json_decref(c->questions);
+	json_decref(c->qerr);
 	free(c);
 }
 
@@ -46,7 +62,7 @@ const char *form_val(struct form_ctx *c, const char *key)
 
 int form_has_errors(const struct form_ctx *c)
 {
-	if (c->code)
+	if (c->code || json_object_size(c->qerr) > 0)
 		return 1;
 	for (int i = 0; i < FF_N; i++)
 		if (c->fmsg[i])
@@ -74,8 +90,12 @@ static const char *field_label(const struct form_ctx *c, enum form_field f)
 
 void form_errors_summary(struct evbuffer *b, const struct form_ctx *c)
 {
+	int listed = json_object_size(c->qerr) > 0;
+
 	if (!form_has_errors(c))
 		return;
+	for (int f = 0; f < FF_N; f++)
+		listed |= c->fmsg[f] != NULL;
 	lit(b, "<div class=\"err\" role=\"alert\" id=\"errors\"");
 	if (c->code) {
 		lit(b, " data-code=\"");
@@ -85,23 +105,23 @@ void form_errors_summary(struct evbuffer *b, const struct form_ctx *c)
 	lit(b, ">\n<p><strong>");
 	esc(b, c->code ? page_words_code(c->w, c->code) : c->w->errors_heading);
 	lit(b, "</strong></p>\n");
-	if (c->code && !(c->fmsg[0] || c->fmsg[1] || c->fmsg[2] || c->fmsg[3] ||
-	                 c->fmsg[4] || c->fmsg[5])) {
+	if (!listed) {
 		lit(b, "</div>\n");
 		return;
 	}
 	lit(b, "<ul>\n");
-	for (int i = 0; i < FF_N; i++) {
-		if (!c->fmsg[i])
+	for (int f = 0; f < FF_N; f++) {
+		if (!c->fmsg[f])
 			continue;
 		lit(b, "<li><a href=\"#");
-		lit(b, form_keys[i]);
+		lit(b, form_keys[f]);
 		lit(b, "\">");
-		esc(b, field_label(c, i));
+		esc(b, field_label(c, f));
 		lit(b, "</a>: ");
-		esc(b, c->fmsg[i]);
+		esc(b, c->fmsg[f]);
 		lit(b, "</li>\n");
 	}
+	form_questions_summary(b, c);
 	lit(b, "</ul>\n</div>\n");
 }
 
@@ -222,6 +242,11 @@ static void form_body(struct evbuffer *b, struct form_ctx *c,
 	const struct page_text *t = c->t;
 	const char *role = form_val(c, "role");
 
+	if (res) { /* as the database has them now: places left */
+		json_decref(c->questions);
+		c->questions =
+		        json_loads(db_row_str(res, 0, "questions"), 0, NULL);
+	}
 	form_errors_summary(b, c);
 	lit(b, "<form method=\"post\" action=\"register\" "
 	       "accept-charset=\"utf-8\" novalidate>\n");
@@ -250,7 +275,9 @@ static void form_body(struct evbuffer *b, struct form_ctx *c,
 		       c->vals && *form_val(c, "language")
 		               ? form_val(c, "language")
 		               : t->lang);
-	lit(b, "</select>\n</div>\n<p>");
+	lit(b, "</select>\n</div>\n");
+	form_questions(b, c, c->questions, c->raw, NULL);
+	lit(b, "<p>");
 	page_privacy_link(b, t, t->privacy_use);
 	lit(b, "</p>\n<button type=\"submit\">");
 	esc(b, t->submit);
@@ -262,8 +289,44 @@ static const char *const form_cols[] = {
         "seats_left",   "capacity",    "waiting",      "organisations",
         "project_slug", "start_utc",   "end_utc",      "tz",
         "venue",        "city",        "country",      "project_language",
-        NULL,
+        "questions",    NULL,
 };
+
+static void form_done(void *arg, PGresult *res, const char *err);
+
+/* The POST's check (form_check_sql) came back: the answers' problems next
+ * to their questions; with none and the fields fine, the registration is
+ * submitted with the answers as the API's values.  Returns 0 when it was
+ * (form_done answers then), else -1: the form is shown again. */
+static int form_checked(struct form_ctx *c, const PGresult *res)
+{
+	json_t *problems, *answers;
+
+	c->checking = 0;
+	if (strcmp(db_row_str(res, 0, "registration"), "open") != 0) {
+		/* closed or cancelled: the window says so, in words */
+		c->code = "conflict";
+		c->status = 409;
+		return -1;
+	}
+	json_decref(c->questions);
+	c->questions = json_loads(db_row_str(res, 0, "questions"), 0, NULL);
+	problems = json_loads(db_row_str(res, 0, "problems"), 0, NULL);
+	form_note_problems(c, problems);
+	json_decref(problems);
+	if (form_has_errors(c))
+		return -1;
+	answers = json_loads(db_row_str(res, 0, "answers"), 0, NULL);
+	json_object_set_new(c->vals, "answers",
+	                    answers ? answers : json_object());
+	if (reg_submit(c->r, c->r->params[0], c->vals, form_done, c) < 0) {
+		c->code = "shutting_down";
+		c->status = 503;
+		json_object_del(c->vals, "answers");
+		return -1;
+	}
+	return 0;
+}
 
 static void form_event_done(void *arg, PGresult *res, const char *err)
 {
@@ -288,6 +351,8 @@ static void form_event_done(void *arg, PGresult *res, const char *err)
 		form_ctx_free(c);
 		return;
 	}
+	if (c->checking && form_checked(c, res) == 0)
+		return;        /* submitted: form_done answers */
 	if (c->vals == NULL) { /* shown, not sent: the project's language */
 		c->t = t = page_text_for_default(
 		        r, db_row_get(res, 0, "project_language"));
@@ -367,6 +432,40 @@ static char *trim(char *s)
 	return s;
 }
 
+/* An answer "answers.KEY" = V of the form into c->raw ({key: [text,
+ * ...]}: a checkbox group repeats its name; an empty value is no answer).
+ * Returns 0, or -1 with c->code and c->error set. */
+static int form_parse_answer(struct form_ctx *c, const char *key, const char *v)
+{
+	json_t *list, *s;
+	size_t n = strlen(key);
+
+	if (n == 0 || n > 40 || !islower((unsigned char)key[0]) ||
+	    strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_") != n) {
+		snprintf(c->error, sizeof(c->error),
+		         "field answers.%.40s: not known", key);
+		c->code = "unknown_field";
+		return -1;
+	}
+	if ((s = json_string(v)) == NULL) {
+		snprintf(c->error, sizeof(c->error),
+		         "field answers.%s: not valid UTF-8", key);
+		return -1;
+	}
+	if (c->raw == NULL)
+		c->raw = json_object();
+	list = json_object_get(c->raw, key);
+	if (list == NULL) {
+		list = json_array();
+		json_object_set_new(c->raw, key, list);
+	}
+	if (*v)
+		json_array_append_new(list, s);
+	else
+		json_decref(s);
+	return 0;
+}
+
 /* Parse the form-encoded body into c->vals (strings; empty values left
  * out).  Returns 0, or -1 with c->status, c->code and c->error set. */
 int form_parse(struct form_ctx *c)
@@ -404,6 +503,13 @@ int form_parse(struct form_ctx *c)
 		char *v = trim(kv->value);
 		json_t *s;
 
+		if (c->answers_ok && strncmp(kv->key, "answers.", 8) == 0) {
+			if (form_parse_answer(c, kv->key + 8, v) < 0) {
+				rc = -1;
+				break;
+			}
+			continue;
+		}
 		for (int i = 0; form_keys[i] && !known; i++)
 			known = strcmp(form_keys[i], kv->key) == 0;
 		if (!known) {
@@ -491,6 +597,15 @@ void form_refusal(struct form_ctx *c, int status, const char *code,
 	const char *msg = page_words_field(c->w, code, field);
 
 	snprintf(c->error, sizeof(c->error), "%s", english ? english : "");
+	if (field && strncmp(field, "answers.", 8) == 0 && field[8]) {
+		/* next to its question (form_questions finds it) */
+		if (c->qerr == NULL)
+			c->qerr = json_object();
+		json_object_set_new(c->qerr, field + 8, json_string(code));
+		if (c->status == 200 || status < c->status)
+			c->status = status;
+		return;
+	}
 	for (int f = 0; msg && f < FF_N; f++)
 		if (strcmp(form_keys[f], field) == 0) {
 			field_refuse(c, f, code, msg, status);
@@ -537,6 +652,9 @@ static void form_post(struct http_req *r)
 {
 	struct json_in_error e;
 	struct form_ctx *c;
+	const char *params[2];
+	char *raw;
+	int rc;
 
 	if (!ident_id_valid(r->params[0])) {
 		page_not_found(r);
@@ -544,6 +662,7 @@ static void form_post(struct http_req *r)
 	}
 	if ((c = form_ctx_new(r)) == NULL)
 		return;
+	c->answers_ok = 1;
 	if (form_parse(c) < 0) {
 		form_show(c);
 		return;
@@ -552,17 +671,19 @@ static void form_post(struct http_req *r)
 		c->t = page_text_get(form_val(c, "language"));
 		c->w = page_words_get(c->t->lang);
 	}
-	if (form_fields_check(c, 0) < 0) {
-		form_show(c);
-		return;
-	}
 	/* the API's own rule decides; what it refuses is shown in words */
-	if (reg_input_check(c->vals, &e) < 0) {
+	if (form_fields_check(c, 0) == 0 && reg_input_check(c->vals, &e) < 0)
 		form_refusal(c, e.status, e.code, e.field, e.message);
-		form_show(c);
-		return;
-	}
-	if (reg_submit(r, r->params[0], c->vals, form_done, c) < 0) {
+	/* the answers are checked by the database, all at once, with the
+	 * event: every refusal is shown together */
+	raw = c->raw ? json_dumps(c->raw, JSON_COMPACT) : NULL;
+	params[0] = r->params[0];
+	params[1] = raw ? raw : "{}";
+	c->checking = 1;
+	rc = db_query(r->app->db, form_check_sql, 2, params, form_event_done,
+	              c);
+	free(raw);
+	if (rc < 0) {
 		page_message(r, 503, c->t, c->t->error, "err",
 		             page_words_code(c->w, "shutting_down"));
 		form_ctx_free(c);

@@ -136,6 +136,17 @@ struct form_ctx {
 	 * the field (NULL: the field is fine) */
 	const char *fcode[FF_N];
 	const char *fmsg[FF_N];
+	/* registration questions (issue 19): whether the form posts
+	 * "answers.KEY" fields, their values as posted ({key: [text, ...]}),
+	 * the questions shown (as cv_public_questions or cv_question_json
+	 * gives them), each refused answer's code ({key: code}), and a change
+	 * of answers refused because registration has closed */
+	int answers_ok;
+	json_t *raw;
+	json_t *questions;
+	json_t *qerr;
+	int closed;
+	int checking; /* pages_form.c: the POST's check query is running */
 };
 
 /* A form state for R in its page language; NULL after a 500 page. */
@@ -177,6 +188,37 @@ void form_input(struct evbuffer *b, const struct form_ctx *c, enum form_field f,
 /* The country <select> in T's language (ICU names), VALUE chosen. */
 void form_country(struct evbuffer *b, const struct form_ctx *c,
                   const char *value);
+
+/* The questions QUESTIONS (a JSON array as cv_public_questions or
+ * cv_question_json gives them) as form controls named "answers.KEY", in
+ * c's language (English when a text has none), required marked in words,
+ * each refusal of c->qerr next to its question (aria-invalid,
+ * aria-describedby); VALUES ({key: [text, ...]}) chosen; a full group
+ * disabled with the word, unless HELD ({key: [text, ...]}, the person's
+ * stored answers) holds it.  Keeps a reference to QUESTIONS in c for
+ * form_errors_summary. */
+void form_questions(struct evbuffer *b, struct form_ctx *c, json_t *questions,
+                    const json_t *values, const json_t *held);
+
+/* The items of the refusals' summary for c->qerr: "<li>" a link to the
+ * question, its label, the sentence. */
+void form_questions_summary(struct evbuffer *b, const struct form_ctx *c);
+
+/* Stored answers ({key: JSON value}) as form values ({key: [text, ...]}):
+ * true "yes", false "no", a number its text, a list its texts.  A new
+ * reference (an empty object when ANSWERS is not one). */
+json_t *form_answer_texts(const json_t *answers);
+
+/* An answer (JSON value) of question Q as a person reads it: option
+ * labels, yes or no, a date in words (when.h), into a new string (free);
+ * NULL when out of memory. */
+char *form_answer_show(const struct form_ctx *c, const json_t *q,
+                       const json_t *value);
+
+/* The problems of cv_answers_problems (a JSON array of {field, code,
+ * message}) noted next to their questions (c->qerr), status 422; one not
+ * about an answer becomes c->code. */
+void form_note_problems(struct form_ctx *c, const json_t *problems);
 
 /* ------------------------------------------------------ routes */
 

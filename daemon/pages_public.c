@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "config.h"
@@ -17,6 +18,7 @@
 #include "ident.h"
 #include "pages_country.h"
 #include "tmpl.h"
+#include "when.h"
 
 /* The network's name: [calendar] name. */
 static const char *network_name(void)
@@ -273,6 +275,7 @@ static const char *const event_cols[] = {
         "registration_utc",
         "over",
         "project_language",
+        "programme",
         NULL,
 };
 
@@ -302,6 +305,168 @@ static void map_link(struct evbuffer *b, const struct page_text *t,
 	lit(b, "</a></p>\n");
 	free(enc);
 	(void)t;
+}
+
+/* ------------------------------------------------- the timetable */
+
+/* An instant as the machine-readable datetime= of <time> (UTC). */
+static void iso_attr(struct evbuffer *b, int64_t t)
+{
+	char buf[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	lit(b, buf);
+}
+
+static int64_t item_int(const json_t *item, const char *key)
+{
+	return (int64_t)json_integer_value(json_object_get(item, key));
+}
+
+static const char *item_str(const json_t *item, const char *key)
+{
+	const char *s = json_string_value(json_object_get(item, key));
+
+	return s ? s : "";
+}
+
+/* One item: its times in the event's zone (when.h, the reader's
+ * language), title, kind in words, speakers with organisations, room and
+ * description, all escaped. */
+static void programme_item(struct evbuffer *b, const struct page_text *t,
+                           const struct page_words *w, const char *tz,
+                           const json_t *item)
+{
+	int64_t start = item_int(item, "start_utc"),
+	        end = item_int(item, "end_utc");
+	const json_t *sp = json_object_get(item, "speakers");
+	char a[128], z[128];
+	size_t i;
+	json_t *v;
+
+	lit(b, "<article class=\"item\" data-kind=\"");
+	esc(b, item_str(item, "kind"));
+	lit(b, "\">\n<p class=\"time\"><time datetime=\"");
+	iso_attr(b, start);
+	lit(b, "\">");
+	if (strcmp(item_str(item, "day"), item_str(item, "end_day")) == 0) {
+		when_time(a, sizeof(a), t->lang, tz, start);
+		when_time(z, sizeof(z), t->lang, tz, end);
+		esc(b, a);
+		lit(b, "</time>–<time datetime=\"");
+		iso_attr(b, end);
+		lit(b, "\">");
+		esc(b, z);
+	} else { /* past midnight: both days in words */
+		char r[256];
+
+		when_range(r, sizeof(r), t->lang, tz, start, end, 0);
+		esc(b, r);
+	}
+	lit(b, "</time></p>\n<h4>");
+	esc(b, item_str(item, "title"));
+	lit(b, "</h4>\n<p class=\"kind\">");
+	esc(b, page_words_kind(w, item_str(item, "kind")));
+	lit(b, "</p>\n");
+	if (json_array_size(sp) > 0) {
+		lit(b, "<ul class=\"speakers\">\n");
+		json_array_foreach(sp, i, v)
+		{
+			const char *org = item_str(v, "organisation");
+
+			lit(b, "<li>");
+			esc(b, item_str(v, "name"));
+			if (*org) {
+				lit(b, " <span class=\"org\">(");
+				esc(b, org);
+				lit(b, ")</span>");
+			}
+			lit(b, "</li>\n");
+		}
+		lit(b, "</ul>\n");
+	}
+	if (*item_str(item, "room")) {
+		lit(b, "<p class=\"room\">");
+		esc(b, w->room);
+		lit(b, ": ");
+		esc(b, item_str(item, "room"));
+		lit(b, "</p>\n");
+	}
+	page_paras(b, item_str(item, "description"));
+	lit(b, "</article>\n");
+}
+
+/* The timetable (cv_public_programme's JSON array by start): a section
+ * per local day with its date in words as heading; items that overlap in
+ * time form one slot, side by side on a wide screen and in time order on
+ * a phone (the page's CSS).  Without items: the placeholder sentence. */
+static void programme_block(struct evbuffer *b, const struct page_text *t,
+                            const struct page_words *w, const char *tz,
+                            const char *json)
+{
+	json_t *items = json_loads(json ? json : "[]", 0, NULL);
+	size_t n = json_array_size(items), i = 0;
+
+	lit(b, "<section id=\"programme\" aria-labelledby=\"programme-h\">\n"
+	       "<h2 id=\"programme-h\">");
+	esc(b, w->programme);
+	lit(b, "</h2>\n");
+	if (n == 0) {
+		lit(b, "<p>");
+		esc(b, w->programme_later);
+		lit(b, "</p>\n");
+	}
+	while (i < n) {
+		const json_t *first = json_array_get(items, i);
+		const char *day = item_str(first, "day");
+		char heading[160];
+
+		when_day(heading, sizeof(heading), t->lang, tz,
+		         item_int(first, "start_utc"));
+		lit(b, "<section class=\"day\" data-day=\"");
+		esc(b, day);
+		lit(b, "\" aria-labelledby=\"day-");
+		esc(b, day);
+		lit(b, "\">\n<h3 id=\"day-");
+		esc(b, day);
+		lit(b, "\">");
+		esc(b, heading);
+		lit(b, "</h3>\n");
+		while (i < n &&
+		       strcmp(item_str(json_array_get(items, i), "day"), day) ==
+		               0) {
+			/* a slot: this item and every later one that starts
+			 * before the slot's last end */
+			size_t j = i + 1;
+			int64_t until =
+			        item_int(json_array_get(items, i), "end_utc");
+
+			while (j < n &&
+			       strcmp(item_str(json_array_get(items, j), "day"),
+			              day) == 0 &&
+			       item_int(json_array_get(items, j), "start_utc") <
+			               until) {
+				int64_t e = item_int(json_array_get(items, j),
+				                     "end_utc");
+
+				if (e > until)
+					until = e;
+				j++;
+			}
+			lit(b, j - i > 1 ? "<div class=\"slot parallel\">\n"
+			                 : "<div class=\"slot\">\n");
+			for (; i < j; i++)
+				programme_item(b, t, w, tz,
+				               json_array_get(items, i));
+			lit(b, "</div>\n");
+		}
+		lit(b, "</section>\n");
+	}
+	lit(b, "</section>\n");
+	json_decref(items);
 }
 
 static void event_done(void *arg, PGresult *res, const char *err)
@@ -364,12 +529,8 @@ static void event_done(void *arg, PGresult *res, const char *err)
 		lit(b, "</h2>\n");
 		page_paras(b, db_row_str(res, 0, "description"));
 	}
-	/* the programme comes with issue 19: its place is kept */
-	lit(b, "<section id=\"programme\">\n<h2>");
-	esc(b, w->programme);
-	lit(b, "</h2>\n<p>");
-	esc(b, w->programme_later);
-	lit(b, "</p>\n</section>\n");
+	programme_block(b, t, w, db_row_str(res, 0, "tz"),
+	                db_row_str(res, 0, "programme"));
 	if (!cancelled) {
 		lit(b, "<p><a class=\"btn quiet\" id=\"add-event\" "
 		       "href=\"/events/");
@@ -391,7 +552,9 @@ static void event_get(struct http_req *r)
 		page_not_found(r);
 		return;
 	}
-	public_query(r, "SELECT * FROM cv_public_event($1::bigint)",
+	public_query(r,
+	             "SELECT e.*, cv_public_programme(e.id) AS programme"
+	             " FROM cv_public_event($1::bigint) e",
 	             r->params[0], event_done);
 }
 

@@ -104,7 +104,8 @@ static void details_form(struct evbuffer *b, const struct form_ctx *c,
 	lit(b, "<h2 id=\"details\">");
 	esc(b, t->details);
 	lit(b, "</h2>\n");
-	form_errors_summary(b, c);
+	if (!c->answers_ok) /* a refused details form, not answers */
+		form_errors_summary(b, c);
 	lit(b, "<form method=\"post\" action=\"");
 	lit(b, token); /* checked: hex only */
 	lit(b, "/details\" accept-charset=\"utf-8\" novalidate>\n");
@@ -118,6 +119,78 @@ static void details_form(struct evbuffer *b, const struct form_ctx *c,
 	lit(b, "<button type=\"submit\" class=\"quiet\">");
 	esc(b, t->btn_save);
 	lit(b, "</button>\n</form>\n");
+}
+
+/* The person's answers (cv_answers_view: the questions, the answers,
+ * whether they can still change): a form posting to {token}/answers while
+ * registration is open, else the answers read-only with the sentence
+ * saying why (role="alert" when a change was just refused). */
+static void answers_block(struct evbuffer *b, struct form_ctx *c,
+                          const char *token, const PGresult *res, int active)
+{
+	json_t *view = json_loads(db_row_str(res, 0, "answers_view"), 0, NULL);
+	json_t *questions = json_object_get(view, "questions");
+	json_t *answers = json_object_get(view, "answers");
+	json_t *held = form_answer_texts(answers);
+	int open = active && json_is_true(json_object_get(view, "changeable"));
+	const char *state = db_row_str(res, 0, "state");
+	size_t i;
+	json_t *q;
+
+	if (json_array_size(questions) == 0) {
+		json_decref(held);
+		json_decref(view);
+		return;
+	}
+	lit(b, "<section id=\"answers\" aria-labelledby=\"answers-h\">\n"
+	       "<h2 id=\"answers-h\">");
+	esc(b, c->w->your_answers);
+	lit(b, "</h2>\n");
+	if (open) {
+		if (c->answers_ok)
+			form_errors_summary(b, c);
+		lit(b, "<form method=\"post\" action=\"");
+		lit(b, token); /* checked: hex only */
+		lit(b, "/answers\" accept-charset=\"utf-8\" novalidate>\n");
+		form_questions(b, c, questions,
+		               c->answers_ok && c->raw ? c->raw : held, held);
+		lit(b, "<button type=\"submit\" class=\"quiet\" "
+		       "id=\"answers-save\">");
+		esc(b, c->t->btn_save);
+		lit(b, "</button>\n</form>\n</section>\n");
+		json_decref(held);
+		json_decref(view);
+		return;
+	}
+	if (c->closed || strcmp(state, "cancelled") != 0) {
+		lit(b, c->closed ? "<p class=\"err\" role=\"alert\" "
+		                   "id=\"answers-closed\">"
+		                 : "<p class=\"warn\" id=\"answers-closed\">");
+		esc(b, c->w->answers_closed);
+		lit(b, "</p>\n");
+	}
+	lit(b, "<dl id=\"answers-list\">\n");
+	json_array_foreach(questions, i, q)
+	{
+		const char *key = json_string_value(json_object_get(q, "key"));
+		const json_t *label = json_object_get(q, "label");
+		const char *l =
+		        json_string_value(json_object_get(label, c->t->lang));
+		char *shown = form_answer_show(
+		        c, q, json_object_get(answers, key ? key : ""));
+
+		lit(b, "<dt>");
+		esc(b, l ? l : json_string_value(json_object_get(label, "en")));
+		lit(b, "</dt>\n<dd data-key=\"");
+		esc(b, key);
+		lit(b, "\">");
+		esc(b, shown);
+		lit(b, "</dd>\n");
+		free(shown);
+	}
+	lit(b, "</dl>\n</section>\n");
+	json_decref(held);
+	json_decref(view);
 }
 
 /* The state of the registration in words, with what happens next. */
@@ -188,6 +261,7 @@ static const char *const view_cols[] = {
         "over",
         "event_id",
         "calendar_answer_utc",
+        "answers_view",
         NULL,
 };
 
@@ -273,10 +347,11 @@ static void token_view_done(void *arg, PGresult *res, const char *err)
 	if (db_row_bool(res, 0, "certificate") && paper_text_get(c->t->lang))
 		button(b, token, "certificate",
 		       paper_text_get(c->t->lang)->cert_button);
+	answers_block(b, c, token, res, active);
 	if (active)
 		details_form(b, c, token, res);
 	page_organiser(b, c->w);
-	page_end(r, b, form_has_errors(c) ? c->status : 200);
+	page_end(r, b, c->closed ? 409 : form_has_errors(c) ? c->status : 200);
 	form_ctx_free(c);
 }
 
@@ -286,7 +361,8 @@ static void token_view(struct form_ctx *c)
 
 	if (db_query(c->r->app->db,
 	             "SELECT v.*, cv_checkin_token_for($1) AS checkin_token,"
-	             " cv_certificate_available($1) AS certificate"
+	             " cv_certificate_available($1) AS certificate,"
+	             " cv_answers_view($1) AS answers_view"
 	             " FROM cv_registration_view($1) v",
 	             1, &token, token_view_done, c) < 0) {
 		page_message(c->r, 503, c->t, c->t->error, "err",
@@ -364,7 +440,9 @@ static void cancel_view_done(void *arg, PGresult *res, const char *err)
 
 static void cancel_get(struct http_req *r)
 {
-	page_token_query(r, "SELECT * FROM cv_registration_view($1)",
+	page_token_query(r,
+	                 "SELECT *, NULL AS answers_view"
+	                 " FROM cv_registration_view($1)",
 	                 cancel_view_done);
 }
 
@@ -448,6 +526,103 @@ static void token_details(struct http_req *r)
 	}
 }
 
+static void answers_done(void *arg, PGresult *res, const char *err)
+{
+	struct form_ctx *c = arg;
+	json_t *out, *problems;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		struct api_error e;
+
+		api_error_from_pg(res, err, &e);
+		if (e.status == 409 && e.field &&
+		    strcmp(e.field, "answers") == 0) {
+			/* registration has closed: refused, in words */
+			c->closed = 1;
+			token_view(c);
+			return;
+		}
+		if (e.status == 400 || e.status == 422) {
+			form_refusal(c, e.status, e.code, e.field, e.message);
+			token_view(c);
+			return;
+		}
+		token_action_done(c->r, res, err);
+		form_ctx_free(c);
+		return;
+	}
+	out = json_loads(db_row_str(res, 0, "result"), 0, NULL);
+	problems = json_object_get(out, "problems");
+	if (problems) {
+		/* every problem at once, next to its question; the questions
+		 * are known once the page is shown: note the codes now */
+		size_t i;
+		json_t *p;
+
+		json_array_foreach(problems, i, p)
+		{
+			const char *f =
+			        json_string_value(json_object_get(p, "field"));
+			const char *code =
+			        json_string_value(json_object_get(p, "code"));
+
+			form_refusal(c, 422, code ? code : "invalid_value",
+			             f ? f : "",
+			             json_string_value(
+			                     json_object_get(p, "message")));
+		}
+		json_decref(out);
+		token_view(c);
+		return;
+	}
+	json_decref(out);
+	token_action_done(c->r, res, err);
+	form_ctx_free(c);
+}
+
+/* POST {token}/answers: the person changes their answers (the whole form:
+ * what is left empty is no longer answered) through cv_answers_change, as
+ * POST /api/public/registrations/{token}/answers does; every refusal is
+ * shown next to its question, and after registration closes the change is
+ * refused (409) with the sentence saying so.  Nothing changes on a
+ * refusal. */
+static void token_answers(struct http_req *r)
+{
+	const char *params[2];
+	struct form_ctx *c;
+	char *raw;
+	int rc;
+
+	if (page_token_check(r) < 0 || (c = form_ctx_new(r)) == NULL)
+		return;
+	c->answers_ok = 1;
+	if (form_parse(c) < 0) {
+		if (c->status == 415)
+			c->code = "bad_request";
+		token_view(c);
+		return;
+	}
+	if (json_object_size(c->vals) > 0) { /* a field of another form */
+		c->code = "unknown_field";
+		c->status = 400;
+		token_view(c);
+		return;
+	}
+	raw = c->raw ? json_dumps(c->raw, JSON_COMPACT) : NULL;
+	params[0] = r->params[0];
+	params[1] = raw ? raw : "{}";
+	rc = db_query(r->app->db,
+	              "SELECT cv_answers_change_form($1, $2::jsonb) AS result",
+	              2, params, answers_done, c);
+	free(raw);
+	if (rc < 0) {
+		page_message(r, 503, c->t, c->t->error, "err",
+		             page_words_code(c->w, "shutting_down"));
+		form_ctx_free(c);
+	}
+}
+
 static void token_confirm(struct http_req *r)
 {
 	token_action(r,
@@ -498,6 +673,9 @@ const struct http_route pages_token_routes[] = {
         {.method = EVHTTP_REQ_POST,
          .pattern = "/r/{token}/details",
          .handler = token_details},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/r/{token}/answers",
+         .handler = token_answers},
         {.method = EVHTTP_REQ_POST,
          .pattern = "/r/{token}/certificate",
          .handler = token_certificate},

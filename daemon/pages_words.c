@@ -68,6 +68,26 @@ static const struct page_words w_en = {
                 "Your seat will go to the next person on the waiting list.",
         .cancel_yes = "Yes, cancel my registration",
         .cancel_no = "No, keep my registration",
+        .pk_talk = "Talk",
+        .pk_session = "Session",
+        .pk_break = "Break",
+        .pk_meal = "Meal",
+        .pk_visit = "Visit",
+        .room = "Room",
+        .required = "(required)",
+        .full = "full",
+        .yes = "Yes",
+        .no = "No",
+        .choose_one = "Choose one",
+        .e_consent = "Please tick this box: registration needs your consent.",
+        .e_number = "Please enter a number, for example 12.",
+        .e_date = "Please enter a date.",
+        .e_group_full = "This group is full. Please choose another one.",
+        .your_answers = "Your answers",
+        .no_answer = "No answer",
+        .answers_closed = "Registration has closed: your answers can no longer "
+                          "be changed.",
+        .places_left = "Places left:",
         .codes =
                 {
                         {"bad_json", "The request could not be read. Please "
@@ -198,6 +218,26 @@ static const struct page_words w_sv = {
         .cancel_seat = "Din plats går till nästa person på väntelistan.",
         .cancel_yes = "Ja, avboka min anmälan",
         .cancel_no = "Nej, behåll min anmälan",
+        .pk_talk = "Föredrag",
+        .pk_session = "Pass",
+        .pk_break = "Paus",
+        .pk_meal = "Måltid",
+        .pk_visit = "Studiebesök",
+        .room = "Lokal",
+        .required = "(obligatorisk)",
+        .full = "fullsatt",
+        .yes = "Ja",
+        .no = "Nej",
+        .choose_one = "Välj ett alternativ",
+        .e_consent = "Kryssa i rutan: anmälan kräver ditt samtycke.",
+        .e_number = "Skriv ett tal, till exempel 12.",
+        .e_date = "Ange ett datum.",
+        .e_group_full = "Gruppen är fullsatt. Välj en annan grupp.",
+        .your_answers = "Dina svar",
+        .no_answer = "Inget svar",
+        .answers_closed =
+                "Anmälan har stängt: dina svar kan inte längre ändras.",
+        .places_left = "Platser kvar:",
         .codes =
                 {
                         {"bad_json", "Förfrågan kunde inte läsas. Ladda om "
@@ -333,6 +373,27 @@ static const struct page_words w_it = {
                 "Il tuo posto andrà alla persona successiva in lista d'attesa.",
         .cancel_yes = "Sì, annulla la mia iscrizione",
         .cancel_no = "No, mantieni la mia iscrizione",
+        .pk_talk = "Intervento",
+        .pk_session = "Sessione",
+        .pk_break = "Pausa",
+        .pk_meal = "Pasto",
+        .pk_visit = "Visita",
+        .room = "Sala",
+        .required = "(obbligatorio)",
+        .full = "al completo",
+        .yes = "Sì",
+        .no = "No",
+        .choose_one = "Scegli un'opzione",
+        .e_consent =
+                "Spunta questa casella: l'iscrizione richiede il tuo consenso.",
+        .e_number = "Inserisci un numero, ad esempio 12.",
+        .e_date = "Inserisci una data.",
+        .e_group_full = "Questo gruppo è al completo. Scegline un altro.",
+        .your_answers = "Le tue risposte",
+        .no_answer = "Nessuna risposta",
+        .answers_closed = "Le iscrizioni sono chiuse: le tue risposte non "
+                          "possono più essere modificate.",
+        .places_left = "Posti rimasti:",
         .codes =
                 {
                         {"bad_json",
@@ -469,6 +530,26 @@ static const struct page_words w_pl = {
                 "Twoje miejsce otrzyma kolejna osoba z listy rezerwowej.",
         .cancel_yes = "Tak, anuluj moją rejestrację",
         .cancel_no = "Nie, zachowaj moją rejestrację",
+        .pk_talk = "Wystąpienie",
+        .pk_session = "Sesja",
+        .pk_break = "Przerwa",
+        .pk_meal = "Posiłek",
+        .pk_visit = "Wizyta",
+        .room = "Sala",
+        .required = "(wymagane)",
+        .full = "brak miejsc",
+        .yes = "Tak",
+        .no = "Nie",
+        .choose_one = "Wybierz jedną opcję",
+        .e_consent = "Zaznacz to pole: rejestracja wymaga Twojej zgody.",
+        .e_number = "Wpisz liczbę, na przykład 12.",
+        .e_date = "Podaj datę.",
+        .e_group_full = "Ta grupa jest już pełna. Wybierz inną.",
+        .your_answers = "Twoje odpowiedzi",
+        .no_answer = "Brak odpowiedzi",
+        .answers_closed = "Rejestracja została zamknięta: odpowiedzi nie można "
+                          "już zmienić.",
+        .places_left = "Wolne miejsca:",
         .codes =
                 {
                         {"bad_json", "Nie udało się odczytać żądania. Odśwież "
@@ -605,6 +686,27 @@ static const struct page_words w_es = {
                 "Tu plaza pasará a la siguiente persona de la lista de espera.",
         .cancel_yes = "Sí, cancelar mi inscripción",
         .cancel_no = "No, mantener mi inscripción",
+        .pk_talk = "Ponencia",
+        .pk_session = "Sesión",
+        .pk_break = "Pausa",
+        .pk_meal = "Comida",
+        .pk_visit = "Visita",
+        .room = "Sala",
+        .required = "(obligatorio)",
+        .full = "completo",
+        .yes = "Sí",
+        .no = "No",
+        .choose_one = "Elige una opción",
+        .e_consent = "Marca esta casilla: la inscripción necesita tu "
+                     "consentimiento.",
+        .e_number = "Escribe un número, por ejemplo 12.",
+        .e_date = "Indica una fecha.",
+        .e_group_full = "Este grupo está completo. Elige otro.",
+        .your_answers = "Tus respuestas",
+        .no_answer = "Sin respuesta",
+        .answers_closed = "La inscripción está cerrada: tus respuestas ya no "
+                          "se pueden cambiar.",
+        .places_left = "Plazas libres:",
         .codes =
                 {
                         {"bad_json",
@@ -743,6 +845,27 @@ static const struct page_words w_fi = {
         .cancel_seat = "Paikkasi annetaan seuraavalle jonotuslistalla.",
         .cancel_yes = "Kyllä, peru ilmoittautumiseni",
         .cancel_no = "Ei, pidä ilmoittautumiseni",
+        .pk_talk = "Esitys",
+        .pk_session = "Sessio",
+        .pk_break = "Tauko",
+        .pk_meal = "Ateria",
+        .pk_visit = "Vierailu",
+        .room = "Tila",
+        .required = "(pakollinen)",
+        .full = "täynnä",
+        .yes = "Kyllä",
+        .no = "Ei",
+        .choose_one = "Valitse yksi",
+        .e_consent = "Rastita tämä ruutu: ilmoittautuminen edellyttää "
+                     "suostumustasi.",
+        .e_number = "Kirjoita luku, esimerkiksi 12.",
+        .e_date = "Anna päivämäärä.",
+        .e_group_full = "Tämä ryhmä on täynnä. Valitse toinen.",
+        .your_answers = "Vastauksesi",
+        .no_answer = "Ei vastausta",
+        .answers_closed = "Ilmoittautuminen on päättynyt: vastauksiasi ei voi "
+                          "enää muuttaa.",
+        .places_left = "Paikkoja jäljellä:",
         .codes =
                 {
                         {"bad_json", "Pyyntöä ei voitu lukea. Lataa sivu "
@@ -853,4 +976,50 @@ const char *page_words_field(const struct page_words *w, const char *code,
 	if (strcmp(field, "name") == 0 || strcmp(field, "organisation") == 0)
 		return w->e_required; /* blank: only white space */
 	return NULL;
+}
+
+const char *page_words_kind(const struct page_words *w, const char *kind)
+{
+	const struct {
+		const char *kind, *text;
+	} k[] = {
+	        {"talk", w->pk_talk},   {"session", w->pk_session},
+	        {"break", w->pk_break}, {"meal", w->pk_meal},
+	        {"visit", w->pk_visit},
+	};
+
+	for (size_t i = 0; kind && i < sizeof(k) / sizeof(k[0]); i++)
+		if (strcmp(k[i].kind, kind) == 0)
+			return k[i].text;
+	return kind ? kind : "";
+}
+
+const char *page_words_answer(const struct page_words *w, const char *code,
+                              const char *kind)
+{
+	int choice = kind && (strcmp(kind, "choice") == 0 ||
+	                      strcmp(kind, "choices") == 0 ||
+	                      strcmp(kind, "yes_no") == 0);
+
+	if (code == NULL)
+		code = "invalid_value";
+	if (strcmp(code, "consent_required") == 0)
+		return w->e_consent;
+	if (strcmp(code, "group_full") == 0)
+		return w->e_group_full;
+	if (strcmp(code, "too_long") == 0)
+		return w->e_too_long;
+	if (strcmp(code, "choice_not_offered") == 0)
+		return w->e_choice;
+	if (strcmp(code, "answer_required") == 0)
+		return choice ? w->e_choice : w->e_required;
+	if (kind && strcmp(kind, "number") == 0)
+		return w->e_number;
+	if (kind && strcmp(kind, "date") == 0)
+		return w->e_date;
+	if (choice)
+		return w->e_choice;
+	if (kind && strcmp(kind, "consent") == 0)
+		return w->e_consent;
+	return w->e_chars; /* text: what the rule refuses is characters */
 }

@@ -37,6 +37,16 @@ struct page_words {
 	const char *next_pending, *next_confirmed, *over, *reg_cancelled;
 	/* the cancel page (a second step) */
 	const char *cancel_q, *cancel_seat, *cancel_yes, *cancel_no;
+	/* the timetable: each programme kind (kinds_programme) and the room */
+	const char *pk_talk, *pk_session, *pk_break, *pk_meal, *pk_visit;
+	const char *room;
+	/* registration questions: required in words, a full group, yes/no,
+	 * a select's first option, a group's places, and the refusals shown
+	 * next to a question */
+	const char *required, *full, *yes, *no, *choose_one, *places_left;
+	const char *e_consent, *e_number, *e_date, *e_group_full;
+	/* the token page's answers */
+	const char *your_answers, *no_answer, *answers_closed;
 	/* the API's error codes in words; ends with code NULL */
 	struct page_code_text codes[PAGE_CODES_MAX];
 };
@@ -54,5 +64,16 @@ const char *page_words_code(const struct page_words *w, const char *code);
  * about a single field (then page_words_code applies). */
 const char *page_words_field(const struct page_words *w, const char *code,
                              const char *field);
+
+/* The programme kind KIND ("talk", ... as in kinds_programme) in words;
+ * KIND itself for one it does not know. */
+const char *page_words_kind(const struct page_words *w, const char *kind);
+
+/* The sentence shown next to a registration question of KIND ("choice",
+ * "number", ... as questions.kind) refused with CODE (answer_required,
+ * consent_required, choice_not_offered, group_full, too_long,
+ * invalid_value): never NULL. */
+const char *page_words_answer(const struct page_words *w, const char *code,
+                              const char *kind);
 
 #endif
