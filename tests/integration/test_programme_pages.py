@@ -355,6 +355,12 @@ def test_token_page_changes_answers_until_registration_closes_then_refuses():
 
 def test_questions_in_chromium_phone_and_desktop_in_polish():
     pg, db, d, ev = _setup()
+    start, mid = pg.psql(db, """SELECT to_char(start_local, 'YYYY-MM-DD"T"HH24:MI'),
+                                       to_char(start_local + interval '1 hour',
+                                               'YYYY-MM-DD"T"HH24:MI')
+                                  FROM events WHERE id = $1""", ev)[0]
+    for title, room in (("Warsztat: młodzież", "Sala A"), ("Warsztat: energia", "Sala B")):
+        _item(d, ev, title=title, kind="session", room=room, start=start, end=mid)
     before = pg.psql(db, "SELECT count(*) FROM registrations")[0][0]
     got = harness.run_browser("questions.mjs", {
         "BASE_URL": d.url, "EVENT": ev, "MAILDIR": d.maildir, "RUN": "q"}, timeout=600)
