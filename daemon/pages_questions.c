@@ -50,8 +50,9 @@ static const json_t *q_find(const struct form_ctx *c, const char *key)
 
 void form_questions_summary(struct evbuffer *b, const struct form_ctx *c)
 {
+	const char *key;
 	size_t i;
-	json_t *q;
+	json_t *q, *v;
 
 	json_array_foreach(c->questions, i, q)
 	{
@@ -67,6 +68,15 @@ void form_questions_summary(struct evbuffer *b, const struct form_ctx *c)
 		esc(b, q_text(json_object_get(q, "label"), c->t->lang));
 		lit(b, "</a>: ");
 		esc(b, page_words_answer(c->w, code, q_str(q, "kind")));
+		lit(b, "</li>\n");
+	}
+	/* an answer to no question shown (a tampered form): in words */
+	json_object_foreach(c->qerr, key, v)
+	{
+		if (q_find(c, key))
+			continue;
+		lit(b, "<li>");
+		esc(b, page_words_code(c->w, "unknown_field"));
 		lit(b, "</li>\n");
 	}
 }

@@ -321,6 +321,13 @@ def test_token_page_changes_answers_until_registration_closes_then_refuses():
     assert _err(page, "town") == ("answer_required", "Wypełnij to pole.", True)
     assert 'value="vegan" checked>' in page  # kept
     assert _state(pg, db) == before
+    # an answer to a question the event does not ask (a tampered form)
+    r = post({"dietary": "vegan", "town": "Sopot", "photos": "yes", "colour": "red"})
+    assert r.status == 422 and "Formularz zawiera pole, którego nie znamy." in valid(r.text)
+    # a field of another form
+    r = F.form(d, f"/r/{tok}/answers", [("name", "X"), ("answers.town", "Sopot")])
+    assert r.status == 400 and 'data-code="unknown_field"' in valid(r.text)
+    assert _state(pg, db) == before
     # a change: saved, and the page says so
     r = post({"dietary": "vegan", "town": "Sopot", "photos": "yes", "group": "youth",
               "topics": ["partners"]})
