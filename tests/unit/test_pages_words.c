@@ -126,12 +126,74 @@ static void countries_from_icu(void **state)
 	assert_null(page_country_name("en", "XX"));
 }
 
+/* The words of the timetable and the questions (issue 19): every
+ * programme kind and every refusal of an answer in each language, never
+ * NULL, never the raw kind or code, and (outside English) translated. */
+static void programme_and_answer_words(void **state)
+{
+	static const char *const kinds[] = {"talk", "session", "break",
+	                                    "meal", "visit",   NULL};
+	static const char *const codes[] = {"answer_required",
+	                                    "consent_required",
+	                                    "choice_not_offered",
+	                                    "group_full",
+	                                    "too_long",
+	                                    "invalid_value",
+	                                    NULL};
+	static const char *const qkinds[] = {"short_text", "choice",  "number",
+	                                     "date",       "consent", NULL};
+	const struct page_words *en = page_words_get("en");
+
+	(void)state;
+	for (int l = 0; langs[l]; l++) {
+		const struct page_words *w = page_words_get(langs[l]);
+		const char *words[] = {
+		        w->room,         w->required,
+		        w->full,         w->yes,
+		        w->no,           w->choose_one,
+		        w->places_left,  w->e_consent,
+		        w->e_number,     w->e_date,
+		        w->e_group_full, w->your_answers,
+		        w->no_answer,    w->answers_closed,
+		};
+
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			assert_non_null(words[i]);
+		for (int k = 0; kinds[k]; k++) {
+			const char *s = page_words_kind(w, kinds[k]);
+
+			assert_non_null(s);
+			assert_string_not_equal(s, kinds[k]);
+		}
+		for (int c = 0; codes[c]; c++)
+			for (int q = 0; qkinds[q]; q++) {
+				const char *s = page_words_answer(w, codes[c],
+				                                  qkinds[q]);
+
+				assert_non_null(s);
+				assert_string_not_equal(s, codes[c]);
+			}
+		if (strcmp(langs[l], "en") != 0) {
+			assert_string_not_equal(w->answers_closed,
+			                        en->answers_closed);
+			assert_string_not_equal(w->e_consent, en->e_consent);
+			assert_string_not_equal(w->required, en->required);
+		}
+	}
+	assert_string_equal(page_words_kind(en, "picnic"), "picnic");
+	assert_string_equal(page_words_answer(en, "group_full", "choice"),
+	                    en->e_group_full);
+	assert_string_equal(page_words_answer(en, "invalid_value", "number"),
+	                    en->e_number);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(every_code_in_every_language),
 	        cmocka_unit_test(field_words_are_translated),
 	        cmocka_unit_test(countries_from_icu),
+	        cmocka_unit_test(programme_and_answer_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
