@@ -211,26 +211,31 @@ static void q_help_err(struct evbuffer *b, const struct form_ctx *c,
 	}
 }
 
-/* An option's label: its text, then a group's places or "full". */
+/* An option's label: its text, then a group's places or "full" (in a
+ * span unless PLAIN: an <option> holds text only). */
 static void option_text(struct evbuffer *b, const struct form_ctx *c,
-                        const json_t *o, int full)
+                        const json_t *o, int full, int plain)
 {
 	long long left = option_left(o);
 	char n[32];
 
 	esc(b, q_text(json_object_get(o, "label"), c->t->lang));
+	if (!full && left < 0)
+		return;
+	lit(b, plain ? " " : " <span class=\"left\">");
 	if (full) {
-		lit(b, " <span class=\"left\">– ");
+		lit(b, "– ");
 		esc(b, c->w->full);
-		lit(b, "</span>");
-	} else if (left >= 0) {
+	} else {
 		snprintf(n, sizeof(n), "%lld", left);
-		lit(b, " <span class=\"left\">(");
+		lit(b, "(");
 		esc(b, c->w->places_left);
 		lit(b, " ");
 		lit(b, n);
-		lit(b, ")</span>");
+		lit(b, ")");
 	}
+	if (!plain)
+		lit(b, "</span>");
 }
 
 /* Radios or checkboxes (TYPE) of a choice, choices or yes_no question
@@ -271,7 +276,7 @@ static void q_options(struct evbuffer *b, const struct form_ctx *c,
 		if (!radio) /* a radio's state is its group's */
 			q_aria(b, key, help, err);
 		lit(b, ">");
-		option_text(b, c, o, full);
+		option_text(b, c, o, full, 0);
 		lit(b, "</label>\n");
 	}
 }
@@ -376,7 +381,7 @@ static void form_question(struct evbuffer *b, struct form_ctx *c,
 			if (full)
 				lit(b, " disabled");
 			lit(b, ">");
-			option_text(b, c, o, full);
+			option_text(b, c, o, full, 1);
 			lit(b, "</option>\n");
 		}
 		lit(b, "</select>\n</div>\n");

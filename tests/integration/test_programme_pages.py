@@ -39,6 +39,9 @@ QUESTIONS = [
     {"key": "first", "kind": "yes_no", "label": {"en": "First time with us?", "pl": "Pierwszy raz?"}},
     {"key": "age", "kind": "number", "label": {"en": "Age", "pl": "Wiek"}},
     {"key": "arrival", "kind": "date", "label": {"en": "Arrival", "pl": "Przyjazd"}},
+    {"key": "region", "kind": "choice", "label": {"en": "Region", "pl": "Województwo"},
+     "options": [{"value": f"r{i}", "label": {"en": f"Region {i}"},
+                  "capacity": 1 if i == 1 else None} for i in range(1, 10)]},
     {"key": "photos", "kind": "consent",
      "label": {"en": "I agree to be photographed", "pl": "Zgadzam się na zdjęcia"}},
 ]
@@ -158,7 +161,8 @@ def _setup():
         assert r.status == 201, r.text
     # the one place of "energy" is taken
     r = F.register(d, ev, "taken@x.pl", answers={"dietary": "none", "town": "Kraków",
-                                                 "group": "energy", "photos": True})
+                                                 "group": "energy", "photos": True,
+                                                 "region": "r1"})
     assert r.status == 202, r.text
     return pg, db, d, ev
 
@@ -222,6 +226,11 @@ def test_form_asks_every_kind_in_polish_and_shows_a_full_group_as_full():
     assert re.search(r'<label class="opt full" for="answers-group-1"><input type="radio" '
                      r'id="answers-group-1" name="answers.group" value="energy" disabled>'
                      r'energia <span class="left">– brak miejsc</span></label>', g)
+    # more than 8 options: a list, its full group disabled with the word
+    assert ('<select id="answers-region" name="answers.region">\n'
+            '<option value="">Wybierz jedną opcję</option>\n'
+            '<option value="r1" disabled>Region 1 – brak miejsc</option>') in g
+    assert '<option value="r9">Region 9</option>' in g
     en = valid(d.get(f"/events/{ev}/register?lang=en", auth=False).text)
     assert "<legend>Dietary needs <span class=\"req\">(required)</span></legend>" in en
     assert "renewable energy <span class=\"left\">– full</span>" in en
