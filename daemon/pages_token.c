@@ -156,7 +156,7 @@ static void answers_block(struct evbuffer *b, struct form_ctx *c,
 		               c->answers_ok && c->raw ? c->raw : held, held);
 		lit(b, "<button type=\"submit\" class=\"quiet\" "
 		       "id=\"answers-save\">");
-		esc(b, c->t->btn_save);
+		esc(b, c->w->save_answers);
 		lit(b, "</button>\n</form>\n</section>\n");
 		json_decref(held);
 		json_decref(view);

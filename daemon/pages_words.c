@@ -85,6 +85,7 @@ static const struct page_words w_en = {
         .e_group_full = "This group is full. Please choose another one.",
         .your_answers = "Your answers",
         .no_answer = "No answer",
+        .save_answers = "Save my answers",
         .answers_closed = "Registration has closed: your answers can no longer "
                           "be changed.",
         .places_left = "Places left:",
@@ -235,6 +236,7 @@ static const struct page_words w_sv = {
         .e_group_full = "Gruppen är fullsatt. Välj en annan grupp.",
         .your_answers = "Dina svar",
         .no_answer = "Inget svar",
+        .save_answers = "Spara mina svar",
         .answers_closed =
                 "Anmälan har stängt: dina svar kan inte längre ändras.",
         .places_left = "Platser kvar:",
@@ -391,6 +393,7 @@ static const struct page_words w_it = {
         .e_group_full = "Questo gruppo è al completo. Scegline un altro.",
         .your_answers = "Le tue risposte",
         .no_answer = "Nessuna risposta",
+        .save_answers = "Salva le mie risposte",
         .answers_closed = "Le iscrizioni sono chiuse: le tue risposte non "
                           "possono più essere modificate.",
         .places_left = "Posti rimasti:",
@@ -547,6 +550,7 @@ static const struct page_words w_pl = {
         .e_group_full = "Ta grupa jest już pełna. Wybierz inną.",
         .your_answers = "Twoje odpowiedzi",
         .no_answer = "Brak odpowiedzi",
+        .save_answers = "Zapisz odpowiedzi",
         .answers_closed = "Rejestracja została zamknięta: odpowiedzi nie można "
                           "już zmienić.",
         .places_left = "Wolne miejsca:",
@@ -704,6 +708,7 @@ static const struct page_words w_es = {
         .e_group_full = "Este grupo está completo. Elige otro.",
         .your_answers = "Tus respuestas",
         .no_answer = "Sin respuesta",
+        .save_answers = "Guardar mis respuestas",
         .answers_closed = "La inscripción está cerrada: tus respuestas ya no "
                           "se pueden cambiar.",
         .places_left = "Plazas libres:",
@@ -863,6 +868,7 @@ static const struct page_words w_fi = {
         .e_group_full = "Tämä ryhmä on täynnä. Valitse toinen.",
         .your_answers = "Vastauksesi",
         .no_answer = "Ei vastausta",
+        .save_answers = "Tallenna vastaukseni",
         .answers_closed = "Ilmoittautuminen on päättynyt: vastauksiasi ei voi "
                           "enää muuttaa.",
         .places_left = "Paikkoja jäljellä:",

@@ -46,7 +46,7 @@ struct page_words {
 	const char *required, *full, *yes, *no, *choose_one, *places_left;
 	const char *e_consent, *e_number, *e_date, *e_group_full;
 	/* the token page's answers */
-	const char *your_answers, *no_answer, *answers_closed;
+	const char *your_answers, *no_answer, *answers_closed, *save_answers;
 	/* the API's error codes in words; ends with code NULL */
 	struct page_code_text codes[PAGE_CODES_MAX];
 };

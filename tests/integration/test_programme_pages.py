@@ -316,6 +316,7 @@ def test_token_page_changes_answers_until_registration_closes_then_refuses():
     p = valid(d.get(f"/r/{tok}", auth=False).text)
     assert "<h2 id=\"answers-h\">Twoje odpowiedzi</h2>" in p
     assert f'<form method="post" action="{tok}/answers"' in p
+    assert 'id="answers-save">Zapisz odpowiedzi</button>' in p
     assert 'value="none" checked>' in p and 'value="Gdańsk">' in p
     assert 'value="youth" checked>' in p and 'name="answers.photos" value="yes" checked' in p
     before = _state(pg, db)

@@ -155,6 +155,7 @@ static void programme_and_answer_words(void **state)
 		        w->e_number,     w->e_date,
 		        w->e_group_full, w->your_answers,
 		        w->no_answer,    w->answers_closed,
+		        w->save_answers,
 		};
 
 		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
