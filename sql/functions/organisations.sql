@@ -17,8 +17,9 @@
 --
 -- Lock order: the two organisation rows (FOR UPDATE, by id), then the
 -- events with registrations of the merged-away one (FOR NO KEY UPDATE, by
--- id, as cv_confirm and cv_promote_waitlist take them), then their
--- registrations.  A registration that names either organisation meanwhile
+-- id, as cv_promote_waitlist and cancellations take them), then both
+-- organisations' seat_orgs rows of those events (the cap locks of
+-- seats.sql), then their registrations.  A registration that names either organisation meanwhile
 -- waits on the organisation row (its alias trigger takes FOR KEY SHARE) and
 -- then sees the merge.
 
@@ -152,11 +153,22 @@ BEGIN
         PERFORM cv_fail(409, 'into', format('into: organisation %s was merged into %s; '
                         'merge into %s', t.id, t.merged_into, t.merged_into));
     END IF;
-    -- the events whose seats and caps the merge changes, as cv_confirm
-    -- locks them
+    -- the events whose seats and caps the merge changes, as cancellations
+    -- and the waiting list lock them, then the rows under which those
+    -- events count each organisation's seats (seats.sql), so that no
+    -- confirmation of either organisation is deciding meanwhile
     PERFORM 1 FROM events
       WHERE id IN (SELECT r.event_id FROM registrations r WHERE r.organisation_id = p_from)
       ORDER BY id FOR NO KEY UPDATE;
+    INSERT INTO seat_orgs (event_id, organisation_id)
+    SELECT DISTINCT r.event_id, o.id
+      FROM registrations r, unnest(ARRAY[p_from, p_into]) o(id)
+     WHERE r.organisation_id = p_from
+    ON CONFLICT DO NOTHING;
+    PERFORM 1 FROM seat_orgs
+      WHERE organisation_id IN (p_from, p_into)
+        AND event_id IN (SELECT r.event_id FROM registrations r WHERE r.organisation_id = p_from)
+      ORDER BY event_id, organisation_id FOR UPDATE;
 
     UPDATE registrations SET organisation_id = p_into, updated_at = now()
      WHERE organisation_id = p_from;

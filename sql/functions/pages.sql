@@ -10,8 +10,9 @@ CREATE OR REPLACE FUNCTION cv_event_seats(e events, OUT seats_left integer,
                                           OUT waiting bigint, OUT over boolean)
 LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN e.capacity IS NULL THEN NULL
-                ELSE greatest(e.capacity - coalesce((SELECT s.confirmed FROM event_seats s
-                                                      WHERE s.event_id = e.id), 0), 0)::integer
+                ELSE greatest(e.capacity - (SELECT count(*) FROM registrations r
+                                             WHERE r.event_id = e.id
+                                               AND r.state = 'confirmed'), 0)::integer
            END,
            (SELECT count(*) FROM registrations r
              WHERE r.event_id = e.id AND r.state = 'waitlisted'),

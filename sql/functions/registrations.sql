@@ -1,12 +1,16 @@
 -- registrations.sql - registrations with double opt-in, capacity,
--- per-organisation caps and the waiting list, enforced under a row lock on
--- the event so that several daemons on one database never oversell a seat.
+-- per-organisation caps and the waiting list, enforced in the database so
+-- that several daemons on one database never oversell a seat.
 --
--- Lock levels: the seat decision (cv_confirm, cv_promote_waitlist,
--- cv_cancel_registration) keeps an exclusive lock on the event row, but
--- FOR NO KEY UPDATE, which does not conflict with the FOR KEY SHARE lock
--- every INSERT referencing the event takes for its foreign key.  A
--- confirmation schedules the reminders of its own person only.
+-- Seats are rows (seats.sql, sql/017_seat_rows.sql): a confirmation holds
+-- its event FOR KEY SHARE only and claims a free seat row with SKIP
+-- LOCKED, the per-organisation cap counted under one seat_orgs row, so
+-- confirmations of one event commit in parallel.  Waiting and promoting
+-- (cv_confirm when no seat is left, cv_promote_waitlist,
+-- cv_cancel_registration) take the event FOR NO KEY UPDATE, which does
+-- not conflict with FOR KEY SHARE (the confirmations in flight, and every
+-- INSERT referencing the event for its foreign key).  A confirmation
+-- schedules the reminders of its own person only.
 
 -- Write one notification about a registration to the outbox.  The dedupe
 -- key includes the transaction id: one row per kind, registration and
@@ -257,41 +261,15 @@ BEGIN
 END
 $$;
 
--- Add the change a registration row made to its event's confirmed seats.
-CREATE OR REPLACE FUNCTION cv_event_seats_track() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.state = 'confirmed' THEN
-        UPDATE event_seats SET confirmed = confirmed - 1 WHERE event_id = OLD.event_id;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.state = 'confirmed' THEN
-        INSERT INTO event_seats (event_id, confirmed) VALUES (NEW.event_id, 1)
-        ON CONFLICT (event_id) DO UPDATE SET confirmed = event_seats.confirmed + 1;
-    END IF;
-    RETURN NULL;
-END
-$$;
-
-CREATE OR REPLACE TRIGGER registrations_seats_insert AFTER INSERT ON registrations
-    FOR EACH ROW WHEN (NEW.state = 'confirmed') EXECUTE FUNCTION cv_event_seats_track();
-
-CREATE OR REPLACE TRIGGER registrations_seats_update AFTER UPDATE OF state, event_id ON registrations
-    FOR EACH ROW WHEN ((OLD.state = 'confirmed' OR NEW.state = 'confirmed')
-                       AND (OLD.state IS DISTINCT FROM NEW.state
-                            OR OLD.event_id IS DISTINCT FROM NEW.event_id))
-    EXECUTE FUNCTION cv_event_seats_track();
-
-CREATE OR REPLACE TRIGGER registrations_seats_delete AFTER DELETE ON registrations
-    FOR EACH ROW WHEN (OLD.state = 'confirmed') EXECUTE FUNCTION cv_event_seats_track();
-
--- Seat counts under the event lock: confirmed in the event (event_seats),
--- and confirmed from ORG (0 when org is NULL; an index-only scan of
--- registrations_confirmed).  PL/pgSQL: its plans are kept.
+-- Seat counts: confirmed in the event and confirmed from ORG (0 when org
+-- is NULL), both index-only scans of registrations_confirmed.  For the
+-- pages; the seat decision itself claims seat rows (seats.sql).
 CREATE OR REPLACE FUNCTION cv_reg_counts(p_event bigint, p_org bigint,
                                          OUT n_event bigint, OUT n_org bigint)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    n_event := coalesce((SELECT s.confirmed FROM event_seats s WHERE s.event_id = p_event), 0);
+    SELECT count(*) INTO n_event FROM registrations r
+     WHERE r.event_id = p_event AND r.state = 'confirmed';
     n_org := 0;
     IF p_org IS NOT NULL THEN
         SELECT count(*) INTO n_org FROM registrations r
@@ -304,8 +282,12 @@ $$;
 -- Confirm the registration with TOKEN (the button on the token page): a
 -- seat when the event has room and the organisation is under its cap,
 -- otherwise the end of the waiting list.  Confirming twice changes
--- nothing.  Seats are decided under the event lock; only the counts the
--- event limits are taken, and only this person's reminders are scheduled.
+-- nothing.  The event is held FOR KEY SHARE, which other confirmations do
+-- not wait for: the seat is a row claimed with SKIP LOCKED and the cap is
+-- counted under the organisation's seat_orgs row (seats.sql).  Only when
+-- that finds no seat or no room is the event locked FOR NO KEY UPDATE (as
+-- cancellations lock it) and the seat tried again before the person
+-- waits.  Only this person's reminders are scheduled.
 CREATE OR REPLACE FUNCTION cv_confirm(p_token text, OUT registration_id bigint,
                                       OUT reg_state registration_state, OUT changed boolean)
 LANGUAGE plpgsql AS $$
@@ -313,15 +295,14 @@ DECLARE
     v_event bigint;
     ev events%ROWTYPE;
     r registrations%ROWTYPE;
-    v_n_event bigint;
-    v_n_org bigint;
+    v_got text;
 BEGIN
     SELECT event_id INTO v_event FROM registrations WHERE token = p_token;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'CV404', COLUMN = 'token',
             MESSAGE = 'no registration has this link';
     END IF;
-    SELECT * INTO ev FROM events WHERE id = v_event FOR NO KEY UPDATE;
+    SELECT * INTO ev FROM events WHERE id = v_event FOR KEY SHARE;
     SELECT * INTO r FROM registrations WHERE token = p_token FOR UPDATE;
     registration_id := r.id;
     reg_state := r.state;
@@ -342,13 +323,14 @@ BEGIN
             MESSAGE = 'this event is over';
     END IF;
 
-    IF ev.capacity IS NOT NULL OR ev.org_cap IS NOT NULL THEN
-        SELECT * INTO v_n_event, v_n_org
-          FROM cv_reg_counts(ev.id, CASE WHEN ev.org_cap IS NULL THEN NULL
-                                         ELSE r.organisation_id END);
+    v_got := cv_seat_take(ev, r.id, r.organisation_id);
+    IF v_got <> 'seat' THEN
+        -- the waiting list is decided under the lock cancellations take:
+        -- a seat freed meanwhile is seen here, or its canceller sees us
+        PERFORM 1 FROM events WHERE id = ev.id FOR NO KEY UPDATE;
+        v_got := cv_seat_take(ev, r.id, r.organisation_id);
     END IF;
-    IF (ev.capacity IS NULL OR v_n_event < ev.capacity)
-       AND (ev.org_cap IS NULL OR v_n_org < ev.org_cap) THEN
+    IF v_got = 'seat' THEN
         UPDATE registrations SET state = 'confirmed', confirmed_at = now(),
                updated_at = now() WHERE id = r.id;
         reg_state := 'confirmed';
@@ -378,16 +360,19 @@ BEGIN
 END
 $$;
 
--- Promote waiting people of EVENT in order while there is room,
+-- Promote waiting people of EVENT in order while there is a free seat,
 -- skipping those whose organisation is at its cap; each promoted person's
 -- reminders are scheduled for them alone.  Returns how many were promoted.
--- Called after a cancellation and by the events API when capacity rises.
+-- Called after a cancellation and by the events API when capacity rises,
+-- under FOR NO KEY UPDATE on the event (taken here too): a seat that a
+-- confirmation in flight is claiming is not free, and the one the caller
+-- freed is this transaction's own (seats.sql).
 CREATE OR REPLACE FUNCTION cv_promote_waitlist(p_event bigint) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     ev events%ROWTYPE;
     w record;
-    c record;
+    v_got text;
     n integer := 0;
 BEGIN
     SELECT * INTO ev FROM events WHERE id = p_event FOR NO KEY UPDATE;
@@ -398,9 +383,12 @@ BEGIN
               WHERE event_id = p_event AND state = 'waitlisted'
               ORDER BY waitlist_pos, id FOR UPDATE
     LOOP
-        c := cv_reg_counts(p_event, w.organisation_id);
-        EXIT WHEN ev.capacity IS NOT NULL AND c.n_event >= ev.capacity;
-        CONTINUE WHEN ev.org_cap IS NOT NULL AND c.n_org >= ev.org_cap;
+        EXIT WHEN ev.capacity IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM seats s
+                               WHERE s.event_id = p_event AND s.registration_id IS NULL);
+        v_got := cv_seat_take(ev, w.id, w.organisation_id);
+        EXIT WHEN v_got = 'full';
+        CONTINUE WHEN v_got = 'cap';
         UPDATE registrations
            SET state = 'confirmed', waitlist_pos = NULL, promoted_at = now(),
                confirmed_at = now(), updated_at = now()
