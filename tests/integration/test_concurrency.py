@@ -84,3 +84,144 @@ def test_200_confirmations_for_20_seats_on_two_daemons():
     assert first10 <= now_seated
     assert pg.psql(db, "SELECT count(*) FROM registrations WHERE state = 'waitlisted'") == [(str(N - SEATS - 10),)]
     assert a.stop() == 0 and b.stop() == 0
+
+
+def _register_sql(pg, db, ev, who, org):
+    """A pending registration of WHO (an email local part) from ORG (a name,
+    country SE) straight through cv_register; returns its token."""
+    tok = pg.psql(db, """SELECT encode(sha256(('t-' || $2)::bytea), 'hex')""", ev, who)[0][0]
+    pg.psql(db, """SELECT cv_register($1, $2 || '@x.eu', $2, NULL, $3, 'SE', 'official', 'en',
+                                      encode(sha256(('t-' || $2)::bytea), 'hex'),
+                                      encode(sha256(('f-' || $2)::bytea), 'hex'))""", ev, who, org)
+    return tok
+
+
+def _greedy(waiting, org_of, confirmed_per_org, cap, k):
+    """The first K people of WAITING (tokens in waiting-list order) that
+    promotion takes, one seat at a time, skipping those whose organisation
+    is at CAP: what K cancellations that each free one seat must give."""
+    per = dict(confirmed_per_org)
+    out = []
+    for t in waiting:
+        if len(out) == k:
+            break
+        if per.get(org_of[t], 0) < cap:
+            per[org_of[t]] = per.get(org_of[t], 0) + 1
+            out.append(t)
+    return out
+
+
+def test_64_confirmations_with_org_caps_and_waiting_list_on_two_daemons():
+    """Seats as rows (issue 18, item 3): 64 people of organisations with a
+    cap of 3 (one of them merged from two) confirm at once through two
+    daemons for the 16 seats left: exactly 24 seats, no organisation over
+    its cap (the merged one counted as one), every other person waiting on
+    a distinct place, nobody lost.  Then 8 seat holders cancel while 8
+    newcomers confirm, all at once: the freed seats go to the first waiting
+    people the cap allows, in order, each exactly once, and the newcomers
+    wait behind them."""
+    cap, seats = 3, 24
+    pg = harness.cluster()
+    db = pg.new_database()
+    a = harness.Daemon(db)
+    b = harness.Daemon(db)
+    a.start(wait=False)
+    b.start(wait=False)
+    a.wait_ready(timeout=30)
+    b.wait_ready(timeout=30)
+    ev = F.event(pg, db, F.project(pg, db), capacity=seats, org_cap=cap)
+    # "Big 7 alias" was merged into "Big 7": its people count as Big 7's
+    big7 = int(pg.psql(db, "INSERT INTO organisations (name, country) VALUES ('Big 7', 'SE') RETURNING id")[0][0])
+    alias = int(pg.psql(db, "INSERT INTO organisations (name, country) VALUES ('Big 7 alias', 'SE') RETURNING id")[0][0])
+    pg.psql(db, "SELECT cv_organisation_merge($1, $2)", alias, big7)
+
+    # 8 seat holders of their own organisations, confirmed beforehand
+    holders = [_register_sql(pg, db, ev, f"holder{i}", f"Holder {i}") for i in range(8)]
+    for t in holders:
+        assert pg.psql(db, "SELECT reg_state FROM cv_confirm($1)", t) == [("confirmed",)]
+    # 64 racers: 8 organisations of 5 people (Big 7's two last by the
+    # alias's name) and 24 people of an organisation each
+    org_name = {}
+    racers = []
+    for o in range(8):
+        for i in range(5):
+            name = "Big 7 alias" if o == 7 and i >= 3 else f"Big {o}"
+            t = _register_sql(pg, db, ev, f"big{o}-{i}", name)
+            racers.append(t)
+            org_name[t] = f"Big {o}"
+    for i in range(24):
+        t = _register_sql(pg, db, ev, f"solo{i}", f"Solo {i}")
+        racers.append(t)
+        org_name[t] = f"Solo {i}"
+    assert len(racers) == 64
+    org_id = dict(pg.psql(db, "SELECT token, organisation_id FROM registrations WHERE event_id = $1", ev))
+    # the alias's people landed on Big 7
+    assert {org_id[t] for t in racers if org_name[t] == "Big 7"} == {str(big7)}
+
+    daemons = (a, b)
+    res = _all_at_once([lambda i=i, t=t: F.confirm(daemons[i % 2], t) for i, t in enumerate(racers)])
+    bad = [r for r in res if not isinstance(r, harness.Response) or r.status != 303]
+    assert not bad, bad[:3]
+
+    def check(n_waiting, n_cancelled):
+        counts = dict(pg.psql(db, "SELECT state, count(*) FROM registrations WHERE event_id = $1 GROUP BY 1", ev))
+        want = {"confirmed": str(seats), "waitlisted": str(n_waiting)}
+        if n_cancelled:
+            want["cancelled"] = str(n_cancelled)
+        assert counts == want, counts
+        over = pg.psql(db, """SELECT organisation_id, count(*) FROM registrations
+                              WHERE event_id = $1 AND state = 'confirmed'
+                              GROUP BY 1 HAVING count(*) > $2""", ev, cap)
+        assert over == [], over
+        # every seat row is held by a distinct confirmed registration
+        assert pg.psql(db, """SELECT count(*), count(DISTINCT s.registration_id),
+                                     count(*) FILTER (WHERE r.state = 'confirmed')
+                              FROM seats s LEFT JOIN registrations r ON r.id = s.registration_id
+                              WHERE s.event_id = $1""", ev) == [(str(seats),) * 3]
+        pos = [int(p) for p, in pg.psql(db, """SELECT waitlist_pos FROM registrations
+                                              WHERE event_id = $1 AND state = 'waitlisted'""", ev)]
+        assert len(set(pos)) == len(pos) == n_waiting, "waiting-list places not distinct"
+
+    check(64 - 16, 0)
+    pos = sorted(int(p) for p, in pg.psql(db, """SELECT waitlist_pos FROM registrations
+                                                WHERE event_id = $1 AND state = 'waitlisted'""", ev))
+    assert pos == list(range(1, 49)), pos
+    # one mail per decision, no registration lost or decided twice
+    kinds = dict(pg.psql(db, """SELECT kind, count(DISTINCT registration_id) || '/' || count(*) FROM outbox
+                               WHERE kind IN ('registration_confirmed', 'registration_waitlisted')
+                               GROUP BY 1"""))
+    assert kinds == {"registration_confirmed": "24/24", "registration_waitlisted": "48/48"}, kinds
+    for d in daemons:
+        m = d.metrics()
+        served = sum(v for k, v in m.items() if k.startswith("convened_http_requests_total")
+                     and "/r/{token}/confirm" in k)
+        assert served > 0, f"daemon {d.port} confirmed nothing"
+
+    # the promotions the waiting list and the caps call for
+    waiting = [t for t, in pg.psql(db, """SELECT token FROM registrations WHERE event_id = $1
+                                          AND state = 'waitlisted' ORDER BY waitlist_pos""", ev)]
+    per_org = dict((o, int(n)) for o, n in pg.psql(db, """SELECT organisation_id, count(*) FROM registrations
+                                                       WHERE event_id = $1 AND state = 'confirmed'
+                                                       GROUP BY 1""", ev))
+    expected = _greedy(waiting, org_id, per_org, cap, 8)
+    assert len(expected) == 8
+
+    newcomers = [_register_sql(pg, db, ev, f"new{i}", f"New {i}") for i in range(8)]
+    calls = [lambda i=i, t=t: F.cancel(daemons[i % 2], t) for i, t in enumerate(holders)]
+    calls += [lambda i=i, t=t: F.confirm(daemons[i % 2], t) for i, t in enumerate(newcomers)]
+    res = _all_at_once(calls)
+    assert all(isinstance(r, harness.Response) and r.status == 303 for r in res), res[:3]
+
+    check(48 - 8 + 8, 8)
+    state = {t: (s, p) for t, s, p in pg.psql(db, """SELECT token, state, waitlist_pos FROM registrations
+                                                    WHERE event_id = $1""", ev)}
+    promoted = {t for t in racers if state[t][0] == "confirmed" and t in waiting}
+    assert promoted == set(expected), (sorted(promoted), sorted(expected))
+    # each promoted exactly once
+    assert pg.psql(db, """SELECT count(*), count(DISTINCT registration_id) FROM outbox
+                          WHERE kind = 'registration_promoted'""") == [("8", "8")]
+    # the newcomers wait behind everyone who waited before them
+    assert all(state[t][0] == "waitlisted" for t in newcomers), [state[t] for t in newcomers]
+    assert sorted(int(state[t][1]) for t in newcomers) == list(range(49, 57))
+    assert all(state[t][0] == "cancelled" for t in holders)
+    assert a.stop() == 0 and b.stop() == 0
