@@ -192,6 +192,28 @@ static void invalidate(const char *what, int64_t id, const char *slug)
 		feeds_invalidate_all();
 }
 
+static void person_notified(void *arg, PGresult *res, const char *err)
+{
+	(void)arg;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_warnx("feeds: telling the other daemons failed: %s",
+		          err ? err : PQresultErrorMessage(res));
+}
+
+void feeds_person_changed(struct app *app, int64_t person)
+{
+	char id[24];
+	const char *params[1] = {id};
+
+	invalidate("person", person, NULL);
+	snprintf(id, sizeof id, "%" PRId64, person);
+	if (db_query(app->db, "SELECT cv_feed_person_changed($1::bigint)", 1,
+	             params, person_notified, NULL) < 0)
+		log_warnx("feeds: shutting down: person %" PRId64
+		          " not announced",
+		          person);
+}
+
 void feeds_invalidate_all(void)
 {
 	for (int b = 0; b < FEED_BUCKETS; b++)

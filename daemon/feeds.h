@@ -4,6 +4,7 @@
 #define CONVENED_FEEDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct app;
 struct http_req;
@@ -25,6 +26,11 @@ int feeds_calendar(const char *feed,
  * one event), with the feeds' ETag, conditional GET and gzip; 404 when it
  * does not exist. */
 void feeds_reply(struct http_req *r, const char *name);
+
+/* Person PERSON's personal feed changed in a transaction that did not
+ * NOTIFY (cv_confirm_local): drop it from this daemon's cache now and
+ * NOTIFY the others (cv_feed_person_changed; fire and forget). */
+void feeds_person_changed(struct app *app, int64_t person);
 
 /* Drop every cached feed (e.g. after the LISTEN connection reconnects). */
 void feeds_invalidate_all(void);

@@ -13,7 +13,9 @@
 #include "app.h"
 #include "checkin.h"
 #include "db_row.h"
+#include "feeds.h"
 #include "json_in.h"
+#include "outbox.h"
 #include "paper_text.h"
 #include "reg.h"
 #include "when.h"
@@ -623,10 +625,31 @@ static void token_answers(struct http_req *r)
 	}
 }
 
+/* cv_confirm_local committed without a NOTIFY (which would serialise the
+ * commits of every confirmation): wake this daemon's outbox for the mail,
+ * tell the feeds about the person, then answer. */
+static void confirm_done(void *arg, PGresult *res, const char *err)
+{
+	struct http_req *r = arg;
+
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1) {
+		const char *changed = db_row_str(res, 0, "changed");
+		const char *person = db_row_str(res, 0, "person_id");
+
+		outbox_kick();
+		if (changed && strcmp(changed, "t") == 0 && person && *person)
+			feeds_person_changed(r->app, strtoll(person, NULL, 10));
+	}
+	token_action_done(arg, res, err);
+}
+
 static void token_confirm(struct http_req *r)
 {
-	token_action(r,
-	             "SELECT registration_id, reg_state FROM cv_confirm($1)");
+	page_token_query(r,
+	                 "SELECT registration_id, reg_state, changed, person_id"
+	                 " FROM cv_confirm_local($1)",
+	                 confirm_done);
 }
 
 /* POST {token}/certificate: mail me my certificate of attendance

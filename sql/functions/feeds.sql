@@ -63,9 +63,26 @@ BEGIN
         pid := NEW.id;
     ELSE
         pid := NEW.person_id;
+        -- the daemon's own confirmation (cv_confirm_local) tells the
+        -- feeds after its commit (cv_feed_person_changed)
+        IF TG_TABLE_NAME = 'registrations'
+           AND current_setting('convened.wake_local', true) = 'on' THEN
+            RETURN NULL;
+        END IF;
     END IF;
     PERFORM pg_notify('convened_changed', 'person:' || pid || ':');
     RETURN NULL;
+END $$;
+
+-- The personal feed of person P changed in a transaction that did not
+-- NOTIFY (cv_confirm_local): tell every daemon now, in a transaction of
+-- its own that does not wait for its WAL flush (a lost notice is a feed
+-- re-rendered late, and listeners drop every cached feed on reconnect).
+CREATE OR REPLACE FUNCTION cv_feed_person_changed(p bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    PERFORM pg_notify('convened_changed', 'person:' || p || ':');
 END $$;
 
 CREATE OR REPLACE TRIGGER registrations_feed_notify_ins

@@ -360,6 +360,23 @@ BEGIN
 END
 $$;
 
+-- cv_confirm for the daemon's own token page, without a NOTIFY: a NOTIFY
+-- takes a database-wide lock held through the commit's WAL flush, so every
+-- confirmation's commit would queue on it.  The daemon, once committed,
+-- kicks its own scheduler and tells the feeds (cv_feed_person_changed,
+-- feeds.sql) about PERSON_ID when CHANGED.  Same results and errors.
+CREATE OR REPLACE FUNCTION cv_confirm_local(p_token text, OUT registration_id bigint,
+                                            OUT reg_state registration_state,
+                                            OUT changed boolean, OUT person_id bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('convened.wake_local', 'on', true);
+    SELECT c.registration_id, c.reg_state, c.changed INTO registration_id, reg_state, changed
+      FROM cv_confirm(p_token) c;
+    SELECT r.person_id INTO person_id FROM registrations r WHERE r.id = registration_id;
+END
+$$;
+
 -- Promote waiting people of EVENT in order while there is a free seat,
 -- skipping those whose organisation is at its cap; each promoted person's
 -- reminders are scheduled for them alone.  Returns how many were promoted.
