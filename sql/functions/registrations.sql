@@ -282,12 +282,14 @@ $$;
 -- Confirm the registration with TOKEN (the button on the token page): a
 -- seat when the event has room and the organisation is under its cap,
 -- otherwise the end of the waiting list.  Confirming twice changes
--- nothing.  The event is held FOR KEY SHARE, which other confirmations do
--- not wait for: the seat is a row claimed with SKIP LOCKED and the cap is
--- counted under the organisation's seat_orgs row (seats.sql).  Only when
--- that finds no seat or no room is the event locked FOR NO KEY UPDATE (as
--- cancellations lock it) and the seat tried again before the person
--- waits.  Only this person's reminders are scheduled.
+-- nothing.  The first try holds the event FOR KEY SHARE only, which other
+-- confirmations do not wait for: the seat is a row claimed with SKIP
+-- LOCKED and the cap is counted under the organisation's seat_orgs row
+-- (seats.sql).  When it finds no seat or no room it is undone (a
+-- subtransaction, its locks released) and the decision is taken again
+-- under the event lock, FOR NO KEY UPDATE, taken before the
+-- registration's as cancellations take them.  Only this person's
+-- reminders are scheduled.
 CREATE OR REPLACE FUNCTION cv_confirm(p_token text, OUT registration_id bigint,
                                       OUT reg_state registration_state, OUT changed boolean)
 LANGUAGE plpgsql AS $$
@@ -296,6 +298,7 @@ DECLARE
     ev events%ROWTYPE;
     r registrations%ROWTYPE;
     v_got text;
+    v_seat bigint;
 BEGIN
     SELECT event_id INTO v_event FROM registrations WHERE token = p_token;
     IF NOT FOUND THEN
@@ -303,7 +306,30 @@ BEGIN
             MESSAGE = 'no registration has this link';
     END IF;
     SELECT * INTO ev FROM events WHERE id = v_event FOR KEY SHARE;
-    SELECT * INTO r FROM registrations WHERE token = p_token FOR UPDATE;
+    BEGIN
+        SELECT * INTO r FROM registrations WHERE token = p_token FOR UPDATE;
+        IF r.state = 'pending' AND ev.status <> 'cancelled' AND now() < ev.end_at THEN
+            IF ev.org_cap IS NOT NULL AND r.organisation_id IS NOT NULL
+               AND NOT cv_seat_org_room(ev, r.organisation_id) THEN
+                RAISE SQLSTATE 'CVST3';
+            END IF;
+            IF ev.capacity IS NOT NULL THEN
+                SELECT s.id INTO v_seat FROM seats s
+                 WHERE s.event_id = ev.id AND s.registration_id IS NULL
+                 ORDER BY s.id LIMIT 1 FOR UPDATE SKIP LOCKED;
+                IF NOT FOUND THEN
+                    RAISE SQLSTATE 'CVST3';
+                END IF;
+                UPDATE seats SET registration_id = r.id WHERE id = v_seat;
+            END IF;
+            v_got := 'seat';
+        END IF;
+    EXCEPTION WHEN SQLSTATE 'CVST3' THEN
+        -- the waiting list is decided under the lock cancellations take:
+        -- a seat freed meanwhile is seen here, or its canceller sees us
+        PERFORM 1 FROM events WHERE id = ev.id FOR NO KEY UPDATE;
+        SELECT * INTO r FROM registrations WHERE token = p_token FOR UPDATE;
+    END;
     registration_id := r.id;
     reg_state := r.state;
     changed := false;
@@ -323,11 +349,7 @@ BEGIN
             MESSAGE = 'this event is over';
     END IF;
 
-    v_got := cv_seat_take(ev, r.id, r.organisation_id);
-    IF v_got <> 'seat' THEN
-        -- the waiting list is decided under the lock cancellations take:
-        -- a seat freed meanwhile is seen here, or its canceller sees us
-        PERFORM 1 FROM events WHERE id = ev.id FOR NO KEY UPDATE;
+    IF v_got IS NULL THEN
         v_got := cv_seat_take(ev, r.id, r.organisation_id);
     END IF;
     IF v_got = 'seat' THEN

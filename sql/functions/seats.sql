@@ -25,17 +25,19 @@
 --   which waits for every confirmation in flight: a confirmation holds FOR
 --   KEY SHARE on its event (no conflict with other confirmations).
 --
--- Lock order: event (KEY SHARE; NO KEY UPDATE to wait or cancel), the
--- registration, one seat_orgs row, seats.  The first try of a confirmation
--- runs in a subtransaction (cv_seat_take): when it fails, its seat_orgs
--- lock is released before the event lock is taken, so a confirmation never
--- holds an organisation row while it waits for the event.
+-- Lock order: event (KEY SHARE; NO KEY UPDATE to wait, promote or
+-- cancel), the registration, one seat_orgs row, seats.  A confirmation's
+-- first try (cv_confirm) takes the registration, seat_orgs and seat locks
+-- in a subtransaction: when it finds no seat or no room they are released,
+-- and the event is locked before the registration again, so a
+-- confirmation never holds a registration or an organisation row while it
+-- waits for the event.
 
 -- Make the seat rows of event P_EVENT match its capacity under FOR UPDATE
 -- on the event: none without a capacity; otherwise one held by each
 -- confirmed registration and free ones up to the capacity.  Lowering the
 -- capacity below the confirmed seats keeps them (the extra rows go as
--- their holders cancel, cv_seat_release); the free seats go first,
+-- their holders cancel, cv_seats_track); the free seats go first,
 -- newest first.
 CREATE OR REPLACE FUNCTION cv_seats_sync(p_event bigint) RETURNS void
 LANGUAGE plpgsql AS $$
