@@ -16,6 +16,7 @@
 
 #include "api_error.h"
 #include "app.h"
+#include "country.h"
 #include "csv.h"
 #include "db.h"
 #include "db_row.h"
@@ -128,26 +129,6 @@ int evidence_sentence(const char *lang, long participants, long organisations,
 	               (double)organisations, (double)countries, out, len);
 }
 
-int evidence_country_name(const char *code, const char *lang, char *out,
-                          size_t len)
-{
-	char loc[8];
-	UChar name[128];
-	int32_t n;
-	UErrorCode st = U_ZERO_ERROR;
-
-	if (code == NULL || strlen(code) != 2 || text_of(lang) == NULL)
-		return -1;
-	snprintf(loc, sizeof(loc), "und_%s", code);
-	n = uloc_getDisplayCountry(loc, lang, name, 128, &st);
-	if (U_FAILURE(st) || n <= 0 || n >= 128)
-		return -1;
-	u_strToUTF8(out, (int32_t)len, NULL, name, n, &st);
-	if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING)
-		return -1;
-	return 0;
-}
-
 /* Add "name" (the country's name in LANG; null for people of no
  * organisation, "-" in the text) to each {"country", "participants"} of
  * BY, and append "Name N, Name M" to B when B is not NULL. */
@@ -164,8 +145,7 @@ static int name_countries(json_t *by, const char *lang, struct evbuffer *b)
 
 		if (cc == NULL)
 			snprintf(name, sizeof(name), "-");
-		else if (evidence_country_name(cc, lang, name, sizeof(name)) <
-		         0)
+		else if (country_name(cc, lang, name, sizeof(name)) < 0)
 			return -1;
 		json_object_set_new(row, "name",
 		                    cc ? json_string(name) : json_null());
@@ -216,8 +196,7 @@ static int publish_event(json_t *ev, const struct evidence_text *t,
 		evbuffer_add_printf(b, "%s, ", venue);
 	if (city && *city)
 		evbuffer_add_printf(b, "%s, ", city);
-	if (cc &&
-	    evidence_country_name(cc, t->lang, country, sizeof(country)) == 0)
+	if (cc && country_name(cc, t->lang, country, sizeof(country)) == 0)
 		evbuffer_add_printf(b, "%s, ", country);
 	if (event_dates(ev, t->lang, b) < 0)
 		return -1;

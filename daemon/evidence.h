@@ -20,12 +20,6 @@ extern const char *const evidence_langs[];
 int evidence_sentence(const char *lang, long participants, long organisations,
                       long countries, char *out, size_t len);
 
-/* The name of country CODE (ISO 3166-1 alpha-2) in LANG from CLDR
- * (uloc_getDisplayCountry: "PL" in sv is "Polen") into OUT.  Returns 0 or
- * -1 (unknown language, ICU error, OUT too small). */
-int evidence_country_name(const char *code, const char *lang, char *out,
-                          size_t len);
-
 /* Complete PACK (cv_evidence_pack's document, modified in place) for its
  * "lang": "sentences" (one per language), "sentence" (in lang), per
  * country of the totals and of each event its "name", per event its

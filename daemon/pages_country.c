@@ -10,6 +10,7 @@
 #include <unicode/uloc.h>
 #include <unicode/ustring.h>
 
+#include "country.h"
 #include "text_in.h"
 
 #define MAX_LISTS     8
@@ -112,11 +113,8 @@ const struct page_country *page_countries(const char *lang, size_t *n)
 
 const char *page_country_name(const char *lang, const char *code)
 {
-	size_t n;
-	const struct page_country *v = page_countries(lang, &n);
+	/* the shared country_name (country.h); the loop's thread only */
+	static char name[128];
 
-	for (size_t i = 0; v && code && i < n; i++)
-		if (strcmp(v[i].code, code) == 0)
-			return v[i].name;
-	return NULL;
+	return country_name(code, lang, name, sizeof(name)) == 0 ? name : NULL;
 }

@@ -16,7 +16,9 @@ struct page_country {
  * thread only).  NULL when ICU fails. */
 const struct page_country *page_countries(const char *lang, size_t *n);
 
-/* The name of CODE in LANG, or NULL when it is not in the list. */
+/* The name of CODE in LANG (country_name, country.h), or NULL when ICU
+ * has none; a static buffer, valid until the next call (the loop's thread
+ * only). */
 const char *page_country_name(const char *lang, const char *code);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "country.h"
 #include "paper_text.h"
 #include "pdf.h"
 #include "when.h"
@@ -34,12 +35,17 @@ static void line(struct pdf *p, enum pdf_style s, const char *label,
 	pdf_text(p, s, buf);
 }
 
-/* "venue, city, CC" without empty parts. */
-static void place(json_t *ev, char *buf, size_t len)
+/* "venue, city, Country" without empty parts, the country named in LANG
+ * (country.h; its code when ICU has no name). */
+static void place(json_t *ev, const char *lang, char *buf, size_t len)
 {
-	const char *parts[] = {str(ev, "venue"), str(ev, "city"),
-	                       str(ev, "country")};
+	char country[128];
+	const char *parts[] = {str(ev, "venue"), str(ev, "city"), country};
 	size_t used = 0;
+
+	if (country_name(str(ev, "country"), lang, country, sizeof(country)) <
+	    0)
+		snprintf(country, sizeof(country), "%s", str(ev, "country"));
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < 3 && used < len; i++) {
@@ -85,7 +91,7 @@ static void event_lines(struct pdf *p, json_t *doc, const struct paper_text *t)
 	line(p, PDF_BODY, t->programme, str(pr, "programme"));
 	line(p, PDF_BODY, t->project, str(pr, "title"));
 	line(p, PDF_BOLD, t->event, str(ev, "title"));
-	place(ev, buf, sizeof(buf));
+	place(ev, t->lang, buf, sizeof(buf));
 	line(p, PDF_BODY, t->place, buf);
 	dates(ev, t, buf, sizeof(buf));
 	line(p, PDF_BODY, t->dates, buf);
@@ -327,7 +333,7 @@ static void evidence_body(struct pdf *p, void *arg)
 		char where[700], n[4][24];
 		const char *cells[7];
 
-		place(ev, where, sizeof(where));
+		place(ev, t->lang, where, sizeof(where));
 		count(ev, "registered", n[0], sizeof(n[0]));
 		count(ev, "confirmed", n[1], sizeof(n[1]));
 		count(ev, "attended", n[2], sizeof(n[2]));

@@ -156,7 +156,7 @@ def test_sheets_per_day_and_town_local_and_international():
         assert "Programme: Europe for Citizens" in text
         assert "Project: The Network" in text
         assert "Event: Seminario di Rimini" in text
-        assert "Place: Palazzo, Rimini, IT" in text
+        assert "Place: Palazzo, Rimini, Italy" in text
         assert ("Dates: Monday, March 1, 2027 at 9:00 AM – Wednesday, March 3, 2027 at 5:00 PM"
                 in text), text
         assert "legal representative" in text
