@@ -4,6 +4,7 @@
 #include "outbox_render.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "cal.h"
 #include "config.h"
+#include "country.h"
 #include "db_row.h"
 #include "mail_out.h"
 #include "outbox.h"
@@ -84,6 +86,7 @@ enum {
 	C_DEADLINE_EPOCH,
 	C_RECIPIENT_TZ,
 	C_CHECKIN_TOKEN,
+	C_PROGRAMME,
 	C_NCOLS,
 };
 
@@ -148,6 +151,7 @@ static const char *const col_names[C_NCOLS] = {
         [C_DEADLINE_EPOCH] = "deadline_epoch",
         [C_RECIPIENT_TZ] = "recipient_tz",
         [C_CHECKIN_TOKEN] = "checkin_token",
+        [C_PROGRAMME] = "programme",
 };
 
 /* Where each of col_names is in the result being rendered (the loop renders
@@ -389,6 +393,94 @@ static void render_dates(const PGresult *res, int row, const char *lang,
 		                 start, end, 0, NULL);
 }
 
+/* "venue, city, Country" with the country named in LANG (country.h),
+ * empty parts left out, into BUF. */
+static void render_place(const PGresult *res, int row, const char *lang,
+                         char *country, size_t clen, char *buf, size_t len)
+{
+	const char *cc = val(res, row, C_COUNTRY);
+	const char *parts[3] = {val(res, row, C_VENUE), val(res, row, C_CITY),
+	                        country};
+	size_t used = 0;
+
+	if (country_name(cc, lang, country, clen) < 0)
+		snprintf(country, clen, "%s", cc ? cc : "");
+	buf[0] = '\0';
+	for (size_t i = 0; i < 3; i++) {
+		int n;
+
+		if (!parts[i] || !*parts[i])
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+		             parts[i]);
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* The programme items of a reminder (the claim's "programme": those still
+ * to come) in LANG, one line per item under a line per day, times in the
+ * event's zone (when.h): "sobota, 27 marca 2027" then "11:10–11:30
+ * Results of the grant call (A. Kowalska, City of Łódź) · Room 2".  When
+ * the recipient's own zone differs (RECIPIENT_TZ), each day names the
+ * event's zone.  A malloc'd string, or NULL when there is no programme (or
+ * no memory: the mail goes without it). */
+static char *render_programme(const PGresult *res, int row, const char *lang)
+{
+	const char *js = val(res, row, C_PROGRAMME);
+	const char *tz = val(res, row, C_EVENT_TZ);
+	const int say_zone = val(res, row, C_RECIPIENT_TZ) != NULL;
+	json_t *items, *it;
+	char *out = NULL, last_day[160] = "";
+	size_t outlen = 0, i;
+	FILE *f;
+
+	if (!js || !tz || !(items = json_loads(js, 0, NULL)))
+		return NULL;
+	if (!json_is_array(items) || json_array_size(items) == 0 ||
+	    !(f = open_memstream(&out, &outlen))) {
+		json_decref(items);
+		return NULL;
+	}
+	json_array_foreach(items, i, it)
+	{
+		int64_t start =
+		        json_integer_value(json_object_get(it, "start_epoch"));
+		int64_t end =
+		        json_integer_value(json_object_get(it, "end_epoch"));
+		const char *title =
+		        json_string_value(json_object_get(it, "title"));
+		const char *room =
+		        json_string_value(json_object_get(it, "room"));
+		const char *who =
+		        json_string_value(json_object_get(it, "speakers"));
+		char day[160], times[160], zone[160];
+
+		when_day(day, sizeof(day), lang, tz, start);
+		if (strcmp(day, last_day) != 0) {
+			fprintf(f, "%s%s", i ? "\n" : "", day);
+			if (say_zone && when_zone(zone, sizeof(zone), lang, tz,
+			                          start, NULL) == 0)
+				fprintf(f, " (%s)", zone);
+			fputc(':', f);
+			snprintf(last_day, sizeof(last_day), "%s", day);
+		}
+		when_times(times, sizeof(times), lang, tz, start, end);
+		fprintf(f, "\n%s  %s", times, title ? title : "");
+		if (who && *who)
+			fprintf(f, " (%s)", who);
+		if (room && *room)
+			fprintf(f, " · %s", room);
+	}
+	json_decref(items);
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 static int render_row(const PGresult *res, int row, const struct config *cfg,
                       const struct mail_attachment *att, size_t natt,
                       struct outbox_msg *om, const char **why)
@@ -407,9 +499,14 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 	/* the token page's buttons, so that a mail names them as they read */
 	const struct page_text *pt = page_text_get(lang);
 	struct mail_dates dates;
+	char place[700], country[128];
+	char *programme;
+	int rc;
 
 	memset(om, 0, sizeof(*om));
 	render_dates(res, row, lang, &dates);
+	render_place(res, row, lang ? lang : "en", country, sizeof(country),
+	             place, sizeof(place));
 	if (!pt)
 		pt = page_text_get("en");
 	if (val(res, row, C_EVENT_ID))
@@ -454,6 +551,7 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 	name = val(res, row, C_PERSON_NAME);
 	if (!name)
 		name = val(res, row, C_RECIPIENT_NAME);
+	programme = render_programme(res, row, lang ? lang : "en");
 	{
 		const struct tmpl_var vars[] = {
 		        {"person_name", name},
@@ -465,7 +563,8 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 		        {"venue", val(res, row, C_VENUE)},
 		        {"city", val(res, row, C_CITY)},
 		        {"country", val(res, row, C_COUNTRY)},
-		        {"place", val(res, row, C_PLACE)},
+		        {"country_name", country},
+		        {"place", place},
 		        {"event_url", event_url},
 		        {"token_url", token_url},
 		        {"feed_url", feed_url},
@@ -500,9 +599,12 @@ static int render_row(const PGresult *res, int row, const struct config *cfg,
 		        {"checkin_code", val(res, row, C_CHECKIN_TOKEN)},
 		        {"invitation",
 		         itip_attached(res, row, cfg, kind) ? "yes" : NULL},
+		        {"programme", programme},
 		};
-		if (tmpl_render(lang, kind, vars,
-		                sizeof(vars) / sizeof(vars[0]), &om->t) < 0) {
+		rc = tmpl_render(lang, kind, vars,
+		                 sizeof(vars) / sizeof(vars[0]), &om->t);
+		free(programme);
+		if (rc < 0) {
 			*why = tmpl_kind_known(kind)
 			               ? "cannot render template"
 			               : "no template for this kind";

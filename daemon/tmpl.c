@@ -55,6 +55,8 @@ const char *const tmpl_keys[] = {"person_name",
                                  "checkin_qr",
                                  "checkin_code",
                                  "invitation",
+                                 "programme",
+                                 "country_name",
                                  NULL};
 
 /* The names the HTML layout may use. */

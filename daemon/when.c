@@ -221,15 +221,10 @@ int when_time(char *buf, size_t len, const char *lang, const char *zone,
 	return when_skeleton(buf, len, lang, zone, t, "jmm");
 }
 
-int when_range(char *buf, size_t len, const char *lang, const char *zone,
-               int64_t start, int64_t end, int all_day)
+/* START..END with SKEL in the locale's interval format. */
+static int interval(char *buf, size_t len, const char *lang, const char *zone,
+                    int64_t start, int64_t end, const char *skel)
 {
-	const char *skel = all_day ? "yMMMMEEEEd" : "yMMMMEEEEdjmm";
-	if (all_day)
-		end -= 1; /* END is exclusive: the last second of the last day
-		           */
-	if (end <= start)
-		return when_skeleton(buf, len, lang, zone, start, skel);
 	char loc[64];
 	locale_of(lang, loc, sizeof loc);
 	UDateIntervalFormat *f =
@@ -243,6 +238,26 @@ int when_range(char *buf, size_t len, const char *lang, const char *zone,
 	if (U_FAILURE(st) || n >= ULEN || to_utf8(buf, len, out, n) != 0)
 		return iso_fallback(buf, len, start);
 	return 0;
+}
+
+int when_times(char *buf, size_t len, const char *lang, const char *zone,
+               int64_t start, int64_t end)
+{
+	if (end <= start)
+		return when_time(buf, len, lang, zone, start);
+	return interval(buf, len, lang, zone, start, end, "jmm");
+}
+
+int when_range(char *buf, size_t len, const char *lang, const char *zone,
+               int64_t start, int64_t end, int all_day)
+{
+	const char *skel = all_day ? "yMMMMEEEEd" : "yMMMMEEEEdjmm";
+	if (all_day)
+		end -= 1; /* END is exclusive: the last second of the last day
+		           */
+	if (end <= start)
+		return when_skeleton(buf, len, lang, zone, start, skel);
+	return interval(buf, len, lang, zone, start, end, skel);
 }
 
 int when_zone(char *buf, size_t len, const char *lang, const char *zone,

@@ -31,6 +31,12 @@ int when_day(char *buf, size_t len, const char *lang, const char *zone,
 int when_time(char *buf, size_t len, const char *lang, const char *zone,
               int64_t t);
 
+/* START..END as times of one day in the locale's interval format
+ * ("11:10–11:30", "9:30 – 11:00 AM"); over days, with the dates.  END <=
+ * START prints START alone (when_time). */
+int when_times(char *buf, size_t len, const char *lang, const char *zone,
+               int64_t start, int64_t end);
+
 /* START..END as one interval in the locale's interval format, with the
  * weekday: one day with times ("czwartek, 18 marca 2027 09:30–16:00"), or a
  * range over days.  ALL_DAY: dates only, END exclusive (a one-day all-day

@@ -54,7 +54,8 @@ RETURNS TABLE (
     reply_token text, in_from text, in_from_name text, in_subject text,
     in_text text, in_id bigint, in_rcpt text, reg_person_name text,
     reg_person_email text, reg_state text, about_title text,
-    deadline_epoch bigint, recipient_tz text, checkin_token text)
+    deadline_epoch bigint, recipient_tz text, checkin_token text,
+    programme json)
 LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
 DECLARE
@@ -113,7 +114,10 @@ BEGIN
            CASE WHEN p.tz IS NOT NULL AND p.tz <> COALESCE(d.tz, e.tz)
                      AND NOT COALESCE(e.all_day, false) THEN p.tz END,
            -- the QR code of the confirmation mail (checkin.sql)
-           CASE WHEN r.state = 'confirmed' THEN r.checkin_token END::text
+           CASE WHEN r.state = 'confirmed' THEN r.checkin_token END::text,
+           -- a reminder's programme still to come (programme_mail.sql)
+           CASE WHEN c.kind = 'event_reminder' AND e.id IS NOT NULL
+                THEN cv_programme_mail(e.id, c.due_at) END
       FROM outbox c
       LEFT JOIN people p ON p.id = c.person_id
       LEFT JOIN registrations r ON r.id = c.registration_id

@@ -161,14 +161,14 @@ def test_place_and_seat_lines_only_when_known():
                   city="Stavanger", country="NO")
     assert rf.register(d, ev, "anna@kommun.se", language="sv").status == 202
     text, body = _parts(_wait_mails(d, 1)[0])
-    assert "Var:  Rådhuset, Stavanger, NO" in text, text
+    assert "Var:  Rådhuset, Stavanger, Norge" in text, text
     # the confirmation's details link opens the event's page (which answers)
     assert rf.confirm(d, rf.token(pg, db, ev, "anna@kommun.se")).status == 303
     conf = [m for m in _wait_mails(d, 2) if _kind(m) == "registration_confirmed"][0]
     link = re.search(r"https?://\S+/events/\d+(?=\s)", _parts(conf)[0]).group(0)
     assert link.endswith(f"/events/{ev}") and d.get(link.split(str(d.port), 1)[1],
                                                    auth=False).status == 200
-    assert ">Var</th><td" in body and "Rådhuset, Stavanger, NO</td>" in body, body
+    assert ">Var</th><td" in body and "Rådhuset, Stavanger, Norge</td>" in body, body
 
 
 def test_your_time_only_for_a_recipient_in_another_known_zone():

@@ -93,6 +93,34 @@ static void test_range_one_day(void **state)
 	}
 }
 
+/* Times of one day: both times in the event's zone and nothing of the
+ * date; END <= START is when_time alone. */
+static void test_times_of_one_day(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NLANGS; i++) {
+		char got[256], t0[32], t1[32], wd[64];
+		assert_int_equal(when_times(got, sizeof got, langs[i],
+		                            "Europe/Warsaw", T0, T1),
+		                 0);
+		icu(t0, sizeof t0, langs[i], "Europe/Warsaw", T0, "jmm");
+		icu(t1, sizeof t1, langs[i], "Europe/Warsaw", T1, "jmm");
+		icu(wd, sizeof wd, langs[i], "Europe/Warsaw", T0, "EEEE");
+		/* "9:30 – 4:00 PM" shares the day period: compare the digits */
+		assert_non_null(
+		        strstr(got, strcmp(langs[i], "en") == 0 ? "9:30" : t0));
+		assert_non_null(
+		        strstr(got, strcmp(langs[i], "en") == 0 ? "4:00" : t1));
+		assert_null(strstr(got, "2027"));
+		assert_null(strstr(got, "18"));
+		assert_null(strstr(got, wd + 1));
+		assert_int_equal(when_times(got, sizeof got, langs[i],
+		                            "Europe/Warsaw", T0, T0),
+		                 0);
+		assert_string_equal(got, t0);
+	}
+}
+
 /* Three days: both ends' day numbers; all-day: dates only, END exclusive. */
 static void test_range_days_and_all_day(void **state)
 {
@@ -230,6 +258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_day_and_time_are_icus_own),
 	        cmocka_unit_test(test_range_one_day),
+	        cmocka_unit_test(test_times_of_one_day),
 	        cmocka_unit_test(test_range_days_and_all_day),
 	        cmocka_unit_test(test_zone_and_event),
 	        cmocka_unit_test(test_zones_follow_icu_rules),
