@@ -147,6 +147,17 @@ static void question_body(json_t *f)
 	         .type = CTL_CONST,                                            \
 	         .konst = "false",                                             \
 	         .help = "an answer is not required"},                         \
+	        {.name = "evidence",                                           \
+	         .field = "evidence",                                          \
+	         .type = CTL_FLAG,                                             \
+	         .help = "the funder asks it: counted in the evidence pack, "  \
+	                 "a column of the signature sheets (choice, choices, " \
+	                 "yes_no)"},                                           \
+	        {.name = "no-evidence",                                        \
+	         .field = "evidence",                                          \
+	         .type = CTL_CONST,                                            \
+	         .konst = "false",                                             \
+	         .help = "not for the funder"},                                \
 	        {.name = "options",                                            \
 	         .field = "options",                                           \
 	         .type = CTL_LOCAL,                                            \
@@ -194,6 +205,13 @@ static int question_add(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 		json_object_set_new(f, "required",
 		                    json_boolean(s && strcmp(s, "true") == 0));
 	}
+	if (json_object_get(f, "evidence") &&
+	    !json_is_boolean(json_object_get(f, "evidence"))) {
+		const char *s =
+		        json_string_value(json_object_get(f, "evidence"));
+		json_object_set_new(f, "evidence",
+		                    json_boolean(s && strcmp(s, "true") == 0));
+	}
 	path = ev ? ctl_path1("/api/events/%s/questions", json_string_value(ev))
 	          : ctl_path1("/api/projects/%s/questions",
 	                      json_string_value(pr));
@@ -209,7 +227,7 @@ const struct ctl_cmd ctl_cmd_question_add = {
         .name = "question add",
         .usage = "--event ID|--project SLUG --key KEY --kind K --label TEXT "
                  "[--label-LANG TEXT] [--help-text TEXT] [--required] "
-                 "[--options LIST] [--position N]",
+                 "[--evidence] [--options LIST] [--position N]",
         .about = "add a registration question to an event or a project",
         .opts = add_opts,
         .exec = question_add,
@@ -229,6 +247,13 @@ static int question_update(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 		json_object_set_new(f, "required",
 		                    json_boolean(s && strcmp(s, "true") == 0));
 	}
+	if (json_object_get(f, "evidence") &&
+	    !json_is_boolean(json_object_get(f, "evidence"))) {
+		const char *s =
+		        json_string_value(json_object_get(f, "evidence"));
+		json_object_set_new(f, "evidence",
+		                    json_boolean(s && strcmp(s, "true") == 0));
+	}
 	if (json_object_size(f) == 0) {
 		ctl_err("question update: nothing to change (see --help)");
 		return 1;
@@ -242,7 +267,7 @@ static int question_update(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 const struct ctl_cmd ctl_cmd_question_update = {
         .name = "question update",
         .usage = "ID [--label TEXT] [--options LIST] [--required|--optional] "
-                 "[...]",
+                 "[--evidence|--no-evidence] [...]",
         .about = "change a question (an option chosen by someone stays)",
         .opts = update_opts,
         .npos = 1,

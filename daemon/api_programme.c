@@ -130,6 +130,7 @@ static const struct json_in_field question_fields[] = {
         {.name = "label", .type = JIN_OBJECT, .flags = JIN_REQUIRED},
         {.name = "help", .type = JIN_OBJECT},
         {.name = "required", .type = JIN_BOOL},
+        {.name = "evidence", .type = JIN_BOOL},
         {.name = "position", .type = JIN_INT, .min = 0, .max = 10000},
         {.name = "options", .type = JIN_ARRAY},
         {0},

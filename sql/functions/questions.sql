@@ -30,6 +30,7 @@ LANGUAGE sql STABLE AS $$
         'event', q.event_id,
         'project', (SELECT slug FROM projects WHERE id = q.project_id),
         'label', q.label, 'help', q.help, 'required', q.required, 'position', q.position,
+        'evidence', q.evidence,
         'options', coalesce((SELECT jsonb_agg(jsonb_build_object(
                                  'value', o.value, 'label', o.label, 'capacity', o.capacity,
                                  'taken', cv_option_taken(q.id, o.value)) ORDER BY o.position)
@@ -148,6 +149,7 @@ BEGIN
         q.help := '{}';
         q.required := false;
         q.position := 0;
+        q.evidence := false;
     ELSE
         SELECT * INTO old_q FROM questions WHERE id = p_id FOR UPDATE;
         IF NOT FOUND THEN
@@ -195,6 +197,19 @@ BEGIN
         q.position := (body->>'position')::integer;
     END IF;
 
+    IF body ? 'evidence' THEN
+        IF jsonb_typeof(body->'evidence') <> 'boolean' THEN
+            PERFORM cv_fail(422, 'evidence', 'field evidence: true or false');
+        END IF;
+        q.evidence := (body->>'evidence')::boolean;
+    END IF;
+    -- the funder's counts survive anonymisation: options only (019)
+    IF q.evidence AND q.kind NOT IN ('choice', 'choices', 'yes_no') THEN
+        PERFORM cv_fail(422, 'evidence', format('field evidence: only a choice, choices or '
+                        'yes_no question is counted for the funder (a %s answer is erased '
+                        'when people are anonymised); offer the answers as options', q.kind));
+    END IF;
+
     -- the key is unique among the questions an event asks
     IF EXISTS (SELECT 1 FROM questions x
                 WHERE x.key = q.key AND x.id IS DISTINCT FROM q.id
@@ -225,12 +240,15 @@ BEGIN
     END IF;
 
     IF p_id IS NULL THEN
-        INSERT INTO questions (event_id, project_id, key, kind, label, help, required, position)
-        VALUES (q.event_id, q.project_id, q.key, q.kind, q.label, q.help, q.required, q.position)
+        INSERT INTO questions (event_id, project_id, key, kind, label, help, required, position,
+                               evidence)
+        VALUES (q.event_id, q.project_id, q.key, q.kind, q.label, q.help, q.required, q.position,
+                q.evidence)
         RETURNING * INTO q;
     ELSE
         UPDATE questions SET key = q.key, kind = q.kind, label = q.label, help = q.help,
-               required = q.required, position = q.position, updated_at = now()
+               required = q.required, position = q.position, evidence = q.evidence,
+               updated_at = now()
          WHERE id = q.id RETURNING * INTO q;
     END IF;
 
