@@ -28,6 +28,18 @@ static const struct ctl_opt sheets_opts[] = {
          .meta = "LANG",
          .choices = paper_langs,
          .help = "the language of the sheets' words"},
+        {.name = "group",
+         .field = "group",
+         .type = CTL_LOCAL,
+         .meta = "KEY",
+         .help = "one sheet per group (option) of choice question KEY "
+                 "instead of per town"},
+        {.name = "columns",
+         .field = "columns",
+         .type = CTL_LOCAL,
+         .meta = "KEY,KEY",
+         .help = "these questions' answers as columns (default: the "
+                 "questions flagged evidence; \"\" for none)"},
         {0},
 };
 
@@ -53,17 +65,26 @@ static int event_sheets(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	const char *out = json_string_value(json_object_get(f, "output"));
 	const char *day = json_string_value(json_object_get(f, "day"));
 	const char *lang = json_string_value(json_object_get(f, "lang"));
+	const char *group = json_string_value(json_object_get(f, "group"));
+	const char *cols = json_string_value(json_object_get(f, "columns"));
 	char *id = ctl_escape(pos[0]), *d = day ? ctl_escape(day) : NULL;
+	char *g = group ? ctl_escape(group) : NULL;
+	char *k = cols ? ctl_escape(cols) : NULL;
 	char *path = NULL;
 	struct ctl_resp r;
 	int rc = 1;
 
-	if (id == NULL || (day && d == NULL) ||
-	    asprintf(&path, "/api/events/%s/sheets.pdf?lang=%s%s%s", id,
-	             lang ? lang : "en", d ? "&day=" : "", d ? d : "") < 0)
+	if (id == NULL || (day && d == NULL) || (group && g == NULL) ||
+	    (cols && k == NULL) ||
+	    asprintf(&path, "/api/events/%s/sheets.pdf?lang=%s%s%s%s%s%s%s", id,
+	             lang ? lang : "en", d ? "&day=" : "", d ? d : "",
+	             g ? "&group=" : "", g ? g : "", k ? "&columns=" : "",
+	             k ? k : "") < 0)
 		path = NULL;
 	free(id);
 	free(d);
+	free(g);
+	free(k);
 	if (path == NULL)
 		return 1;
 	if (ctl_http(c, "GET", path, NULL, "application/pdf", &r) == 0) {
@@ -79,8 +100,10 @@ static int event_sheets(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 
 const struct ctl_cmd ctl_cmd_event_sheets = {
         .name = "event sheets",
-        .usage = "ID -o FILE [--day YYYY-MM-DD] [--lang LANG]",
-        .about = "the signature sheets (per day and invited town) as PDF",
+        .usage = "ID -o FILE [--day YYYY-MM-DD] [--lang LANG] [--group KEY] "
+                 "[--columns KEY,KEY]",
+        .about = "the signature sheets (per day and invited town, or per "
+                 "group) as PDF",
         .opts = sheets_opts,
         .npos = 1,
         .exec = event_sheets,

@@ -60,6 +60,11 @@ static const struct ctl_opt report_opts[] = {
          .field = "participants",
          .type = CTL_FLAG,
          .help = "the list of participants, not only the counts"},
+        {.name = "group",
+         .field = "group",
+         .type = CTL_LOCAL,
+         .meta = "KEY",
+         .help = "each event split by the groups of choice question KEY"},
         {0},
 };
 
@@ -247,6 +252,32 @@ static void print_report(json_t *v, int participants)
 		total = json_object_get(v, "totals");
 	if (json_is_array(events))
 		ctl_table(events, ev_cols);
+	if (json_is_object(json_object_get(v, "group")) &&
+	    json_is_array(events)) {
+		static const struct ctl_col g_cols[] = {
+		        {"GROUP", "value"},         {"LABEL", "label"},
+		        {"CAPACITY", "capacity"},   {"CONFIRMED", "confirmed"},
+		        {"ATTENDED", "attended"},   {"ORGS", "organisations"},
+		        {"COUNTRIES", "countries"}, {0},
+		};
+		size_t i;
+		json_t *ev;
+
+		json_array_foreach(events, i, ev)
+		{
+			json_t *g = json_object_get(ev, "groups");
+			char *t = ctl_cell(ev, "title");
+
+			if (json_is_array(g)) {
+				printf("\nevent %lld by group: %s\n",
+				       (long long)json_integer_value(
+				               json_object_get(ev, "id")),
+				       t);
+				ctl_table(g, g_cols);
+			}
+			free(t);
+		}
+	}
 	if (participants && json_is_array(events)) {
 		size_t i;
 		json_t *ev;
@@ -283,18 +314,23 @@ static void print_report(json_t *v, int participants)
 static int report_attendance(struct ctl *c, const struct ctl_cmd *cmd,
                              char **pos, json_t *f)
 {
-	char *e = ctl_escape(pos[0]), *path = NULL;
+	const char *group = json_string_value(json_object_get(f, "group"));
+	int csv = json_is_true(json_object_get(f, "csv"));
+	char *e = ctl_escape(pos[0]), *g = group ? ctl_escape(group) : NULL;
+	char *path = NULL;
 	json_t *v;
 	int rc = 1;
 
-	if (e == NULL ||
-	    asprintf(&path, "/api/reports/attendance?project=%s%s", e,
-	             json_is_true(json_object_get(f, "participants")) &&
-	                             json_is_true(json_object_get(f, "csv"))
+	if (e == NULL || (group && g == NULL) ||
+	    asprintf(&path, "/api/reports/attendance?project=%s%s%s%s", e,
+	             json_is_true(json_object_get(f, "participants")) && csv
 	                     ? "&view=participants"
-	                     : "") < 0)
+	             : g && csv ? "&view=groups"
+	                        : "",
+	             g ? "&group=" : "", g ? g : "") < 0)
 		path = NULL;
 	free(e);
+	free(g);
 	if (path == NULL)
 		return 1;
 	if (json_is_true(json_object_get(f, "csv"))) {
@@ -314,7 +350,7 @@ static int report_attendance(struct ctl *c, const struct ctl_cmd *cmd,
 
 const struct ctl_cmd ctl_cmd_report_attendance = {
         .name = "report attendance",
-        .usage = "PROJECT [--participants] [--csv]",
+        .usage = "PROJECT [--participants] [--csv] [--group KEY]",
         .about = "participants, organisations and countries per event",
         .opts = report_opts,
         .npos = 1,

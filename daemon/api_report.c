@@ -1,7 +1,8 @@
 /* api_report.c - GET /api/reports/attendance?project=slug: confirmed
  * participants per event and per project, organisations, countries and
  * the list, and who came (from attendance), as JSON or CSV (?format=csv;
- * &view=participants for the list).
+ * &view=participants for the list); &group=KEY splits each event by the
+ * groups of a choice question (&view=groups: those rows as CSV).
  */
 #include "api_report.h"
 
@@ -21,7 +22,7 @@
 
 /* The whole report as one JSON document (sql/functions/reports.sql), no
  * row when the project does not exist. */
-static const char report_sql[] = "SELECT cv_attendance_report($1)::text";
+static const char report_sql[] = "SELECT cv_attendance_report($1, $2)::text";
 
 static const char *const summary_cols[] = {
         "scope",
@@ -56,6 +57,11 @@ static const char *const attendance_keys[] = {
 static const char *const list_cols[] = {
         "event_id", "event_title",  "start",   "tz",   "name",
         "email",    "organisation", "country", "role", NULL,
+};
+
+static const char *const group_cols[] = {
+        "event_id",  "event_title", "group",         "label",     "capacity",
+        "confirmed", "attended",    "organisations", "countries", NULL,
 };
 
 static void header(struct evbuffer *b, const char *const *cols)
@@ -139,6 +145,29 @@ static void csv_list(struct evbuffer *b, json_t *doc)
 	}
 }
 
+/* One row per event and group (cv_report_groups); "group" is the option's
+ * value, empty for those who chose none. */
+static void csv_groups(struct evbuffer *b, json_t *doc)
+{
+	json_t *ev, *g;
+	size_t i, j;
+
+	header(b, group_cols);
+	json_array_foreach(json_object_get(doc, "events"), i, ev)
+	{
+		json_array_foreach(json_object_get(ev, "groups"), j, g)
+		{
+			csv_json(b, json_object_get(ev, "id"), 0);
+			csv_json(b, json_object_get(ev, "title"), 1);
+			csv_json(b, json_object_get(g, "value"), 1);
+			for (int c = 3; group_cols[c]; c++)
+				csv_json(b, json_object_get(g, group_cols[c]),
+				         1);
+			evbuffer_add(b, "\r\n", 2);
+		}
+	}
+}
+
 static void report_done(void *arg, PGresult *res, const char *err)
 {
 	struct http_req *r = arg;
@@ -164,11 +193,14 @@ static void report_done(void *arg, PGresult *res, const char *err)
 	if (query_in_wants_csv(r)) {
 		struct evbuffer *b = evbuffer_new();
 		int list = view && strcmp(view, "participants") == 0;
+		int groups = view && strcmp(view, "groups") == 0;
 
-		(list ? csv_list : csv_summary)(b, doc);
+		(list ? csv_list : groups ? csv_groups : csv_summary)(b, doc);
 		snprintf(name, sizeof(name), "attendance-%s%s.csv",
 		         evhttp_find_header(&r->query, "project"),
-		         list ? "-participants" : "");
+		         list     ? "-participants"
+		         : groups ? "-groups"
+		                  : "");
 		json_decref(doc);
 		csv_reply(r, b, name);
 		return;
@@ -179,8 +211,8 @@ static void report_done(void *arg, PGresult *res, const char *err)
 static void attendance(struct http_req *r)
 {
 	static const char *const allowed[] = {"project", "format", "view",
-	                                      NULL};
-	const char *slug, *view, *why;
+	                                      "group", NULL};
+	const char *slug, *view, *group, *why;
 
 	if (query_in_check(r, allowed) < 0)
 		return;
@@ -197,14 +229,18 @@ static void attendance(struct http_req *r)
 		return;
 	}
 	view = evhttp_find_header(&r->query, "view");
+	/* a question key: the database says whether it is a choice question */
+	group = evhttp_find_header(&r->query, "group");
 	if (view && strcmp(view, "participants") != 0 &&
-	    strcmp(view, "summary") != 0) {
+	    strcmp(view, "summary") != 0 &&
+	    (strcmp(view, "groups") != 0 || group == NULL)) {
 		http_reply_error(r, 422, "invalid_value", "view",
-		                 "query parameter view: summary or "
-		                 "participants");
+		                 "query parameter view: summary, participants "
+		                 "or (with group) groups");
 		return;
 	}
-	if (db_query(r->app->db, report_sql, 1, &slug, report_done, r) < 0)
+	if (db_query(r->app->db, report_sql, 2,
+	             (const char *const[]){slug, group}, report_done, r) < 0)
 		http_reply_error(r, 503, "shutting_down", NULL,
 		                 "convened is shutting down");
 }

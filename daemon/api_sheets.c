@@ -1,5 +1,7 @@
 /* api_sheets.c - the funder's paper.  GET /api/events/{id}/sheets.pdf
- * [?day=YYYY-MM-DD][&lang=xx]: the signature sheets of an event as PDF;
+ * [?day=YYYY-MM-DD][&lang=xx][&group=KEY][&columns=KEY,KEY]: the signature
+ * sheets of an event as PDF (by town, or one per group of a choice
+ * question; answers to questions as columns);
  * POST /api/events/{id}/certificates: queue the certificates of attendance
  * (mailed through the outbox, the PDF rendered at send time).  The data is read
  * on the loop with one SQL function (cv_signature_sheets); the PDF is rendered
@@ -119,14 +121,18 @@ static void read_done(void *arg, PGresult *res, const char *err)
 
 static void sheets(struct http_req *r)
 {
-	static const char *const allowed[] = {"day", "lang", NULL};
-	const char *day, *lang;
+	static const char *const allowed[] = {"day", "lang", "group", "columns",
+	                                      NULL};
+	const char *day, *lang, *group, *columns;
 	struct job *j;
 
 	if (query_in_check(r, allowed) < 0)
 		return;
 	day = evhttp_find_header(&r->query, "day");
 	lang = evhttp_find_header(&r->query, "lang");
+	/* question keys: the database says which the event asks */
+	group = evhttp_find_header(&r->query, "group");
+	columns = evhttp_find_header(&r->query, "columns");
 	if (day && json_in_date(day) != NULL) {
 		http_reply_error(r, 422, "invalid_value", "day",
 		                 "query parameter day: a date, YYYY-MM-DD");
@@ -148,9 +154,14 @@ static void sheets(struct http_req *r)
 		free(j);
 		return;
 	}
+	/* columns absent: the questions flagged for the funder; "" none */
 	if (db_query(r->app->db,
-	             "SELECT cv_signature_sheets($1::bigint, $2::date)::text",
-	             2, (const char *const[]){j->id, day}, read_done, j) < 0) {
+	             "SELECT cv_signature_sheets($1::bigint, $2::date, $3,"
+	             " array_remove(string_to_array($4, ','), ''), $5)::text",
+	             5,
+	             (const char *const[]){j->id, day, group, columns,
+	                                   j->t->lang},
+	             read_done, j) < 0) {
 		http_reply_error(r, 503, "shutting_down", NULL,
 		                 "convened is shutting down");
 		free(j);

@@ -299,6 +299,40 @@ static void csv_row(struct evbuffer *b, const char *scope, json_t *obj,
 	evbuffer_add(b, "\r\n", 2);
 }
 
+/* One "answer" row per option of each question of QS (cv_evidence_questions):
+ * title "question: option", participants its count; EVENT's id (none for
+ * the project's). */
+static void csv_answers(struct evbuffer *b, json_t *qs, json_t *event)
+{
+	json_t *q, *o;
+	size_t i, j;
+
+	json_array_foreach(qs, i, q)
+	{
+		json_array_foreach(json_object_get(q, "options"), j, o)
+		{
+			json_t *row = json_object();
+			char *title = NULL;
+
+			if (asprintf(&title, "%s: %s",
+			             json_string_value(
+			                     json_object_get(q, "label")),
+			             json_string_value(
+			                     json_object_get(o, "label"))) < 0)
+				title = NULL;
+			json_object_set_new(row, "title",
+			                    title ? json_string(title)
+			                          : json_null());
+			json_object_set(row, "participants",
+			                json_object_get(o, "count"));
+			json_object_set_new(row, "id", json_null());
+			csv_row(b, "answer", row, event);
+			json_decref(row);
+			free(title);
+		}
+	}
+}
+
 static void csv_pack(struct evbuffer *b, json_t *pack)
 {
 	json_t *ev, *d, *totals = json_object_get(pack, "totals");
@@ -333,6 +367,10 @@ static void csv_pack(struct evbuffer *b, json_t *pack)
 		csv_row(b, "country", row, NULL);
 		json_decref(row);
 	}
+	/* the funder's questions: per event, then over the project */
+	json_array_foreach(json_object_get(pack, "events"), i, ev)
+	        csv_answers(b, json_object_get(ev, "questions"), ev);
+	csv_answers(b, json_object_get(pack, "questions"), NULL);
 }
 
 /* ------------------------------------------------------------- the route */

@@ -103,7 +103,13 @@ static void sheet_header(struct pdf *p, void *arg)
 	const struct paper_text *t = s->t;
 	char buf[700];
 
-	if (s->cur) {
+	if (s->cur && strcmp(str(s->cur, "scope"), "group") == 0) {
+		json_t *g = json_object_get(s->cur, "group");
+
+		snprintf(buf, sizeof(buf), "%s — %s", t->sheet_title,
+		         json_is_object(g) ? str(g, "label") : t->no_group);
+		pdf_text(p, PDF_TITLE, buf);
+	} else if (s->cur) {
 		snprintf(buf, sizeof(buf), "%s — %s", t->sheet_title,
 		         strcmp(str(s->cur, "scope"), "local") == 0
 		                 ? t->local
@@ -122,6 +128,16 @@ static void sheet_header(struct pdf *p, void *arg)
 		          str(json_object_get(s->doc, "event"), "tz"), t, buf,
 		          sizeof(buf));
 		line(p, PDF_HEAD, t->day, buf);
+		if (strcmp(str(s->cur, "scope"), "group") == 0) {
+			json_t *g = json_object_get(s->cur, "group");
+			json_t *q = json_object_get(s->doc, "group");
+
+			line(p, PDF_HEAD,
+			     *str(q, "label") ? str(q, "label") : t->group,
+			     json_is_object(g) ? str(g, "label") : t->no_group);
+			pdf_space(p, 8);
+			return;
+		}
 		if (*town == '\0' && *cc == '\0')
 			snprintf(buf, sizeof(buf), "%s", t->no_town);
 		else if (*cc == '\0')
@@ -160,19 +176,45 @@ static void sheet_footer(struct pdf *p, void *arg)
 	certification_footer(p, ((struct sheets *)arg)->t);
 }
 
+/* Most question columns a sheet has (cv_signature_sheets allows 6). */
+#define MAX_QCOLS 6
+
 static void sheets_body(struct pdf *p, void *arg)
 {
 	struct sheets *s = arg;
 	const struct paper_text *t = s->t;
-	const struct pdf_col cols[] = {
-	        {t->col_name, 0.19},  {t->col_org, 0.18},
-	        {t->col_town, 0.13},  {t->col_country, 0.08},
-	        {t->col_email, 0.20}, {t->col_sign, 0.22},
-	};
-	const struct pdf_table table = {
-	        .cols = cols, .ncols = 6, .min_row = 26};
+	double share[] = {0.19, 0.18, 0.13, 0.08, 0.20, 0.22};
+	const char *titles[] = {t->col_name,    t->col_org,   t->col_town,
+	                        t->col_country, t->col_email, t->col_sign};
+	json_t *qcols = json_object_get(s->doc, "columns");
+	size_t nq = json_array_size(qcols);
+	struct pdf_col cols[6 + MAX_QCOLS];
 	json_t *sheets = json_object_get(s->doc, "sheets"), *sh, *pe;
 	size_t i, j;
+	int nc = 0;
+	/* question columns take up to 0.36 of the width, first from the
+	 * signature and email columns, then from all alike but the country
+	 * code's (answers wrap) */
+	double total, cut, scale;
+
+	if (nq > MAX_QCOLS)
+		nq = MAX_QCOLS;
+	total = nq == 0 ? 0 : nq == 1 ? 0.16 : nq == 2 ? 0.28 : 0.36;
+	cut = total > 0.14 ? 0.14 : total;
+	share[5] -= cut * 10 / 14;
+	share[4] -= cut * 4 / 14;
+	scale = (1.0 - share[3] - total) / (1.0 - share[3] - cut);
+	for (int k = 0; k < 5; k++)
+		cols[nc++] = (struct pdf_col){
+		        titles[k], k == 3 ? share[k] : share[k] * scale};
+	for (size_t k = 0; k < nq; k++)
+		cols[nc++] =
+		        (struct pdf_col){str(json_array_get(qcols, k), "label"),
+		                         total / (double)nq};
+	cols[nc++] = (struct pdf_col){titles[5], share[5] * scale};
+
+	const struct pdf_table table = {
+	        .cols = cols, .ncols = nc, .min_row = 26};
 
 	if (json_array_size(sheets) == 0) {
 		pdf_table_begin(p, &table);
@@ -189,10 +231,21 @@ static void sheets_body(struct pdf *p, void *arg)
 		pdf_table_begin(p, &table);
 		json_array_foreach(json_object_get(sh, "people"), j, pe)
 		{
-			const char *cells[] = {
-			        str(pe, "name"),  str(pe, "organisation"),
-			        str(pe, "town"),  str(pe, "country"),
-			        str(pe, "email"), ""};
+			const char *cells[6 + MAX_QCOLS];
+			json_t *ans = json_object_get(pe, "answers");
+			int c = 0;
+
+			cells[c++] = str(pe, "name");
+			cells[c++] = str(pe, "organisation");
+			cells[c++] = str(pe, "town");
+			cells[c++] = str(pe, "country");
+			cells[c++] = str(pe, "email");
+			for (size_t k = 0; k < nq; k++) {
+				const char *a = json_string_value(
+				        json_array_get(ans, k));
+				cells[c++] = a ? a : "";
+			}
+			cells[c++] = "";
 			pdf_table_row(p, cells);
 		}
 		pdf_table_end(p);
@@ -361,6 +414,14 @@ static void evidence_body(struct pdf *p, void *arg)
 		pdf_table_row(p, cells);
 	}
 	pdf_table_end(p);
+	/* the funder's questions counted: "Age band: 18-30 12, 31-50 20" */
+	if (json_array_size(json_object_get(e->pack, "questions")) > 0) {
+		pdf_space(p, 12);
+		pdf_text(p, PDF_HEAD, t->ev_answers);
+		pdf_space(p, 4);
+		json_array_foreach(json_object_get(e->pack, "questions"), i, c)
+		        pdf_text(p, PDF_BODY, str(c, "text"));
+	}
 }
 
 int paper_evidence(json_t *pack, const struct paper_text *t, char **out,

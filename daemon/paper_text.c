@@ -28,6 +28,8 @@ static const struct paper_text en = {
         .page_of = "Page %d of %d",
         .none = "No participants.",
         .no_town = "(no organisation)",
+        .group = "Group",
+        .no_group = "(no group chosen)",
         .cert_title = "Certificate of attendance",
         .cert_intro = "This is to certify that",
         .cert_attended = "attended the event",
@@ -40,6 +42,7 @@ static const struct paper_text en = {
         .ev_no_show = "No-show",
         .ev_by_country = "Participants per country",
         .ev_participants = "Participants",
+        .ev_answers = "Answers to the funder's questions",
 };
 
 static const struct paper_text sv = {
@@ -67,6 +70,8 @@ static const struct paper_text sv = {
         .page_of = "Sida %d av %d",
         .none = "Inga deltagare.",
         .no_town = "(ingen organisation)",
+        .group = "Grupp",
+        .no_group = "(ingen grupp vald)",
         .cert_title = "Intyg om deltagande",
         .cert_intro = "Härmed intygas att",
         .cert_attended = "deltog i evenemanget",
@@ -79,6 +84,7 @@ static const struct paper_text sv = {
         .ev_no_show = "Uteblev",
         .ev_by_country = "Deltagare per land",
         .ev_participants = "Deltagare",
+        .ev_answers = "Svar på finansiärens frågor",
 };
 
 static const struct paper_text it = {
@@ -106,6 +112,8 @@ static const struct paper_text it = {
         .page_of = "Pagina %d di %d",
         .none = "Nessun partecipante.",
         .no_town = "(nessuna organizzazione)",
+        .group = "Gruppo",
+        .no_group = "(nessun gruppo scelto)",
         .cert_title = "Attestato di partecipazione",
         .cert_intro = "Si attesta che",
         .cert_attended = "ha partecipato all'evento",
@@ -118,6 +126,7 @@ static const struct paper_text it = {
         .ev_no_show = "Assenti",
         .ev_by_country = "Partecipanti per paese",
         .ev_participants = "Partecipanti",
+        .ev_answers = "Risposte alle domande del finanziatore",
 };
 
 static const struct paper_text pl = {
@@ -145,6 +154,8 @@ static const struct paper_text pl = {
         .page_of = "Strona %d z %d",
         .none = "Brak uczestników.",
         .no_town = "(bez organizacji)",
+        .group = "Grupa",
+        .no_group = "(nie wybrano grupy)",
         .cert_title = "Zaświadczenie o uczestnictwie",
         .cert_intro = "Niniejszym zaświadcza się, że",
         .cert_attended = "uczestniczył(a) w wydarzeniu",
@@ -157,6 +168,7 @@ static const struct paper_text pl = {
         .ev_no_show = "Nieobecni",
         .ev_by_country = "Uczestnicy według kraju",
         .ev_participants = "Uczestnicy",
+        .ev_answers = "Odpowiedzi na pytania grantodawcy",
 };
 
 static const struct paper_text es = {
@@ -184,6 +196,8 @@ static const struct paper_text es = {
         .page_of = "Página %d de %d",
         .none = "Ningún participante.",
         .no_town = "(sin organización)",
+        .group = "Grupo",
+        .no_group = "(sin grupo elegido)",
         .cert_title = "Certificado de asistencia",
         .cert_intro = "Se certifica que",
         .cert_attended = "asistió al evento",
@@ -196,6 +210,7 @@ static const struct paper_text es = {
         .ev_no_show = "Ausentes",
         .ev_by_country = "Participantes por país",
         .ev_participants = "Participantes",
+        .ev_answers = "Respuestas a las preguntas del financiador",
 };
 
 static const struct paper_text fi = {
@@ -222,6 +237,8 @@ static const struct paper_text fi = {
         .page_of = "Sivu %d / %d",
         .none = "Ei osallistujia.",
         .no_town = "(ei organisaatiota)",
+        .group = "Ryhmä",
+        .no_group = "(ei valittua ryhmää)",
         .cert_title = "Osallistumistodistus",
         .cert_intro = "Täten todistetaan, että",
         .cert_attended = "osallistui tapahtumaan",
@@ -234,6 +251,7 @@ static const struct paper_text fi = {
         .ev_no_show = "Poissa",
         .ev_by_country = "Osallistujat maittain",
         .ev_participants = "Osallistujat",
+        .ev_answers = "Vastaukset rahoittajan kysymyksiin",
 };
 
 const struct paper_text *const paper_texts[] = {&en, &sv, &it, &pl,

@@ -13,12 +13,14 @@ struct paper_text {
 	const char *certify, *date, *signature;
 	const char *page_of; /* printf: page, pages */
 	const char *none, *no_town;
+	const char *group, *no_group; /* sheets split by a group question */
 	/* certificates of attendance */
 	const char *cert_title, *cert_intro, *cert_attended, *cert_days;
 	const char *cert_button; /* the token page's button asking for it */
 	/* the evidence pack's one-page summary */
 	const char *ev_title, *ev_registered, *ev_confirmed, *ev_attended;
 	const char *ev_no_show, *ev_by_country, *ev_participants;
+	const char *ev_answers; /* the counts of the funder's questions */
 };
 
 /* NULL-terminated: every language, English first. */

@@ -108,11 +108,75 @@ LANGUAGE sql STABLE AS $$
                                          GROUP BY country) c), '[]'))
 $$;
 
+-- The answers of the questions flagged for the funder (019: choice,
+-- choices, yes_no) among the people who attended: of event P_EVENT (the
+-- questions it asks) or, P_EVENT NULL, of all of PROJECT's events (the
+-- questions by key: a project's question, or events' questions sharing a
+-- key, count as one).  Per question its label, how many answered and per
+-- option (in the options' order; yes/no as a tick and a cross) how many
+-- distinct people chose it, and a "text" line ("Age band: 18-30 12,
+-- 31-50 20, 51+ 0").  Labels in P_LANG, else English.  Options are not
+-- erased when people are anonymised (questions.sql), so the counts stay.
+CREATE OR REPLACE FUNCTION cv_evidence_questions(p_project bigint, p_event bigint, p_lang text)
+RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    WITH qs AS (
+        SELECT q.* FROM questions q
+         WHERE q.evidence
+           AND CASE WHEN p_event IS NOT NULL
+                    THEN q.event_id = p_event OR q.project_id = p_project
+                    ELSE q.project_id = p_project
+                         OR q.event_id IN (SELECT id FROM events WHERE project_id = p_project)
+               END),
+    keys AS (
+        SELECT DISTINCT ON (key) key, kind, label, position
+          FROM qs ORDER BY key, event_id NULLS FIRST, id),
+    opts AS (
+        SELECT q.key, o.value, min(o.position)::int AS pos,
+               (array_agg(o.label ORDER BY q.event_id NULLS FIRST, q.id))[1] AS label
+          FROM qs q JOIN question_options o ON o.question_id = q.id
+         GROUP BY q.key, o.value
+        UNION ALL
+        SELECT k.key, v.value, v.pos, v.label
+          FROM keys k
+         CROSS JOIN (VALUES ('yes', 1, '{"en": "✓"}'::jsonb),
+                            ('no', 2, '{"en": "✗"}'::jsonb)) AS v(value, pos, label)
+         WHERE k.kind = 'yes_no'),
+    chosen AS (
+        SELECT q.key, a.value AS answer, x.person_id
+          FROM cv_evidence_attended(p_project, p_event) x
+          JOIN answers a ON a.registration_id = x.registration_id
+          JOIN qs q ON q.id = a.question_id),
+    counted AS (
+        SELECT o.key, o.value, o.pos, o.label,
+               (SELECT count(DISTINCT c.person_id) FROM chosen c
+                 WHERE c.key = o.key
+                   AND (c.answer = to_jsonb(o.value)
+                        OR (jsonb_typeof(c.answer) = 'array' AND c.answer ? o.value)
+                        OR (jsonb_typeof(c.answer) = 'boolean'
+                            AND c.answer = to_jsonb(o.value = 'yes')))) AS n
+          FROM opts o)
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'key', k.key, 'kind', k.kind, 'label', cv_label_in(k.label, p_lang),
+               'answered', (SELECT count(DISTINCT c.person_id) FROM chosen c WHERE c.key = k.key),
+               'options', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                        'value', c.value, 'label', cv_label_in(c.label, p_lang),
+                                        'count', c.n) ORDER BY c.pos, c.value)
+                                      FROM counted c WHERE c.key = k.key), '[]'),
+               'text', cv_label_in(k.label, p_lang) || ': '
+                       || coalesce((SELECT string_agg(cv_label_in(c.label, p_lang) || ' ' || c.n,
+                                                      ', ' ORDER BY c.pos, c.value)
+                                      FROM counted c WHERE c.key = k.key), ''))
+             ORDER BY k.position, k.key), '[]')
+      FROM keys k
+$$;
+
 -- GET /api/projects/{slug}/evidence: the evidence pack of PROJECT for
 -- readers of language P_LANG (en sv it pl es fi; 422 otherwise): the
 -- project, per event (title, kind, status, venue, place, dates in the
--- event's zone, its attendance numbers, cv_evidence_event) and the totals
--- (cv_evidence_totals).  NULL when there is no such project.  The
+-- event's zone, its attendance numbers, cv_evidence_event, and its
+-- "questions", cv_evidence_questions) and the totals (cv_evidence_totals),
+-- and the funder's questions counted over the project ("questions").  NULL when there is no such project.  The
 -- sentences and the publication text are added by the daemon (ICU).
 CREATE OR REPLACE FUNCTION cv_evidence_pack(p_project bigint, p_lang text)
 RETURNS jsonb
@@ -150,10 +214,13 @@ BEGIN
                                                                   + 1)::timestamp
                                                                  AT TIME ZONE e.tz)::bigint)
                                 || cv_evidence_event(e)
+                                || jsonb_build_object('questions',
+                                                      cv_evidence_questions(p.id, e.id, p_lang))
                                 ORDER BY e.start_at, e.id)
                               FROM events e
                              WHERE e.project_id = p.id AND e.status <> 'cancelled'), '[]'),
-        'totals', cv_evidence_totals(p.id));
+        'totals', cv_evidence_totals(p.id),
+        'questions', cv_evidence_questions(p.id, NULL, p_lang));
 END
 $$;
 

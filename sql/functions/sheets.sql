@@ -11,6 +11,31 @@ LANGUAGE sql STABLE AS $$
     SELECT extract(epoch FROM (d + time '12:00') AT TIME ZONE tz)::bigint
 $$;
 
+-- The label map LABEL ({"en": ..., "pl": ...}) in LANG, else English.
+CREATE OR REPLACE FUNCTION cv_label_in(label jsonb, lang text)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(label->>lang, label->>'en')
+$$;
+
+-- Registration P_REG's answer to question Q as a sheet's cell in LANG:
+-- options by their labels, yes/no as a tick or a cross, text as written;
+-- NULL when not answered.
+CREATE OR REPLACE FUNCTION cv_sheet_cell(q questions, p_reg bigint, lang text)
+RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN q.kind IN ('choice', 'choices') THEN
+                    (SELECT string_agg(cv_label_in(o.label, lang), '; ' ORDER BY o.position)
+                       FROM question_options o
+                      WHERE o.question_id = q.id
+                        AND (a.value = to_jsonb(o.value)
+                             OR (jsonb_typeof(a.value) = 'array' AND a.value ? o.value)))
+                WHEN jsonb_typeof(a.value) = 'boolean' THEN
+                    CASE WHEN a.value = 'true' THEN '✓' ELSE '✗' END
+                ELSE cv_answer_cell(a.value) END
+      FROM answers a WHERE a.registration_id = p_reg AND a.question_id = q.id
+$$;
+
 -- The signature sheets of event P_EVENT as one JSON document, NULL when
 -- the event does not exist: the event and its project (for the header),
 -- the days (all of the event's, or only P_DAY) and one sheet per day and
@@ -22,12 +47,29 @@ $$;
 -- data retention anonymised are not listed.  Each person has name,
 -- organisation, town, country and email, sorted by name as people read
 -- an alphabet (ICU's root collation, not the database's byte order).
-CREATE OR REPLACE FUNCTION cv_signature_sheets(p_event bigint, p_day date DEFAULT NULL)
+--
+-- P_GROUP (the key of a choice or choices question the event asks):
+-- instead of towns, one sheet per day and group (option) with people in
+-- it, in the options' order, each with "group" {"value", "label"}, then
+-- one with "group" null for those who chose none (with choices, a person
+-- is on the sheet of each group chosen).  P_COLUMNS (keys of questions
+-- the event asks, at most 6; NULL: the questions flagged for the funder,
+-- 019): "columns" [{"key", "label"}] and per person "answers", one cell
+-- per column (cv_sheet_cell).  Labels in P_LANG, else English.  A key
+-- that is not one of the event's questions is refused naming group or
+-- columns.
+CREATE OR REPLACE FUNCTION cv_signature_sheets(p_event bigint, p_day date DEFAULT NULL,
+                                               p_group text DEFAULT NULL,
+                                               p_columns text[] DEFAULT NULL,
+                                               p_lang text DEFAULT 'en')
 RETURNS json
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     e events;
     v_days date[];
+    g questions;
+    v_cols bigint[];
+    k text;
 BEGIN
     SELECT * INTO e FROM events WHERE id = p_event;
     IF NOT FOUND THEN
@@ -41,9 +83,32 @@ BEGIN
         END IF;
         v_days := ARRAY[p_day];
     END IF;
+    IF p_group IS NOT NULL THEN
+        SELECT * INTO g FROM cv_event_questions(p_event) q WHERE q.key = p_group;
+        IF NOT FOUND OR g.kind NOT IN ('choice', 'choices') THEN
+            PERFORM cv_fail(422, 'group', format('group: %s is not a choice question of this '
+                            'event', p_group));
+        END IF;
+    END IF;
+    IF p_columns IS NULL THEN
+        v_cols := ARRAY(SELECT q.id FROM cv_event_questions(p_event) q WHERE q.evidence);
+    ELSE
+        IF cardinality(p_columns) > 6 THEN
+            PERFORM cv_fail(422, 'columns', 'columns: at most 6 questions');
+        END IF;
+        FOREACH k IN ARRAY p_columns LOOP
+            IF NOT EXISTS (SELECT 1 FROM cv_event_questions(p_event) q WHERE q.key = k) THEN
+                PERFORM cv_fail(422, 'columns', format('columns: %s is not a question of this '
+                                'event', k));
+            END IF;
+        END LOOP;
+        v_cols := ARRAY(SELECT q.id FROM cv_event_questions(p_event) q
+                          JOIN unnest(p_columns) WITH ORDINALITY AS c(key, o) ON c.key = q.key
+                         ORDER BY c.o);
+    END IF;
     RETURN (
     WITH people_on AS (
-        SELECT d.day, p.name, coalesce(o.name, '') AS organisation,
+        SELECT d.day, r.id AS reg, p.name, coalesce(o.name, '') AS organisation,
                coalesce(o.city, '') AS town, coalesce(o.country, '') AS country,
                p.email, (o.country IS NOT NULL AND o.country = e.country) AS local
           FROM unnest(v_days) AS d(day)
@@ -54,16 +119,38 @@ BEGIN
             OR EXISTS (SELECT 1 FROM attendance a
                         WHERE a.registration_id = r.id AND a.day = d.day
                           AND a.state = 'attended')),
+    -- the group of each person (P_GROUP): one row per group chosen, a
+    -- NULL group for none
+    grouped AS (
+        SELECT po.*, gr.value AS gvalue, gr.position AS gpos, gr.label AS glabel
+          FROM people_on po
+          LEFT JOIN LATERAL (
+              SELECT o.value, o.position, o.label
+                FROM answers a JOIN question_options o ON o.question_id = a.question_id
+               WHERE a.registration_id = po.reg AND a.question_id = g.id
+                 AND (a.value = to_jsonb(o.value)
+                      OR (jsonb_typeof(a.value) = 'array' AND a.value ? o.value))) gr
+            ON g.id IS NOT NULL),
     sheets AS (
-        SELECT day, local, town, country,
+        SELECT day,
+               CASE WHEN g.id IS NULL THEN local END AS local,
+               CASE WHEN g.id IS NULL THEN town END AS town,
+               CASE WHEN g.id IS NULL THEN country END AS country,
+               gvalue, gpos, glabel,
                json_agg(json_build_object('name', name, 'organisation', organisation,
                                           'town', town, 'country', country,
-                                          'email', email)
+                                          'email', email,
+                                          'answers', (SELECT coalesce(json_agg(
+                                                          cv_sheet_cell(q, reg, p_lang)
+                                                          ORDER BY c.o), '[]')
+                                                        FROM unnest(v_cols) WITH ORDINALITY
+                                                             AS c(id, o)
+                                                        JOIN questions q ON q.id = c.id))
                         -- alphabetical across languages (ICU's root
                         -- collation: Ł after L, Å after A, not after Z)
                         ORDER BY name COLLATE "und-x-icu", email) AS people
-          FROM people_on
-         GROUP BY day, local, town, country)
+          FROM grouped
+         GROUP BY 1, 2, 3, 4, gvalue, gpos, glabel)
     SELECT json_build_object(
         'event', json_build_object(
             'id', e.id, 'title', e.title, 'venue', e.venue, 'city', e.city,
@@ -77,12 +164,24 @@ BEGIN
         'project', (SELECT json_build_object('title', pr.title, 'programme', pr.programme)
                       FROM projects pr WHERE pr.id = e.project_id),
         'days', to_json(v_days),
+        'group', CASE WHEN g.id IS NOT NULL THEN
+                     json_build_object('key', g.key, 'label', cv_label_in(g.label, p_lang)) END,
+        'columns', (SELECT coalesce(json_agg(json_build_object(
+                                        'key', q.key, 'label', cv_label_in(q.label, p_lang))
+                                    ORDER BY c.o), '[]')
+                      FROM unnest(v_cols) WITH ORDINALITY AS c(id, o)
+                      JOIN questions q ON q.id = c.id),
         'sheets', coalesce((SELECT json_agg(json_build_object(
                        'day', s.day, 'day_epoch', cv_day_noon(s.day, e.tz),
-                       'scope', CASE WHEN s.local THEN 'local'
-                                                   ELSE 'international' END,
-                       'town', s.town, 'country', s.country, 'people', s.people)
-                       ORDER BY s.day, NOT s.local, s.country, s.town)
+                       'scope', CASE WHEN g.id IS NOT NULL THEN 'group'
+                                     WHEN s.local THEN 'local'
+                                     ELSE 'international' END,
+                       'town', coalesce(s.town, ''), 'country', coalesce(s.country, ''),
+                       'group', CASE WHEN s.gvalue IS NOT NULL THEN
+                                    json_build_object('value', s.gvalue,
+                                                      'label', cv_label_in(s.glabel, p_lang)) END,
+                       'people', s.people)
+                       ORDER BY s.day, s.gpos NULLS LAST, NOT s.local, s.country, s.town)
                      FROM sheets s), '[]'::json)));
 END
 $$;
