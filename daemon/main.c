@@ -19,6 +19,7 @@
 #include "api_inbound.h"
 #include "api_accounts.h"
 #include "api_attendance.h"
+#include "api_console.h"
 #include "api_programme.h"
 #include "api_mail_addresses.h"
 #include "api_outbox.h"
@@ -230,7 +231,7 @@ static int routes_start(struct app *a, char *err, size_t errlen)
 	    api_attendance_init() < 0 || api_followers_init() < 0 ||
 	    checkin_init() < 0 || evidence_init() < 0 ||
 	    api_programme_init() < 0 || api_accounts_init() < 0 ||
-	    api_sheets_init() < 0)
+	    api_sheets_init() < 0 || api_console_init() < 0)
 		return snprintf(err, errlen, "too many route tables"), -1;
 	return 0;
 }
