@@ -37,7 +37,11 @@ LIBS     := $(PKG_LIBS) -lpthread -ldl
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 DAEMON_SRC := $(wildcard daemon/*.c)
-DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+# The console's files (web/admin/, but its README) are built into the
+# binary by a generated table: a file added there needs no other change.
+ADMIN_FILES := $(shell find web/admin -type f ! -name '*.md' 2>/dev/null | LC_ALL=C sort)
+ADMIN_DIRS  := $(shell find web/admin -type d 2>/dev/null)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/admin_assets.o
 LIB_OBJ    := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
 CTL_SRC    := $(wildcard ctl/*.c)
 CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
@@ -64,6 +68,15 @@ $(BUILD)/%.o: %.c $(HEADERS)
 
 # The check-in page's files are built into the binary (.incbin).
 $(BUILD)/daemon/checkin_assets.o: $(wildcard web/checkin/*)
+
+# The console's table (scripts/admin-assets.sh); its directories are
+# prerequisites too, so that adding or removing a file regenerates it.
+$(BUILD)/gen/admin_assets.c: scripts/admin-assets.sh $(ADMIN_FILES) $(ADMIN_DIRS)
+	@mkdir -p $(dir $@)
+	sh scripts/admin-assets.sh $(ADMIN_FILES) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/admin_assets.o: $(BUILD)/gen/admin_assets.c $(ADMIN_FILES) $(HEADERS)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/convened: $(DAEMON_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -rdynamic -o $@ $^ $(LIBS)

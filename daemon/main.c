@@ -17,6 +17,7 @@
 #include "api_followers.h"
 #include "api_items.h"
 #include "api_inbound.h"
+#include "admin_ui.h"
 #include "api_accounts.h"
 #include "api_attendance.h"
 #include "api_console.h"
@@ -231,7 +232,8 @@ static int routes_start(struct app *a, char *err, size_t errlen)
 	    api_attendance_init() < 0 || api_followers_init() < 0 ||
 	    checkin_init() < 0 || evidence_init() < 0 ||
 	    api_programme_init() < 0 || api_accounts_init() < 0 ||
-	    api_sheets_init() < 0 || api_console_init() < 0)
+	    api_sheets_init() < 0 || admin_ui_init() < 0 ||
+	    api_console_init() < 0)
 		return snprintf(err, errlen, "too many route tables"), -1;
 	return 0;
 }

@@ -1,11 +1,118 @@
-"""test_console.py - what the console (issue 16, item 3) needs from the
-API: PATCH /api/projects/{slug} and GET /api/local-time, the check of a
-typed-in time that the event's write would make."""
+"""test_console.py - the secretariat's console under /admin/ (issue 16,
+item 3): its files as the daemon serves them (ETag and 304, the immutable
+long cache of versioned names, the CSP and frame headers), the catalogues
+(every English key in the five other languages, with the same
+placeholders), the two API calls the console added (PATCH
+/api/projects/{slug}, GET /api/local-time), and the issue's flow in
+Chromium (tests/js/console.mjs): log in, create a project and an event in
+Europe/Helsinki with the DST-gap refusal shown inline, three people
+registering through the public form for two seats, the waiting one moved
+up by a cancellation in the console, log out; axe on every screen, at
+phone and desktop sizes."""
 
+import json
+import os
+import re
 
 import harness
 import reg_fixtures as F
-from test_accounts import Session, _request, _user
+from test_accounts import PASSWORDS, Session, _request, _user
+
+ADMIN = os.path.join(harness.REPO, "web", "admin")
+LANGS = ("en", "sv", "it", "pl", "es", "fi")
+
+
+def _catalogue(lang):
+    with open(os.path.join(ADMIN, "i18n", f"{lang}.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def test_every_english_key_in_every_language_with_its_placeholders():
+    en = _catalogue("en")
+    assert len(en) > 100, len(en)
+    # every key the code asks for by its literal name is in English
+    used = set()
+    for root, _, files in os.walk(ADMIN):
+        for name in files:
+            if name.endswith(".js"):
+                text = open(os.path.join(root, name), encoding="utf-8").read()
+                used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_.]+)["']""", text))
+                used |= set(re.findall(r"""\bnav:\s*["']([a-z0-9_.]+)["']""", text))
+    assert used, "no t() calls found"
+    assert not used - set(en), sorted(used - set(en))
+    problems = []
+    for lang in LANGS[1:]:
+        cat = _catalogue(lang)
+        for key, text in en.items():
+            if key not in cat:
+                problems.append(f"{lang}: {key} missing")
+            elif not cat[key].strip():
+                problems.append(f"{lang}: {key} empty")
+            elif set(re.findall(r"\{\w+\}", text)) != set(re.findall(r"\{\w+\}", cat[key])):
+                problems.append(f"{lang}: {key} placeholders differ: {cat[key]!r}")
+        problems += [f"{lang}: {k} is not in en.json" for k in set(cat) - set(en)]
+    assert not problems, "\n".join(problems)
+
+
+def _versioned(page):
+    """The versioned URLs of the console's page (style and script)."""
+    return re.findall(r'(?:href|src)="(/admin/static/v[0-9a-f]{16}/[^"]+)"', page)
+
+
+def test_files_etag_304_immutable_names_and_strict_headers():
+    pg, db, d = F.start()
+    r = d.get("/admin", auth=False)
+    assert r.status == 301 and r.header("Location") == "/admin/", r
+    page = d.get("/admin/", auth=False)
+    assert page.status == 200, page
+    assert page.header("Content-Type").startswith("text/html")
+    assert page.header("Cache-Control") == "no-cache"
+    csp = page.header("Content-Security-Policy")
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, csp
+    assert page.header("X-Frame-Options") == "DENY"
+    assert page.header("Referrer-Policy") == "no-referrer"
+    # nothing inline for the CSP to refuse
+    assert "<script>" not in page.text and "style=" not in page.text
+    urls = _versioned(page.text)
+    assert sorted(u.rsplit("/", 1)[1] for u in urls) == ["app.js", "style.css"], urls
+    version = urls[0].split("/")[3]
+    assert all(u.split("/")[3] == version for u in urls)
+
+    # the page itself revalidates by its ETag
+    etag = page.header("ETag")
+    assert etag and etag.startswith('"')
+    again = d.get("/admin/", auth=False, headers={"If-None-Match": etag})
+    assert again.status == 304 and again.body == b"", again
+
+    # versioned names: cached for a year, immutable, and a 304 too
+    for u in urls + [f"/admin/static/{version}/views/login.js",
+                     f"/admin/static/{version}/i18n/fi.json"]:
+        r = d.get(u, auth=False)
+        assert r.status == 200, (u, r)
+        assert r.header("Cache-Control") == "public, max-age=31536000, immutable", u
+        assert r.header("Content-Security-Policy") == csp
+        assert r.header("X-Frame-Options") == "DENY"
+        assert r.header("X-Content-Type-Options") == "nosniff"
+        r2 = d.get(u, auth=False, headers={"If-None-Match": r.header("ETag")})
+        assert r2.status == 304, (u, r2)
+    js = d.get(f"/admin/static/{version}/app.js", auth=False)
+    assert js.header("Content-Type").startswith("text/javascript")
+    with open(os.path.join(ADMIN, "app.js"), "rb") as f:
+        assert js.body == f.read()  # the file as it is in the tree
+    assert d.get(f"/admin/static/{version}/i18n/sv.json",
+                 auth=False).header("Content-Type").startswith("application/json")
+
+    # without the version (or with another build's): the same bytes, revalidated
+    plain = d.get("/admin/static/app.js", auth=False)
+    assert plain.status == 200 and plain.body == js.body
+    assert plain.header("Cache-Control") == "no-cache"
+    assert plain.header("ETag") == js.header("ETag")
+    old = d.get("/admin/static/v0000000000000000/app.js", auth=False)
+    assert old.status == 200 and old.header("Cache-Control") == "no-cache"
+    assert d.get("/admin/static/nothing.js", auth=False).status == 404
+    assert d.get(f"/admin/static/{version}/README.md", auth=False).status == 404
+    assert d.get("/admin/static/../../etc/passwd", auth=False).status == 404
 
 
 def test_project_edit_and_local_time_check():
