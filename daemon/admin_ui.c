@@ -162,6 +162,10 @@ static const struct http_route routes[] = {
          .pattern = "/admin/static/{a}/{b}/{c}",
          .handler = file,
          .name = "/admin/static/*"},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/admin/static/{a}/{b}/{c}/{d}",
+         .handler = file,
+         .name = "/admin/static/*"},
         {.pattern = NULL},
 };
 

@@ -36,6 +36,13 @@ for f in "$@"; do
 	fi
 	printf 'ASSET(cv_admin_%d, "%s");\n' "$n" "$f"
 	printf 'extern const char cv_admin_%d[], cv_admin_%d_end[];\n' "$n" "$n"
+	# served as /admin/static/VERSION/PATH: at most two folders deep
+	case "${f#web/admin/}" in
+	*/*/*/*)
+		echo "admin-assets.sh: $f: at most two folders below web/admin/" >&2
+		exit 1
+		;;
+	esac
 	n=$((n + 1))
 done
 
