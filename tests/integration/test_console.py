@@ -159,3 +159,28 @@ def test_project_edit_and_local_time_check():
     assert s.request("GET", "/api/local-time?local=2027-02-30T10:00&tz=UTC").status == 422
     assert s.request("GET", "/api/local-time?local=x&tz=UTC&when=1").status == 400
     assert _request(d, "GET", "/api/local-time?local=2027-03-28T10:00&tz=UTC").status == 401
+
+
+def test_console_flow_in_chromium():
+    pg, db, d = F.start()
+    _user(d, "ada", "admin")
+    got = harness.run_browser("console.mjs", {
+        "BASE_URL": d.url, "MAILDIR": d.maildir, "NAME": "ada",
+        "PASSWORD": PASSWORDS["ada"], "RUN": "t"}, timeout=400)
+    assert got["violations"] == [], got["violations"]
+    assert len(got["screens"]) >= 14, got["screens"]
+    assert got["states"] == ["confirmed", "confirmed", "waitlisted"], got
+    assert "does not exist in Europe/Helsinki" in got["gap"], got
+    assert got["after_logout"] == 401 and got["page_after_logout"] == 401, got
+    ev = int(got["event"])
+    # the database agrees with what the console showed
+    assert pg.psql(db, "SELECT tz, start_local::text, capacity FROM events WHERE id = $1", ev) \
+        == [("Europe/Helsinki", "2027-03-28 10:00:00", "2")]
+    assert F.states(pg, db, ev) == {
+        "aino-t@espoo.fi": ("cancelled", None), "bjorn-t@umea.se": ("confirmed", None),
+        "chiara-t@rimini.it": ("confirmed", None)}, F.states(pg, db, ev)
+    # every change the console made is in the audit log under the account's name
+    routes = {r[0] for r in pg.psql(db, "SELECT route FROM audit_log WHERE actor = 'ada'"
+                                        " AND status < 300")}
+    assert {"/api/projects", "/api/events", "/api/registrations/{id}/cancel",
+            "/api/logout"} <= routes, routes
