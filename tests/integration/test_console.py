@@ -179,8 +179,27 @@ def test_console_flow_in_chromium():
     assert F.states(pg, db, ev) == {
         "aino-t@espoo.fi": ("cancelled", None), "bjorn-t@umea.se": ("confirmed", None),
         "chiara-t@rimini.it": ("confirmed", None)}, F.states(pg, db, ev)
+    # the correction went through PATCH (a country code that is not one was
+    # refused next to its field first), and the link went out again
+    assert "country" in got["country_error"], got["country_error"]
+    assert pg.psql(db, "SELECT name FROM people WHERE email = 'bjorn-t@umea.se'") \
+        == [("Björn Lindqvist",)]
+    assert pg.psql(db, "SELECT count(*) FROM outbox WHERE registration_id = $1"
+                       " AND kind = 'registration_confirmed'", int(got["bjorn"])) == [("2",)]
     # every change the console made is in the audit log under the account's name
     routes = {r[0] for r in pg.psql(db, "SELECT route FROM audit_log WHERE actor = 'ada'"
                                         " AND status < 300")}
     assert {"/api/projects", "/api/events", "/api/registrations/{id}/cancel",
-            "/api/logout"} <= routes, routes
+            "/api/registrations/{id}/resend", "/api/registrations/{id}",
+            "/api/events/{id}/checkin-secret", "/api/logout"} <= routes, routes
+
+
+def test_login_throttle_said_with_its_wait_in_words():
+    pg, db, d = F.start({"accounts": {"login_failures_per_address": 2, "login_lockout": "10m"}})
+    _user(d, "ada", "admin")
+    got = harness.run_browser("console_login.mjs", {
+        "BASE_URL": d.url, "NAME": "ada", "PASSWORD": PASSWORDS["ada"]})
+    assert got["failed"] == ["The name or the password is wrong."] * 2, got
+    # the right password, but from a throttled address: 429 and its wait
+    assert got["throttled"] == "Too many wrong passwords. You can try again in 10 minutes.", got
+    assert got["violations"] == [], got["violations"]

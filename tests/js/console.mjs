@@ -16,6 +16,7 @@ import { launch, PHONE, DESKTOP, axe, shot, ok, eq, consoleOf, done } from "./br
 const base = process.env.BASE_URL;
 const run = process.env.RUN || "t";
 const findings = { screens: [], violations: [] };
+let step = "start"; // named in the error when a wait times out
 
 async function check(page, name) {
 	const v = await axe(page);
@@ -116,6 +117,7 @@ try {
 	await page.setViewport(DESKTOP);
 
 	// ---- sign in: a wrong password, then the right one
+	step = "sign in: a wrong password, then the right one";
 	await page.goto(`${base}/admin/`, { waitUntil: "load" });
 	await heading(page, "Sign in");
 	ok(page.url().endsWith("#/login"), "an anonymous visit leads to the login: " + page.url());
@@ -133,6 +135,7 @@ try {
 	await check(page, "projects-empty-desktop");
 
 	// ---- a project
+	step = "a project";
 	await page.click("#new-project");
 	await heading(page, "New project");
 	await check(page, "project-new-desktop");
@@ -144,6 +147,7 @@ try {
 	ok((await text(page, "#status")).includes("saved"), "the project is saved");
 
 	// ---- an event in Helsinki: the DST gap explained inline, then saved
+	step = "an event in Helsinki: the DST gap explained inline, then saved";
 	await page.click("#new-event");
 	await heading(page, "New event");
 	await page.type(await control(page, "Title"), "Seminar on rural transport");
@@ -199,6 +203,7 @@ try {
 	findings.event = event;
 
 	// ---- three people through the public form, for two seats
+	step = "three people through the public form, for two seats";
 	const people = [
 		{ name: "Aino Virtanen", email: `aino-${run}@espoo.fi`, org: "Espoon kaupunki", country: "FI" },
 		{ name: "Björn Lind", email: `bjorn-${run}@umea.se`, org: "Umeå kommun", country: "SE" },
@@ -209,6 +214,7 @@ try {
 	eq(findings.states.join(","), "confirmed,confirmed,waitlisted", "the third waits");
 
 	// ---- the console shows them: two seated, one waiting
+	step = "the console shows them: two seated, one waiting";
 	await page.goto(`${base}/admin/#/events/${event}/registrations`, { waitUntil: "load" });
 	await heading(page, "Registrations: Seminar on rural transport");
 	await see(page, "#all-regs table");
@@ -221,6 +227,7 @@ try {
 	await check(page, "registrations-desktop");
 
 	// ---- cancel Aino in the console: Chiara moves up
+	step = "cancel Aino in the console: Chiara moves up";
 	const aino = await page.$$eval("#all-regs tbody tr", (trs) =>
 		trs.find((t) => t.textContent.includes("Aino Virtanen")).querySelector("button[data-action=cancel]").dataset.reg);
 	await page.click(`#all-regs button[data-action=cancel][data-reg="${aino}"]`);
@@ -239,7 +246,39 @@ try {
 	ok(after["Aino Virtanen"].startsWith("Cancelled"), "Aino is cancelled: " + JSON.stringify(after));
 	await check(page, "registrations-after-cancel-desktop");
 
+	// ---- resend Björn"s link, and correct his details
+	step = "resend and correct Björn";
+	const bjorn = await page.$$eval("#all-regs tbody tr", (trs) =>
+		trs.find((t) => t.textContent.includes("Björn Lind")).querySelector("button[data-action=resend]").dataset.reg);
+	findings.bjorn = bjorn;
+	await page.click(`#all-regs button[data-action=resend][data-reg="${bjorn}"]`);
+	await page.waitForFunction(() => document.getElementById("status").textContent.includes("sent again"), { timeout: 20000 });
+	await page.click(`#all-regs button[data-action=correct][data-reg="${bjorn}"]`);
+	await see(page, "dialog[open] form");
+	await check(page, "registrations-correct-dialog-desktop");
+	const dlgName = await page.$eval("dialog[open] input[name=name]", (e) => `#${e.id}`);
+	await typeInto(page, dlgName, "Björn Lindqvist");
+	const dlgCountry = await page.$eval("dialog[open] input[name=country]", (e) => `#${e.id}`);
+	await typeInto(page, dlgCountry, "XX");
+	await page.click("dialog[open] button[type=submit]");
+	// the API's refusal next to its field, in the dialog
+	await page.waitForFunction(
+		(sel) => document.querySelector(sel).getAttribute("aria-invalid") === "true",
+		{ timeout: 20000 },
+		dlgCountry,
+	);
+	findings.country_error = await page.$eval(`${dlgCountry}-error`, (e) => e.textContent);
+	await typeInto(page, dlgCountry, "SE");
+	await page.click("dialog[open] button[type=submit]");
+	await page.waitForFunction(() => !document.querySelector("dialog[open]"), { timeout: 20000 });
+	await page.waitForFunction(
+		() => [...document.querySelectorAll("#all-regs tbody th")].some((t) => t.textContent === "Björn Lindqvist"),
+		{ timeout: 20000 },
+	);
+	ok((await text(page, "#status")).includes("Björn Lindqvist"), "the correction is said");
+
 	// ---- the check-in link for the door, and what a door account and a
+	step = "the check-in link, door and coordinator";
 	// coordinator see
 	await page.click("#make-checkin");
 	await see(page, "dialog.confirm[open]");
@@ -301,6 +340,7 @@ try {
 	await cora.ctx.close();
 
 	// ---- the same screens on a phone: the menu behind its button, rows stacked
+	step = "the same screens on a phone: the menu behind its button, rows stacked";
 	await page.setViewport(PHONE);
 	await page.goto(`${base}/admin/#/projects`, { waitUntil: "load" });
 	await heading(page, "Projects");
@@ -322,6 +362,7 @@ try {
 	await check(page, "event-edit-phone");
 
 	// ---- sign out: the session no longer works
+	step = "sign out: the session no longer works";
 	const cookie = (await page.cookies()).find((c) => c.name === "convened_session");
 	ok(cookie, "a session cookie");
 	eq((await fetch(`${base}/api/me`, { headers: { Cookie: `convened_session=${cookie.value}` } })).status, 200, "the session works");
@@ -342,6 +383,9 @@ try {
 
 	ok(log.every((l) => !l.startsWith("pageerror")), "no page errors:\n" + log.join("\n"));
 	done(findings);
+} catch (e) {
+	e.message = `at "${step}": ${e.message}`;
+	throw e;
 } finally {
 	await browser.close();
 }

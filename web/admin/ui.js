@@ -49,6 +49,7 @@ export function say(message, kind = "info") {
 // The words for an API error that belongs to no field.
 export function errorText(err) {
 	if (!err) return "";
+	if (err.display) return err.display; // words a view chose for this error
 	if (err.code === "network") return t("error.network");
 	if (err.code === "too_many_requests" && err.retryAfter != null)
 		return t("error.too_many_requests", { wait: waitWords(err.retryAfter) });
@@ -256,7 +257,7 @@ export function form({ fields, submitLabel, onsubmit, extra }) {
 	}
 	// An ApiError: next to its field when the form has it, else on top.
 	function showError(err) {
-		if (err.field && setFieldError(err.field, err.message)) {
+		if (err.field && setFieldError(err.field, err.display || err.message)) {
 			controls[err.field].focus();
 			return;
 		}

@@ -31,12 +31,9 @@ export async function view(ctx) {
 				answer = await api.post("/api/login", { name: v.name.trim(), password: v.password }, { quiet401: true });
 			} catch (e) {
 				f.control("password").value = "";
-				if (e.code === "login_failed") throw Object.assign(e, { message: t("login.failed"), field: null });
-				if (e.code === "too_many_requests")
-					throw Object.assign(e, {
-						message: t("login.throttled", { wait: waitWords(e.retryAfter ?? 60) }),
-						field: null,
-					});
+				if (e.code === "login_failed") e.display = t("login.failed");
+				if (e.code === "too_many_requests") e.display = t("login.throttled", { wait: waitWords(e.retryAfter ?? 60) });
+				e.field = null;
 				throw e;
 			}
 			await ctx.signedIn(answer);
