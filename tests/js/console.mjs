@@ -132,6 +132,15 @@ try {
 	await page.click("main button[type=submit]");
 	await heading(page, "Projects");
 	ok(page.url().endsWith("#/projects"), "signed in, the projects: " + page.url());
+	// by keyboard: from the top of the page the first Tab reaches the skip
+	// link, which moves focus to <main> and leaves the route alone
+	await page.reload({ waitUntil: "load" });
+	await heading(page, "Projects");
+	await page.keyboard.press("Tab");
+	eq(await page.evaluate(() => document.activeElement.id), "skip", "the skip link comes first");
+	await page.keyboard.press("Enter");
+	eq(await page.evaluate(() => document.activeElement.id), "main", "it moves focus to the content");
+	ok(page.url().endsWith("#/projects"), "the route is kept");
 	await check(page, "projects-empty-desktop");
 
 	// ---- a project
@@ -201,6 +210,31 @@ try {
 	await check(page, "project-desktop");
 	const event = await page.$eval("main table tbody a[href*='/registrations']", (a) => a.getAttribute("href").split("/")[2]);
 	findings.event = event;
+
+	// ---- a deadline in Brussels time, and the project edited
+	step = "a deadline and the project edited";
+	await page.click("#new-deadline");
+	await heading(page, "New deadline");
+	await page.type(await control(page, "Title"), "Interim report");
+	const dtz = await control(page, "Time zone");
+	await page.type(`${dtz}-search`, "Brussels");
+	eq(await page.$eval(dtz, (s) => s.value), "Europe/Brussels", "the search finds Brussels");
+	await setTime(page, await control(page, "Due"), "2027-09-01T12:00");
+	await check(page, "deadline-new-desktop");
+	await page.click("main button[type=submit]");
+	await heading(page, "Nordic rural network");
+	await page.waitForFunction(() => document.querySelectorAll("main table").length === 2, { timeout: 20000 });
+	const dl = await page.$$eval("main table", (ts) => ts[1].querySelector("tbody tr").textContent);
+	ok(dl.includes("Interim report") && dl.includes("12:00") && dl.includes("Europe/Brussels"), "the deadline: " + dl);
+	await page.click("#edit-project");
+	await heading(page, "Edit Nordic rural network");
+	await check(page, "project-edit-desktop");
+	await typeInto(page, await control(page, "Programme"), "Interreg Baltic Sea Region");
+	await page.click("main button[type=submit]");
+	await page.waitForFunction(() => document.querySelector("main").textContent.includes("Interreg Baltic Sea Region"), {
+		timeout: 20000,
+	});
+	await heading(page, "Nordic rural network");
 
 	// ---- three people through the public form, for two seats
 	step = "three people through the public form, for two seats";
@@ -337,6 +371,12 @@ try {
 	eq((await navOf(cora.p)).join(","), "Projects,Reports,Sign out", "a coordinator: no users, audit or outbox");
 	ok((await text(cora.p, "main table")).includes("Nordic rural network"), "the coordinator's project");
 	await check(cora.p, "coordinator-projects-desktop");
+	// the language menu: Finnish words, the page's lang follows
+	await cora.p.select("#lang-select", "fi");
+	await heading(cora.p, "Hankkeet");
+	eq(await cora.p.$eval("html", (h) => h.lang), "fi", "html lang follows the choice");
+	eq((await navOf(cora.p)).join(","), "Hankkeet,Raportit,Kirjaudu ulos", "the menu in Finnish");
+	await check(cora.p, "coordinator-projects-fi-desktop");
 	await cora.ctx.close();
 
 	// ---- the same screens on a phone: the menu behind its button, rows stacked

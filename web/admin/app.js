@@ -12,7 +12,7 @@ import { chooseLang, currentLang, LANGS, loadLang, pickLang, t, translate } from
 import { allowed, home, match, routes } from "./routes.js";
 import { fill, h, say } from "./ui.js";
 
-const state = { me: null, seq: 0, flash: null };
+const state = { me: null, seq: 0, flash: null, shown: false };
 
 function go(hash) {
 	const target = hash.startsWith("#") ? hash : `#${hash}`;
@@ -140,7 +140,11 @@ async function render() {
 		if (seq !== state.seq) return;
 		root.append(h("p", { class: "error", role: "alert" }, e.message || String(e)));
 	}
-	if (seq === state.seq && document.activeElement === document.body) root.focus({ preventScroll: true });
+	// after a navigation, focus goes to the new screen (a screen reader
+	// reads it); on the first load it stays at the top, where Tab finds
+	// the skip link first
+	if (seq === state.seq && state.shown && document.activeElement === document.body) root.focus({ preventScroll: true });
+	if (seq === state.seq) state.shown = true;
 }
 
 function closeMenu() {
