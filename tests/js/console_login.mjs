@@ -37,6 +37,8 @@ try {
 	findings.violations.push(...v);
 	await shot(page, "console-login-throttled-desktop");
 	ok(log.every((l) => !l.startsWith("pageerror")), "no page errors:\n" + log.join("\n"));
+	// the strict CSP refused nothing the console does
+	ok(log.every((l) => !/Content Security Policy|Refused to/.test(l)), "CSP refusals:\n" + log.join("\n"));
 	done(findings);
 } finally {
 	await browser.close();

@@ -76,10 +76,12 @@ export function tzPicker(id, value, t) {
 // (a repeated hour) under it.  Returns check() -> Promise of all checks.
 export function watchTimes(f, api, t, fields, warnings) {
 	const timers = {};
+	const asked = {}; // the latest question per field: older answers are dropped
 	async function check(name) {
 		const input = f.control(name);
 		const tz = f.control("tz").value;
 		const w = warnings[name];
+		const seq = (asked[name] = (asked[name] || 0) + 1);
 		if (!input || input.type !== "datetime-local" || !input.value || !tz) {
 			f.setFieldError(name, "");
 			if (w) w.hidden = true;
@@ -87,6 +89,7 @@ export function watchTimes(f, api, t, fields, warnings) {
 		}
 		try {
 			const r = await api.get("/api/local-time", { local: input.value, tz, field: name });
+			if (seq !== asked[name]) return;
 			f.setFieldError(name, "");
 			if (f.control("tz").getAttribute("aria-invalid")) f.setFieldError("tz", "");
 			if (w) {
@@ -94,6 +97,7 @@ export function watchTimes(f, api, t, fields, warnings) {
 				w.hidden = !(r.warnings || []).length;
 			}
 		} catch (e) {
+			if (seq !== asked[name]) return;
 			if (w) w.hidden = true;
 			if (e.status === 422 || e.status === 400) {
 				if (!f.setFieldError(e.field || name, e.message)) f.setFieldError(name, e.message);
