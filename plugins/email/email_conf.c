@@ -109,6 +109,7 @@ static int load(struct email_conf *c, struct cv_plugin_ctx *ctx,
 	}
 	if (h->conf_int(ctx, "port", 1, 65535, &port, err, errlen) < 0)
 		return -1;
+	c->port = (int)port;
 	if (strchr(host, ':') != NULL) /* IPv6 literal */
 		c->server = malloc(strlen(host) + 16);
 	else

@@ -10,6 +10,7 @@ enum email_tls { EMAIL_TLS_OFF, EMAIL_TLS_WHEN_OFFERED, EMAIL_TLS_REQUIRED };
 
 struct email_conf {
 	char *server; /* "host:port" for smtp_set_server */
+	int port;     /* the port of server */
 	enum email_tls starttls;
 	char *user;     /* NULL: no AUTH */
 	char *password; /* from password or password_file */
