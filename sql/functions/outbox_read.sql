@@ -75,16 +75,37 @@ BEGIN
     IF v_ids IS NULL THEN
         RETURN;
     END IF;
+    -- What depends only on the event or the deadline (its times in its
+    -- zone, its place, its description with the programme) is computed
+    -- once per distinct event and deadline of the batch, not once per row:
+    -- a batch of reminders is mostly one event, and cv_event_description
+    -- (a SQL function calling another) is parsed and planned per call.
     RETURN QUERY
+    WITH c AS MATERIALIZED (
+        SELECT o.*, r.event_id AS reg_event_id
+          FROM outbox o
+          LEFT JOIN registrations r ON r.id = o.registration_id
+         WHERE o.id = ANY (v_ids)),
+    ev AS MATERIALIZED (
+        SELECT e.*,
+               CASE WHEN e.all_day THEN to_char(e.start_local, 'YYYY-MM-DD')
+                    ELSE cv_format_local(e.start_at, e.tz) END AS x_start_fmt,
+               CASE WHEN e.all_day THEN to_char(e.end_local - interval '1 day', 'YYYY-MM-DD')
+                    ELSE cv_format_local(e.end_at, e.tz) END AS x_end_fmt,
+               cv_place(e.venue, e.city, e.country) AS x_place,
+               cv_event_description(e) AS x_description
+          FROM events e
+         WHERE e.id IN (SELECT COALESCE(c.event_id, c.reg_event_id) FROM c)),
+    dl AS MATERIALIZED (
+        SELECT d.*, cv_format_local(d.due_at, d.tz) AS x_due_fmt
+          FROM deadlines d
+         WHERE d.id IN (SELECT c.deadline_id FROM c))
     SELECT c.id, c.kind::text, c.channel::text, c.attempts::int,
            extract(epoch FROM c.due_at)::float8,
            c.recipient::text, c.recipient_name::text, c.language::text,
            c.dedupe_key::text, extract(epoch FROM c.created_at)::bigint,
            c.reminder_offset::text, p.name::text, e.id, e.title::text,
-           CASE WHEN e.all_day THEN to_char(e.start_local, 'YYYY-MM-DD')
-                ELSE cv_format_local(e.start_at, e.tz) END,
-           CASE WHEN e.all_day THEN to_char(e.end_local - interval '1 day', 'YYYY-MM-DD')
-                ELSE cv_format_local(e.end_at, e.tz) END,
+           e.x_start_fmt, e.x_end_fmt,
            e.tz::text,
            -- the recipient's own time only when their zone is known and
            -- differs: otherwise the mail would say the same time twice
@@ -92,13 +113,13 @@ BEGIN
                      AND NOT COALESCE(e.all_day, false)
                 THEN cv_format_local(COALESCE(d.due_at, e.start_at), p.tz) END,
            e.venue::text, e.city::text, e.country::text,
-           cv_place(e.venue, e.city, e.country),
+           e.x_place,
            r.token::text, p.feed_token::text, pr.title::text, d.title::text,
-           cv_format_local(d.due_at, d.tz), d.tz::text, d.url::text,
+           d.x_due_fmt, d.tz::text, d.url::text,
            f.token::text,
            CASE WHEN r.id IS NOT NULL THEN cv_waitlist_rank(r) END,
            e.uid::text, e.sequence::int, e.kind::text,
-           CASE WHEN e.id IS NOT NULL THEN cv_event_description(e) END,
+           e.x_description,
            e.start_local::text, e.end_local::text,
            extract(epoch FROM e.start_at)::bigint,
            extract(epoch FROM e.end_at)::bigint, e.status::text,
@@ -118,19 +139,18 @@ BEGIN
            -- a reminder's programme still to come (programme_mail.sql)
            CASE WHEN c.kind = 'event_reminder' AND e.id IS NOT NULL
                 THEN cv_programme_mail(e.id, c.due_at) END
-      FROM outbox c
+      FROM c
       LEFT JOIN people p ON p.id = c.person_id
       LEFT JOIN registrations r ON r.id = c.registration_id
       LEFT JOIN people rp ON rp.id = r.person_id AND c.inbound_id IS NOT NULL
       LEFT JOIN inbound_messages i ON i.id = c.inbound_id
-      LEFT JOIN events e ON e.id = COALESCE(c.event_id, r.event_id)
-      LEFT JOIN deadlines d ON d.id = c.deadline_id
+      LEFT JOIN ev e ON e.id = COALESCE(c.event_id, c.reg_event_id)
+      LEFT JOIN dl d ON d.id = c.deadline_id
       -- c.project_id: a follow confirmation request (006_optin.sql)
       LEFT JOIN projects pr ON pr.id = COALESCE(e.project_id, d.project_id, c.project_id)
       LEFT JOIN deadline_followers f
              ON f.project_id = COALESCE(d.project_id, c.project_id)
             AND f.person_id = c.person_id
-     WHERE c.id = ANY (v_ids)
      ORDER BY c.next_attempt_at, c.id;
 END
 $$;
