@@ -26,9 +26,30 @@ CREATE OR REPLACE TRIGGER outbox_wake_insert AFTER INSERT ON outbox
     REFERENCING NEW TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION cv_outbox_wake();
 
+-- The same wake-up for an UPDATE, row by row but only for rows left
+-- pending (the WHEN is checked without calling the function): the
+-- scheduler's claim (pending -> sending) and its outcomes sent and failed
+-- never call it, where a statement trigger with a transition table copied
+-- every claimed row and planned its query again on every batch.  A retry,
+-- an expired lease or the secretariat's retry still wakes the schedulers;
+-- pg_notify sends identical notifications of one transaction once, so
+-- this is still one NOTIFY per transaction.
+CREATE OR REPLACE FUNCTION cv_outbox_wake_row() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('convened.wake_local', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    IF NEW.next_attempt_at <= now() + (SELECT notify_window FROM outbox_settings) THEN
+        PERFORM pg_notify('convened_outbox', '');
+    END IF;
+    RETURN NULL;
+END
+$$;
+
 CREATE OR REPLACE TRIGGER outbox_wake_update AFTER UPDATE ON outbox
-    REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION cv_outbox_wake();
+    FOR EACH ROW WHEN (NEW.state = 'pending')
+    EXECUTE FUNCTION cv_outbox_wake_row();
 
 -- The secretariat retries a failed notification: it is pending again, due
 -- now, with its attempts counted from zero (the scheduler's backoff starts
