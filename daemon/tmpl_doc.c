@@ -3,6 +3,7 @@
 #include "tmpl_doc.h"
 
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,11 +218,22 @@ static void resolve(FILE *f, const char *s, size_t len,
 	}
 }
 
+/* open_memstream for one thread's use: without stdio's per-call locking,
+ * taken and released on every fputc of every character otherwise. */
+static FILE *memstream(char **buf, size_t *len)
+{
+	FILE *f = open_memstream(buf, len);
+
+	if (f)
+		__fsetlocking(f, FSETLOCKING_BYCALLER);
+	return f;
+}
+
 static char *resolved(const char *s, const struct tmpl_var *vars, size_t n)
 {
 	char *buf = NULL;
 	size_t len;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = memstream(&buf, &len);
 
 	if (!f)
 		return NULL;
@@ -278,7 +290,7 @@ char *tmpl_doc_fill(const char *s, const struct tmpl_var *vars, size_t n,
 
 	if (!r)
 		return NULL;
-	f = open_memstream(&buf, &len);
+	f = memstream(&buf, &len);
 	if (!f) {
 		free(r);
 		return NULL;
@@ -478,7 +490,7 @@ static char *doc(const char *s, const struct tmpl_var *vars, size_t n, int html)
 	for (const char *p = r; *p; p++)
 		cap += *p == '\n';
 	ls = calloc(cap, sizeof(*ls));
-	f = ls ? open_memstream(&buf, &len) : NULL;
+	f = ls ? memstream(&buf, &len) : NULL;
 	if (!f) {
 		free(ls);
 		free(r);
