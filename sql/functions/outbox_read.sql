@@ -82,9 +82,11 @@ BEGIN
     -- (a SQL function calling another) is parsed and planned per call.
     RETURN QUERY
     WITH c AS MATERIALIZED (
-        SELECT o.*, r.event_id AS reg_event_id
+        -- a subquery, not a join: one index lookup per row whatever the
+        -- estimate of the array (a join chose to scan every registration)
+        SELECT o.*, (SELECT r.event_id FROM registrations r
+                      WHERE r.id = o.registration_id) AS reg_event_id
           FROM outbox o
-          LEFT JOIN registrations r ON r.id = o.registration_id
          WHERE o.id = ANY (v_ids)),
     ev AS MATERIALIZED (
         SELECT e.*,
