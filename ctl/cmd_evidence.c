@@ -312,7 +312,7 @@ static long long org_id(struct ctl *c, const char *org, const char *country)
 		ctl_err("event walk-in: --org NAME needs --country CC");
 		return -1;
 	}
-	if ((path = path2("/api/organisations?q=%s&country=%s", org,
+	if ((path = path2("/api/organisations?q=%s&country=%s&limit=1000", org,
 	                  country)) == NULL)
 		return -1;
 	v = ctl_call(c, "GET", path, NULL);
@@ -320,7 +320,7 @@ static long long org_id(struct ctl *c, const char *org, const char *country)
 	if (v == NULL)
 		return -1;
 	id = 0;
-	json_array_foreach(v, i, row)
+	json_array_foreach(ctl_rows(v), i, row)
 	{
 		if (strcasecmp(json_string_value(json_object_get(row, "name")),
 		               org) == 0)

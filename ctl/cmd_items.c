@@ -117,7 +117,8 @@ static int org_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	        {"REGS", "registrations"},
 	        {0},
 	};
-	static const char *const keys[] = {"country", "q", "project", NULL};
+	static const char *const keys[] = {"country", "q",     "project",
+	                                   "before",  "limit", NULL};
 	char *path = ctl_query_path("/api/organisations", keys, f);
 	int rc;
 
@@ -144,18 +145,47 @@ static const struct ctl_opt org_list_opts[] = {
          .type = CTL_LOCAL,
          .meta = "SLUG",
          .help = "only those registered for the project's events"},
+        CTL_PAGE_OPTS("organisations"),
         {0},
 };
 
 const struct ctl_cmd ctl_cmd_org_list = {
         .name = "org list",
-        .usage = "[--country CC] [--q TEXT] [--project SLUG]",
+        .usage = "[--country CC] [--q TEXT] [--project SLUG] [--before ID] "
+                 "[--limit N]",
         .about = "list organisations (aliases of merged ones under each)",
         .opts = org_list_opts,
         .exec = org_list,
 };
 
 /* ------------------------------------------------------------------ events */
+
+/* The filters and pages of event list and deadline list (GET /api/events,
+ * /api/deadlines). */
+static const char *const dated_keys[] = {"project", "state", "from", "to",
+                                         "before",  "limit", NULL};
+static const char *const item_states[] = {"draft", "published", "cancelled",
+                                          NULL};
+
+#define DATED_OPTS(what)                                                       \
+	{.name = "state",                                                      \
+	 .field = "state",                                                     \
+	 .type = CTL_LOCAL,                                                    \
+	 .meta = "S",                                                          \
+	 .choices = item_states,                                               \
+	 .help = "only " what " in this state"},                               \
+	        {.name = "from",                                               \
+	         .field = "from",                                              \
+	         .type = CTL_LOCAL,                                            \
+	         .meta = "DAY",                                                \
+	         .help = "only " what " on or after this day (YYYY-MM-DD, in " \
+	                 "their zone)"},                                       \
+	        {.name = "to",                                                 \
+	         .field = "to",                                                \
+	         .type = CTL_LOCAL,                                            \
+	         .meta = "DAY",                                                \
+	         .help = "only " what " on or before this day"},               \
+	        CTL_PAGE_OPTS(what)
 
 /* Options shared by event add and event update. */
 #define EVENT_OPTS(req)                                                        \
@@ -299,12 +329,9 @@ const struct ctl_cmd ctl_cmd_event_add = {
 static int event_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
                       json_t *f)
 {
-	const char *project = json_string_value(json_object_get(f, "project"));
-	char *path = project ? ctl_path1("/api/events?project=%s", project)
-	                     : strdup("/api/events");
-	int rc;
+	char *path = ctl_query_path("/api/events", dated_keys, f);
+	int rc = path ? ctl_list_page(c, path, event_cols) : 1;
 
-	rc = ctl_print_list(c, ctl_call(c, "GET", path, NULL), event_cols);
 	free(path);
 	return rc;
 }
@@ -316,12 +343,14 @@ static const struct ctl_opt event_list_opts[] = {
          .meta = "SLUG",
          .check = ident_slug_check,
          .help = "only this project's events"},
+        DATED_OPTS("events"),
         {0},
 };
 
 const struct ctl_cmd ctl_cmd_event_list = {
         .name = "event list",
-        .usage = "[--project SLUG]",
+        .usage = "[--project SLUG] [--state S] [--from DAY] [--to DAY] "
+                 "[--before ID] [--limit N]",
         .about = "list events",
         .opts = event_list_opts,
         .exec = event_list,
@@ -454,10 +483,8 @@ static int deadline_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	        {"ID", "id"},   {"PROJECT", "project"}, {"KIND", "kind"},
 	        {"DUE", "due"}, {"TITLE", "title"},     {0},
 	};
-	const char *project = json_string_value(json_object_get(f, "project"));
-	char *path = project ? ctl_path1("/api/deadlines?project=%s", project)
-	                     : strdup("/api/deadlines");
-	int rc = ctl_print_list(c, ctl_call(c, "GET", path, NULL), cols);
+	char *path = ctl_query_path("/api/deadlines", dated_keys, f);
+	int rc = path ? ctl_list_page(c, path, cols) : 1;
 
 	free(path);
 	return rc;
@@ -470,12 +497,14 @@ static const struct ctl_opt deadline_list_opts[] = {
          .meta = "SLUG",
          .check = ident_slug_check,
          .help = "only this project's deadlines"},
+        DATED_OPTS("deadlines"),
         {0},
 };
 
 const struct ctl_cmd ctl_cmd_deadline_list = {
         .name = "deadline list",
-        .usage = "[--project SLUG]",
+        .usage = "[--project SLUG] [--state S] [--from DAY] [--to DAY] "
+                 "[--before ID] [--limit N]",
         .about = "list deadlines",
         .opts = deadline_list_opts,
         .exec = deadline_list,

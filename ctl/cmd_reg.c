@@ -48,6 +48,13 @@ static const struct ctl_opt reg_opts[] = {
          .type = CTL_LOCAL,
          .meta = "S",
          .help = "only pending, confirmed, waitlisted or cancelled"},
+        {.name = "q",
+         .field = "q",
+         .type = CTL_LOCAL,
+         .meta = "TEXT",
+         .help = "only those whose name, address or organisation contains "
+                 "TEXT (not with --csv)"},
+        CTL_PAGE_OPTS("registrations"),
         {0},
 };
 
@@ -83,38 +90,32 @@ static int registrations(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	        {"COUNTRY", "country"},
 	        {0},
 	};
-	const char *state = json_string_value(json_object_get(f, "state"));
-	char *e = ctl_escape(pos[0]), *s = ctl_escape(state ? state : "");
-	char *path = NULL;
-	json_t *v, *rows;
-	int rc = 1;
+	static const char *const keys[] = {"state", "q", "before", "limit",
+	                                   NULL};
+	char *e = ctl_escape(pos[0]), *base = NULL, *path;
+	int rc;
 
-	if (e == NULL || s == NULL ||
-	    asprintf(&path, "/api/events/%s/registrations%s%s", e,
-	             state ? "?state=" : "", state ? s : "") < 0)
-		path = NULL;
+	if (e == NULL || asprintf(&base, "/api/events/%s/registrations", e) < 0)
+		base = NULL;
 	free(e);
-	free(s);
+	if (base == NULL)
+		return 1;
+	path = ctl_query_path(base, keys, f);
+	free(base);
 	if (path == NULL)
 		return 1;
-	if (json_is_true(json_object_get(f, "csv"))) {
+	if (json_is_true(json_object_get(f, "csv")))
 		rc = get_csv(c, path);
-	} else if ((v = ctl_call(c, "GET", path, NULL)) != NULL) {
-		if (c->json)
-			ctl_print_json(v), rc = 0;
-		else if ((rows = ctl_rows(v)) != NULL)
-			ctl_table(rows, cols), rc = 0;
-		else
-			ctl_err("unexpected answer (no list in it)");
-		json_decref(v);
-	}
+	else
+		rc = ctl_list_page(c, path, cols);
 	free(path);
 	return rc;
 }
 
 const struct ctl_cmd ctl_cmd_registrations = {
         .name = "registrations",
-        .usage = "EVENT [--state S] [--csv]",
+        .usage = "EVENT [--state S] [--q TEXT] [--before ID] [--limit N] "
+                 "[--csv]",
         .about = "list an event's registrations",
         .opts = reg_opts,
         .npos = 1,

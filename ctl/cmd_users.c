@@ -234,23 +234,32 @@ static int user_list(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	        {"TOKENS", "tokens"},
 	        {0},
 	};
-	json_t *v = ctl_call(c, "GET", "/api/users", NULL), *rows;
+	static const char *const keys[] = {"role", "before", "limit", NULL};
+	char *path = ctl_query_path("/api/users", keys, f);
+	int rc = path ? ctl_list_page(c, path, cols) : 1;
 
-	if (v == NULL)
-		return 1;
-	if (c->json)
-		ctl_print_json(v);
-	else if ((rows = ctl_rows(v)) != NULL)
-		ctl_table(rows, cols);
-	json_decref(v);
-	return 0;
+	free(path);
+	return rc;
 }
+
+static const char *const list_roles[] = {"admin", "coordinator", "door", NULL};
+
+static const struct ctl_opt list_opts[] = {
+        {.name = "role",
+         .field = "role",
+         .type = CTL_LOCAL,
+         .meta = "R",
+         .choices = list_roles,
+         .help = "only accounts with this role"},
+        CTL_PAGE_OPTS("accounts"),
+        {0},
+};
 
 const struct ctl_cmd ctl_cmd_user_list = {
         .name = "user list",
-        .usage = "",
+        .usage = "[--role R] [--before ID] [--limit N]",
         .about = "accounts: name, role, projects or events, tokens",
-        .opts = no_opts,
+        .opts = list_opts,
         .exec = user_list,
 };
 

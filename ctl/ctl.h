@@ -140,13 +140,15 @@ int ctl_print_list(struct ctl *c, json_t *v, const struct ctl_col *cols);
 int ctl_list_page(struct ctl *c, const char *path, const struct ctl_col *cols);
 
 /* The paging options of a list whose items are WHAT ("messages"): --before
- * and --limit, both CTL_LOCAL under those names. */
+ * and --limit, both CTL_LOCAL under those names.  --before ID continues
+ * the list after the item ID (the "(more: --before ID)" a page ends with):
+ * older items in newest-first lists, later ones in lists by date or name. */
 #define CTL_PAGE_OPTS(what)                                                    \
 	{.name = "before",                                                     \
 	 .field = "before",                                                    \
 	 .type = CTL_LOCAL,                                                    \
 	 .meta = "ID",                                                         \
-	 .help = "older than this id (the next page)"},                        \
+	 .help = "the next page: after the item with this id"},                \
 	{                                                                      \
 		.name = "limit", .field = "limit", .type = CTL_LOCAL,          \
 		.meta = "N",                                                   \

@@ -474,9 +474,29 @@ static void user_write(struct http_req *r, const char *name)
 	free(password);
 }
 
+/* GET /api/users?role=&before=&limit=: by name, a page at a time. */
 static void users_list(struct http_req *r)
 {
-	api_items_query(r, 200, NULL, "SELECT cv_account_list()", 0, NULL);
+	static const char *const allowed[] = {"role", "before", "limit", NULL};
+	const char *p[3];
+	int ok = 0;
+
+	if (query_in_check(r, allowed) < 0)
+		return;
+	p[0] = evhttp_find_header(&r->query, "role");
+	for (int i = 0; p[0] && roles[i]; i++)
+		ok |= strcmp(roles[i], p[0]) == 0;
+	if (p[0] && !ok) {
+		http_reply_error(r, 422, "invalid_value", "role",
+		                 "query parameter role: one of admin, "
+		                 "coordinator, door");
+		return;
+	}
+	if (query_in_page(r, &p[1], &p[2]) < 0)
+		return;
+	api_items_query(r, 200, NULL,
+	                "SELECT cv_account_page($1, $2::bigint, $3::integer)",
+	                3, p);
 }
 
 static void users_create(struct http_req *r)

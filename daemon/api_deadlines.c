@@ -76,10 +76,8 @@ static void deadline_create(struct http_req *r)
 
 static void deadline_list(struct http_req *r)
 {
-	const char *project = evhttp_find_header(&r->query, "project");
-
-	api_items_query(r, 200, NULL, "SELECT cv_deadline_list($1)", 1,
-	                (const char *const[]){project});
+	api_items_dated_list(r, "SELECT cv_deadline_page($1, $2::item_status, "
+	                        "$3::date, $4::date, $5::bigint, $6::integer)");
 }
 
 static void deadline_get(struct http_req *r)

@@ -131,10 +131,8 @@ static void event_create(struct http_req *r)
 
 static void event_list(struct http_req *r)
 {
-	const char *project = evhttp_find_header(&r->query, "project");
-
-	api_items_query(r, 200, NULL, "SELECT cv_event_list($1)", 1,
-	                (const char *const[]){project});
+	api_items_dated_list(r, "SELECT cv_event_page($1, $2::item_status, "
+	                        "$3::date, $4::date, $5::bigint, $6::integer)");
 }
 
 static void event_get(struct http_req *r)

@@ -149,6 +149,48 @@ void api_items_write(struct http_req *r, const struct json_in_field *fields,
 	free(s);
 }
 
+void api_items_dated_list(struct http_req *r, const char *sql)
+{
+	static const char *const allowed[] = {"project", "state", "from", "to",
+	                                      "before",  "limit", NULL};
+	static const char *const states[] = {"draft", "published", "cancelled",
+	                                     NULL};
+	const char *p[6];
+	int ok = 0;
+
+	if (query_in_check(r, allowed) < 0)
+		return;
+	p[0] = evhttp_find_header(&r->query, "project");
+	if (p[0] && ident_slug_check(p[0]) != NULL) {
+		http_reply_error(r, 422, "invalid_value", "project",
+		                 "query parameter project: %s",
+		                 ident_slug_check(p[0]));
+		return;
+	}
+	p[1] = evhttp_find_header(&r->query, "state");
+	for (int i = 0; p[1] && states[i]; i++)
+		ok |= strcmp(states[i], p[1]) == 0;
+	if (p[1] && !ok) {
+		http_reply_error(r, 422, "invalid_value", "state",
+		                 "query parameter state: one of draft, "
+		                 "published, cancelled");
+		return;
+	}
+	p[2] = evhttp_find_header(&r->query, "from");
+	p[3] = evhttp_find_header(&r->query, "to");
+	for (int i = 2; i < 4; i++)
+		if (p[i] && json_in_date(p[i]) != NULL) {
+			http_reply_error(
+			        r, 422, "invalid_value", i == 2 ? "from" : "to",
+			        "query parameter %s: %s",
+			        i == 2 ? "from" : "to", json_in_date(p[i]));
+			return;
+		}
+	if (query_in_page(r, &p[4], &p[5]) < 0)
+		return;
+	api_items_query(r, 200, NULL, sql, 6, p);
+}
+
 /* ------------------------------------------------------------ projects */
 
 static const struct json_in_field project_fields[] = {
@@ -215,30 +257,37 @@ static void org_create(struct http_req *r)
 	                "SELECT cv_organisation_create($1::jsonb)", 0, NULL);
 }
 
-/* GET /api/organisations?country=&q=&project=: to find duplicates. */
+/* GET /api/organisations?country=&q=&project=&before=&limit=: to find
+ * duplicates, a page at a time. */
 static void org_list(struct http_req *r)
 {
-	static const char *const allowed[] = {"country", "q", "project", NULL};
-	const char *country = evhttp_find_header(&r->query, "country");
-	const char *q = evhttp_find_header(&r->query, "q");
-	const char *project = evhttp_find_header(&r->query, "project");
+	static const char *const allowed[] = {"country", "q",     "project",
+	                                      "before",  "limit", NULL};
+	const char *p[5];
 
 	if (query_in_check(r, allowed) < 0)
 		return;
-	if (q && (*q == '\0' || strlen(q) > 200)) {
+	p[0] = evhttp_find_header(&r->query, "country");
+	p[1] = evhttp_find_header(&r->query, "q");
+	p[2] = evhttp_find_header(&r->query, "project");
+	if (p[1] && (*p[1] == '\0' || strlen(p[1]) > 200)) {
 		http_reply_error(r, 422, "invalid_value", "q",
 		                 "query parameter q: 1 to 200 characters of "
 		                 "the name");
 		return;
 	}
-	if (project && ident_slug_check(project) != NULL) {
+	if (p[2] && ident_slug_check(p[2]) != NULL) {
 		http_reply_error(r, 422, "invalid_value", "project",
 		                 "query parameter project: %s",
-		                 ident_slug_check(project));
+		                 ident_slug_check(p[2]));
 		return;
 	}
-	api_items_query(r, 200, NULL, "SELECT cv_organisation_list($1, $2, $3)",
-	                3, (const char *const[]){country, q, project});
+	if (query_in_page(r, &p[3], &p[4]) < 0)
+		return;
+	api_items_query(r, 200, NULL,
+	                "SELECT cv_organisation_page($1, $2, $3, $4::bigint, "
+	                "$5::integer)",
+	                5, p);
 }
 
 static const struct json_in_field merge_fields[] = {

@@ -43,6 +43,14 @@ void api_items_write(struct http_req *r, const struct json_in_field *fields,
                      int partial, int status, const char *notfound,
                      const char *sql, int nextra, const char *const *extra);
 
+/* GET of a list of dated items (events, deadlines): checks the query
+ * (project=SLUG, state=draft|published|cancelled, from= and to=
+ * YYYY-MM-DD, before=ID, limit=N; anything else 400, a bad value 422
+ * naming it), then runs SQL with those six values ($1..$6, NULL when
+ * absent; the limit 100 by default) and replies as api_items_query does.
+ * Always answers r. */
+void api_items_dated_list(struct http_req *r, const char *sql);
+
 /* Path capture I as an id (ident_id_valid) in BUF (len >= 24).  Returns 0,
  * or -1 after replying 404 with WHAT ("event") in the message. */
 int api_items_id(struct http_req *r, size_t i, const char *what, char *buf,

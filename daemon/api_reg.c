@@ -162,12 +162,13 @@ static void public_follow(struct http_req *r)
 /* ------------------------------------------------ admin: list, cancel */
 
 /* The list is cv_registration_list (sql/functions/registrations.sql): as
- * JSON from cv_registration_list_json, as CSV from
- * cv_registration_sheet_json (questions.sql): a header row, then a row per
- * registration, each a JSON array of cells (one column per question). */
+ * JSON a page at a time from cv_registration_page (lists.sql), as CSV
+ * whole from cv_registration_sheet_json (questions.sql): a header row,
+ * then a row per registration, each a JSON array of cells (one column per
+ * question). */
 static const char list_json_sql[] =
-        "SELECT cv_registration_list_json($1::bigint, "
-        "$2::registration_state) AS registrations";
+        "SELECT cv_registration_page($1::bigint, $2::registration_state, $3,"
+        " $4::bigint, $5::integer)";
 static const char list_csv_sql[] =
         "SELECT r::text FROM cv_registration_sheet_json($1::bigint, "
         "$2::registration_state) r";
@@ -201,32 +202,12 @@ static void list_csv_done(void *arg, PGresult *res, const char *err)
 	csv_reply(r, b, name);
 }
 
-static void list_done(void *arg, PGresult *res, const char *err)
-{
-	struct http_req *r = arg;
-	const char *v;
-	json_t *list;
-
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		api_error_reply(r, res, err);
-		return;
-	}
-	v = db_row_get(res, 0, "registrations");
-	list = v ? json_loads(v, 0, NULL) : NULL;
-	if (list == NULL) {
-		http_reply_error(r, 500, "internal", NULL, "bad list");
-		return;
-	}
-	http_reply_json(r, 200,
-	                json_pack("{s:I,s:o}", "event_id",
-	                          (json_int_t)strtoll(r->params[0], NULL, 10),
-	                          "registrations", list));
-}
-
 static void admin_list(struct http_req *r)
 {
-	static const char *const allowed[] = {"format", "state", NULL};
-	const char *state, *params[2];
+	static const char *const allowed[] = {"format", "state", "q",
+	                                      "before", "limit", NULL};
+	static const char *const paged[] = {"q", "before", "limit", NULL};
+	const char *state, *params[5];
 	int ok = 0;
 
 	if (query_in_check(r, allowed) < 0)
@@ -246,12 +227,33 @@ static void admin_list(struct http_req *r)
 	}
 	params[0] = r->params[0];
 	params[1] = state;
-	if (query_in_wants_csv(r) ? db_query(r->app->db, list_csv_sql, 2,
-	                                     params, list_csv_done, r) < 0
-	                          : db_query(r->app->db, list_json_sql, 2,
-	                                     params, list_done, r) < 0)
-		http_reply_error(r, 503, "shutting_down", NULL,
-		                 "convened is shutting down");
+	if (query_in_wants_csv(r)) {
+		for (int i = 0; paged[i]; i++)
+			if (evhttp_find_header(&r->query, paged[i])) {
+				http_reply_error(r, 422, "invalid_value",
+				                 paged[i],
+				                 "query parameter %s: the CSV "
+				                 "is the whole list (page the "
+				                 "JSON)",
+				                 paged[i]);
+				return;
+			}
+		if (db_query(r->app->db, list_csv_sql, 2, params, list_csv_done,
+		             r) < 0)
+			http_reply_error(r, 503, "shutting_down", NULL,
+			                 "convened is shutting down");
+		return;
+	}
+	params[2] = evhttp_find_header(&r->query, "q");
+	if (params[2] && (*params[2] == '\0' || strlen(params[2]) > 200)) {
+		http_reply_error(r, 422, "invalid_value", "q",
+		                 "query parameter q: 1 to 200 characters of a "
+		                 "name, address or organisation");
+		return;
+	}
+	if (query_in_page(r, &params[3], &params[4]) < 0)
+		return;
+	api_items_query(r, 200, NULL, list_json_sql, 5, params);
 }
 
 static void cancel_done(void *arg, PGresult *res, const char *err)

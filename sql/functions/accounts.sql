@@ -105,12 +105,6 @@ LANGUAGE sql STABLE AS $$
     SELECT cv_account_json(a)::json FROM accounts a WHERE a.name = p_name;
 $$;
 
-CREATE OR REPLACE FUNCTION cv_account_list() RETURNS json
-LANGUAGE sql STABLE AS $$
-    SELECT json_build_object('users', coalesce(json_agg(cv_account_json(a) ORDER BY a.name), '[]'))
-      FROM accounts a;
-$$;
-
 -- The project a resource belongs to: KIND 'event', 'deadline' or
 -- 'registration' with an id, or 'project' with a slug (or, when no slug
 -- is that, an id).  NULL when VALUE

@@ -82,16 +82,3 @@ LANGUAGE sql STABLE AS $$
     SELECT cv_deadline_json(d) FROM deadlines d WHERE d.id = p_id
 $$;
 
-CREATE OR REPLACE FUNCTION cv_deadline_list(project text) RETURNS json
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    pid bigint;
-    res json;
-BEGIN
-    IF project IS NOT NULL THEN
-        pid := cv_project_id(project, 'project', 404);
-    END IF;
-    SELECT coalesce(json_agg(cv_deadline_json(d) ORDER BY d.due_at, d.id), '[]') INTO res
-    FROM deadlines d WHERE pid IS NULL OR d.project_id = pid;
-    RETURN res;
-END $$;

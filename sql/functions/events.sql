@@ -234,21 +234,6 @@ LANGUAGE sql STABLE AS $$
     SELECT cv_event_json(e) FROM events e WHERE e.id = p_id
 $$;
 
--- Events, earliest first; PROJECT (slug) NULL for all, unknown -> 404.
-CREATE OR REPLACE FUNCTION cv_event_list(project text) RETURNS json
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    pid bigint;
-    res json;
-BEGIN
-    IF project IS NOT NULL THEN
-        pid := cv_project_id(project, 'project', 404);
-    END IF;
-    SELECT coalesce(json_agg(cv_event_json(e) ORDER BY e.start_at, e.id), '[]') INTO res
-    FROM events e WHERE pid IS NULL OR e.project_id = pid;
-    RETURN res;
-END $$;
-
 -- Create an event from the validated API body like cv_event_write(NULL,
 -- body, host), but with the UID body->>'uid' instead of a random one.
 -- Returns the event as JSON (cv_event_json, warnings kept).

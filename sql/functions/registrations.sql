@@ -558,15 +558,6 @@ LANGUAGE sql STABLE AS $$
      ORDER BY r.state, r.waitlist_pos, r.id
 $$;
 
--- The list as the JSON API returns it: an array of objects with the
--- columns of cv_registration_list as keys.
-CREATE OR REPLACE FUNCTION cv_registration_list_json(p_event bigint,
-                                                     p_state registration_state)
-RETURNS json LANGUAGE sql STABLE AS $$
-    SELECT coalesce(json_agg(l), '[]'::json)
-      FROM cv_registration_list(p_event, p_state) l
-$$;
-
 -- The list as the CSV download has it: the columns of cv_registration_list
 -- but organisation_id and answers, in this order (cv_registration_sheet_json,
 -- questions.sql, adds a column per question).

@@ -500,7 +500,7 @@ def test_ctl_attendance_evidence_and_org_merge():
 
     # organisations: the duplicate is merged, its name lands on the merged one
     dup = _json(d, "org", "add", "Rimini municipality", "--country", "IT")["id"]
-    keep = [o for o in _json(d, "org", "list", "--q", "comune")
+    keep = [o for o in _json(d, "org", "list", "--q", "comune")["organisations"]
             if o["name"] == "Comune di Rimini"][0]["id"]
     _fails(d.ctl("org", "merge", str(dup), str(dup)), r"not merged into itself")
     _fails(d.ctl("org", "merge", str(dup), "x"), r"INTO: an organisation id")
@@ -508,8 +508,8 @@ def test_ctl_attendance_evidence_and_org_merge():
     assert m["merged"]["merged_into"] == keep
     head, rows = _table(_ok(d.ctl("org", "list", "--q", "rimini")).stdout)
     assert [r["ID"] for r in rows] == [str(keep)]
-    gdansk = _json(d, "org", "list", "--q", "gdańsk")[0]["id"]
-    assert sorted(o["id"] for o in _json(d, "org", "list", "--project", "towns")) == \
+    gdansk = _json(d, "org", "list", "--q", "gdańsk")["organisations"][0]["id"]
+    assert sorted(o["id"] for o in _json(d, "org", "list", "--project", "towns")["organisations"]) == \
         sorted([keep, gdansk])
     w2 = _json(d, "event", "walk-in", str(ev), "--name", "Bruno", "--email", "bruno@rimini.it",
                "--org", "Rimini municipality", "--country", "IT", "--day", d1, "--override")

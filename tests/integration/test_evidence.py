@@ -384,7 +384,7 @@ def test_merge_moves_registrations_counts_once_and_the_cap_holds():
     rc = _reg(pg, db, d, ev, "c@rimini.it", "Carla", "Rimini municipality", "IT")
     for reg in (ra, rb, rc):
         _mark(d, ev, reg, day, "attended")
-    orgs = {o["name"]: o["id"] for o in d.get("/api/organisations?q=rimini").json()}
+    orgs = {o["name"]: o["id"] for o in d.get("/api/organisations?q=rimini").json()["organisations"]}
     keep, dup = orgs["Comune di Rimini"], orgs["Rimini municipality"]
     # two organisations before: the report counts two
     assert _report(d, "rimini")["events"][0]["organisations"] == 2
@@ -409,7 +409,7 @@ def test_merge_moves_registrations_counts_once_and_the_cap_holds():
         "3 participants from 1 organisation in 1 country"
     # the list: the alias under the organisation, found by either name
     for q in ("comune", "municipality"):
-        got = d.get(f"/api/organisations?q={q}&project=rimini").json()
+        got = d.get(f"/api/organisations?q={q}&project=rimini").json()["organisations"]
         assert [(o["id"], [a["id"] for a in o["aliases"]], o["registrations"])
                 for o in got] == [(keep, [dup], 3)]
     assert d.get("/api/organisations?project=nope").status == 404
@@ -433,7 +433,7 @@ def test_bad_merges_change_nothing():
     _reg(pg, db, d, ev, "a@rimini.it", "Alba", "Comune di Rimini", "IT")
     _reg(pg, db, d, ev, "b@rimini.it", "Bruno", "Rimini municipality", "IT")
     other = _org(d, "Comune di Cesena", "IT")
-    orgs = {o["name"]: o["id"] for o in d.get("/api/organisations").json()}
+    orgs = {o["name"]: o["id"] for o in d.get("/api/organisations").json()["organisations"]}
     keep, dup = orgs["Comune di Rimini"], orgs["Rimini municipality"]
     cases = [
         (f"/api/organisations/{dup}/merge", {"into": dup}, 422, "into"),
@@ -474,7 +474,7 @@ def test_merge_under_concurrent_registrations():
     ev = F.event(pg, db, proj)
     _reg(pg, db, d, ev, "a@rimini.it", "Alba", "Comune di Rimini", "IT")
     _reg(pg, db, d, ev, "b@rimini.it", "Bruno", "Rimini municipality", "IT")
-    orgs = {o["name"]: o["id"] for o in d.get("/api/organisations").json()}
+    orgs = {o["name"]: o["id"] for o in d.get("/api/organisations").json()["organisations"]}
     keep, dup = orgs["Comune di Rimini"], orgs["Rimini municipality"]
     statuses = []
 

@@ -210,7 +210,7 @@ def test_import_recurring_all_day_floating_new_zone_and_friends():
     assert sv["title"] == "Study visit: Tampere tram depots"
     assert sv["venue"] == "Hervanta depot"
     assert sv["description"] == "Four days, three depots.\nBring boots."
-    got = d.get("/api/events?project=imp").json()
+    got = d.get("/api/events?project=imp").json()["events"]
     api = {e["uid"]: e for e in got}
     assert api["study-visit@import.test"]["start"]["local"].startswith("2027-06-07"), api
     assert api["study-visit@import.test"]["end"]["local"].startswith("2027-06-10"), api

@@ -110,10 +110,10 @@ def test_projects_and_organisations():
     before = _snapshot(pg, db)
     _error(d.post("/api/organisations", {"name": "comune di roma", "country": "IT"}), 409, "name")
     assert _snapshot(pg, db) == before
-    orgs = _ok(d.get("/api/organisations"))
+    orgs = _ok(d.get("/api/organisations"))["organisations"]
     assert [(x["name"], x["country"]) for x in orgs] == [
         ("Comune di Roma", "IT"), ("Comune di Roma", "SE"), ("Region Skåne", "SE")]
-    assert [x["name"] for x in _ok(d.get("/api/organisations?country=SE"))] == [
+    assert [x["name"] for x in _ok(d.get("/api/organisations?country=SE"))["organisations"]] == [
         "Comune di Roma", "Region Skåne"]
 
 
@@ -144,8 +144,8 @@ def test_event_crud_times_and_sequence():
     other = _event(d, project="other", start="2027-02-01T10:00", end="2027-02-01T12:00",
                    tz="Europe/Stockholm")
     assert other["start"]["utc"] == "2027-02-01T09:00:00Z"
-    assert [x["id"] for x in _ok(d.get("/api/events"))] == [other["id"], e["id"]]
-    assert [x["id"] for x in _ok(d.get("/api/events?project=net"))] == [e["id"]]
+    assert [x["id"] for x in _ok(d.get("/api/events"))["events"]] == [other["id"], e["id"]]
+    assert [x["id"] for x in _ok(d.get("/api/events?project=net"))["events"]] == [e["id"]]
     _error(d.get("/api/events?project=missing"), 404, "project")
 
     # a change of title, description or capacity keeps SEQUENCE
@@ -377,8 +377,8 @@ def test_deadline_crud_and_sequence():
     assert _ok(d.get(f"/api/deadlines/{dl['id']}"))["title"] == "Erasmus+ KA2"
     _project(d, "b", "B")
     other = _ok(d.post("/api/deadlines", dict(body, project="b", due="2027-01-01T00:00")), 201)
-    assert [x["id"] for x in _ok(d.get("/api/deadlines"))] == [other["id"], dl["id"]]
-    assert [x["id"] for x in _ok(d.get("/api/deadlines?project=net"))] == [dl["id"]]
+    assert [x["id"] for x in _ok(d.get("/api/deadlines"))["deadlines"]] == [other["id"], dl["id"]]
+    assert [x["id"] for x in _ok(d.get("/api/deadlines?project=net"))["deadlines"]] == [dl["id"]]
     p = _ok(d.patch(f"/api/deadlines/{dl['id']}", {"title": "KA2 submission", "url": ""}))
     assert p["sequence"] == 0 and p["url"] == ""
     p = _ok(d.patch(f"/api/deadlines/{dl['id']}", {"due": "2027-03-06T12:00"}))
