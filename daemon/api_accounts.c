@@ -573,9 +573,9 @@ static void token_made(void *arg, PGresult *res, const char *err)
 	http_reply_json(r, 201, j);
 }
 
-static void tokens_create(struct http_req *r)
+/* POST a new token for account N (NULL: r is answered). */
+static void token_create_for(struct http_req *r, const char *n)
 {
-	const char *n = user_name(r);
 	json_t *j;
 	struct tok *t;
 	char hash[65];
@@ -603,26 +603,68 @@ static void tokens_create(struct http_req *r)
 	json_decref(j);
 }
 
-static void tokens_list(struct http_req *r)
+static void token_list_for(struct http_req *r, const char *n)
 {
-	const char *n = user_name(r);
-
 	if (n)
 		api_items_query(r, 200, "no such account",
 		                "SELECT cv_token_list($1)", 1,
 		                (const char *const[]){n});
 }
 
-static void tokens_revoke(struct http_req *r)
+/* DELETE token (path capture I) of account N (NULL: r is answered). */
+static void token_revoke_for(struct http_req *r, const char *n, size_t i)
 {
-	const char *n = user_name(r);
 	char id[24];
 
-	if (n == NULL || api_items_id(r, 1, "token", id, sizeof(id)) < 0)
+	if (n == NULL || api_items_id(r, i, "token", id, sizeof(id)) < 0)
 		return;
 	api_items_query(r, 200, "no such token",
 	                "SELECT cv_token_revoke($1, $2::bigint)", 2,
 	                (const char *const[]){n, id});
+}
+
+static void tokens_create(struct http_req *r)
+{
+	token_create_for(r, user_name(r));
+}
+
+static void tokens_list(struct http_req *r)
+{
+	token_list_for(r, user_name(r));
+}
+
+static void tokens_revoke(struct http_req *r)
+{
+	token_revoke_for(r, user_name(r), 1);
+}
+
+/* The caller's own account name for /api/me/tokens, or NULL after
+ * replying 404: the bootstrap token is no account and has no tokens. */
+static const char *my_name(struct http_req *r)
+{
+	if (r->who.via == HTTP_VIA_BOOTSTRAP || r->who.id == 0) {
+		http_reply_error(r, 404, "not_found", NULL,
+		                 "the bootstrap token is no account and has no "
+		                 "tokens: use an account (convenectl user "
+		                 "add)");
+		return NULL;
+	}
+	return r->who.name;
+}
+
+static void my_tokens_create(struct http_req *r)
+{
+	token_create_for(r, my_name(r));
+}
+
+static void my_tokens_list(struct http_req *r)
+{
+	token_list_for(r, my_name(r));
+}
+
+static void my_tokens_revoke(struct http_req *r)
+{
+	token_revoke_for(r, my_name(r), 0);
 }
 
 /* ------------------------------------------------------------- audit */
@@ -701,6 +743,21 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_GET,
          .pattern = "/api/me",
          .handler = me,
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_ACCOUNT},
+        {.method = EVHTTP_REQ_GET,
+         .pattern = "/api/me/tokens",
+         .handler = my_tokens_list,
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_ACCOUNT},
+        {.method = EVHTTP_REQ_POST,
+         .pattern = "/api/me/tokens",
+         .handler = my_tokens_create,
+         .flags = HTTP_ADMIN,
+         .scope = HTTP_SCOPE_ACCOUNT},
+        {.method = EVHTTP_REQ_DELETE,
+         .pattern = "/api/me/tokens/{id}",
+         .handler = my_tokens_revoke,
          .flags = HTTP_ADMIN,
          .scope = HTTP_SCOPE_ACCOUNT},
         {.method = EVHTTP_REQ_GET,

@@ -4,11 +4,13 @@ outbox's convention (before=ID&limit=N, "next_before"), walked to the end
 over 250 rows without a duplicate or a gap in the list's own order (events
 by start, deadlines by due time, organisations and accounts by name, an
 event's registrations pending, confirmed, waiting in line, cancelled), with
-their filters and convenectl's "(more: --before ID)"."""
+their filters and convenectl's "(more: --before ID)"; an account's own API
+tokens (/api/me/tokens: shown once, revoked at once, audited)."""
 
 import re
 
 import reg_fixtures as F
+from test_accounts import Session, _world
 
 
 def _ok(r, status=200):
@@ -170,3 +172,52 @@ def want_ev2(pg, db, pid):
     """The id of the second event of project PID in the list's order."""
     return int(pg.psql(db, "SELECT id FROM events WHERE project_id = $1 "
                            "ORDER BY start_at, id OFFSET 1 LIMIT 1", pid)[0][0])
+
+
+def test_my_tokens_are_shown_once_and_revoked_at_once():
+    w = _world()
+    d, pg, db = w["d"], w["pg"], w["db"]
+    s = Session(d, "cora")
+    made = _ok(s.request("POST", "/api/me/tokens", {"name": "laptop"}), 201)
+    assert made["account"] == "cora" and re.fullmatch(r"[0-9a-f]{64}", made["token"])
+    listed = _ok(s.request("GET", "/api/me/tokens"))["tokens"]
+    assert [t["name"] for t in listed] == ["laptop"]
+    assert "token" not in listed[0] and made["token"] not in str(listed)
+    # the token works as cora, for what cora may do
+    me = _ok(d.get("/api/me", auth=made["token"]))
+    assert me["name"] == "cora"
+    _ok(d.get(f"/api/events/{w['a']['event']}", auth=made["token"]))
+    assert d.get(f"/api/events/{w['b']['event']}", auth=made["token"]).status == 403
+    # a token manages its own account's tokens too (no CSRF with a bearer)
+    other = _ok(d.post("/api/me/tokens", {"name": "script"}, auth=made["token"]), 201)
+    # the same name twice while live: 409
+    r = s.request("POST", "/api/me/tokens", {"name": "laptop"})
+    assert r.status == 409, r
+    # nobody revokes another account's token through /api/me
+    ada_tok = _ok(d.post("/api/users/ada/tokens", {"name": "ada's"}), 201)
+    r = s.request("DELETE", f"/api/me/tokens/{ada_tok['id']}")
+    assert r.status == 404, r
+    _ok(d.get("/api/me", auth=ada_tok["token"]))
+    # revoked: refused at once
+    _ok(s.request("DELETE", f"/api/me/tokens/{made['id']}"))
+    assert d.get("/api/me", auth=made["token"]).status == 403
+    _ok(d.get("/api/me", auth=other["token"]))
+    revoked = {t["name"]: t["revoked_at"] for t in
+               _ok(s.request("GET", "/api/me/tokens"))["tokens"]}
+    assert revoked["laptop"] is not None and revoked["script"] is None
+    # a session needs its CSRF token for these changes too
+    assert s.request("POST", "/api/me/tokens", {"name": "x"}, csrf=False).status == 403
+    # door staff manage their own tokens as well
+    dora = _ok(Session(d, "dora").request("POST", "/api/me/tokens", {"name": "door phone"}), 201)
+    assert _ok(d.get("/api/me", auth=dora["token"]))["name"] == "dora"
+    # the bootstrap token is no account
+    assert d.post("/api/me/tokens", {"name": "boot"}).status == 404
+    assert d.get("/api/me/tokens").status == 404
+    # audited by name, and the secret is nowhere in the log
+    rows = pg.psql(db, "SELECT actor, method, route, status FROM audit_log "
+                       "WHERE route LIKE '/api/me/tokens%' ORDER BY id")
+    assert ("cora", "POST", "/api/me/tokens", "201") in rows
+    assert ("cora", "DELETE", "/api/me/tokens/{id}", "200") in rows
+    assert ("dora", "POST", "/api/me/tokens", "201") in rows
+    dump = str(pg.psql(db, "SELECT * FROM audit_log")) + str(pg.psql(db, "SELECT * FROM api_tokens"))
+    assert made["token"] not in dump and dora["token"] not in dump
