@@ -295,6 +295,11 @@ static void check(struct http_req *r, void (*next)(struct http_req *r))
 	}
 }
 
+void auth_check(struct http_req *r, void (*next)(struct http_req *r))
+{
+	check(r, next);
+}
+
 struct audit_wait {
 	struct http_req *r;
 	void (*send)(struct http_req *r);

@@ -18,6 +18,13 @@ struct http_req;
 /* Install the checks into the HTTP server (http_set_auth).  Returns 0. */
 int auth_start(struct app *app);
 
+/* Authenticate R's bearer token or session cookie and authorise it for
+ * R's route's scope and resource (as every admin route is), then call
+ * next(R) with R->who filled in; or reply 401/403 (R is freed).  For
+ * routes that take an account beside their own credentials (the check-in
+ * page's). */
+void auth_check(struct http_req *r, void (*next)(struct http_req *r));
+
 /* HEX (65 bytes) = BLAKE2b-256 of SECRET in hex: what the database keeps
  * of a token, session id or CSRF token. */
 void auth_hash(const char *secret, char *hex);

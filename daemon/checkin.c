@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "api_items.h"
+#include "auth.h"
 #include "checkin_assets.h"
 #include "http.h"
 #include "ident.h"
@@ -90,38 +91,87 @@ static void style(struct http_req *r)
 
 /* ---- the page's JSON endpoints ---- */
 
-/* The event id into ID, the secret (or NULL) into *SECRET and whether the
- * admin token came into *ADMIN ("true"/"false").  0, or -1 after replying
- * 404 (bad id) or 401 (neither secret nor token). */
-static int door_auth(struct http_req *r, char *id, size_t idlen,
-                     const char **secret, const char **admin)
+/* How a request of the page is authorised: the event's check-in secret
+ * (X-Checkin-Secret, checked in SQL), the config's admin token, or an
+ * account that may check in at the event (door staff of it, its project's
+ * coordinators, admins; a session or an API token, judged by auth_check
+ * on the routes' door scope). */
+struct door {
+	char id[24];
+	const char *secret; /* X-Checkin-Secret, or NULL */
+	const char *admin;  /* "true": authorised without the secret */
+	const char *marker; /* who marks when not by the secret */
+};
+
+/* What a request does once authorised. */
+typedef void (*door_fn)(struct http_req *r, const struct door *d);
+
+/* Has R a bearer token or a session cookie (an account may be behind)? */
+static int has_account(struct http_req *r)
 {
-	if (api_items_id(r, 0, "event", id, idlen) < 0)
-		return -1;
-	*admin = http_bearer_is_admin(r) ? "true" : "false";
-	*secret = http_header(r, "X-Checkin-Secret");
-	if (*secret && strlen(*secret) > 200)
-		*secret = NULL;
-	if (!*secret && strcmp(*admin, "false") == 0) {
+	char buf[128];
+
+	return http_header(r, "Authorization") != NULL ||
+	       auth_cookie(r, AUTH_COOKIE, buf, sizeof(buf)) != NULL;
+}
+
+/* R authorised by its account (auth_check passed): RUN it. */
+static void door_as_account(struct http_req *r, door_fn run)
+{
+	struct door d = {.secret = NULL, .admin = "true"};
+
+	d.marker = r->who.name;
+	if (api_items_id(r, 0, "event", d.id, sizeof(d.id)) < 0)
+		return;
+	http_add_header(r, "Cache-Control", "no-store");
+	run(r, &d);
+}
+
+/* Authorise R and RUN it now (secret, admin token) or, for an account,
+ * through auth_check, whose continuation ACCOUNT calls door_as_account;
+ * or reply 404 (bad id) or 401 (no credentials at all). */
+static void door_auth(struct http_req *r, door_fn run,
+                      void (*account)(struct http_req *r))
+{
+	struct door d = {.admin = "false"};
+
+	if (api_items_id(r, 0, "event", d.id, sizeof(d.id)) < 0)
+		return;
+	d.secret = http_header(r, "X-Checkin-Secret");
+	if (d.secret && strlen(d.secret) > 200)
+		d.secret = NULL;
+	if (http_bearer_is_admin(r)) {
+		d.admin = "true";
+		d.marker = "bootstrap";
+	} else if (d.secret == NULL && has_account(r)) {
+		auth_check(r, account);
+		return;
+	} else if (d.secret == NULL) {
 		http_reply_error(r, 401, "unauthorized", "secret",
 		                 "this page needs the event's check-in secret "
-		                 "(X-Checkin-Secret) or the admin token");
-		return -1;
+		                 "(X-Checkin-Secret) or an account that may "
+		                 "check in at the event");
+		return;
 	}
 	http_add_header(r, "Cache-Control", "no-store");
-	return 0;
+	run(r, &d);
+}
+
+static void list_run(struct http_req *r, const struct door *d)
+{
+	api_items_query(r, 200, "no such event",
+	                "SELECT cv_checkin_list($1::bigint, $2, $3::boolean)",
+	                3, (const char *const[]){d->id, d->secret, d->admin});
+}
+
+static void list_account(struct http_req *r)
+{
+	door_as_account(r, list_run);
 }
 
 static void door_list(struct http_req *r)
 {
-	char id[24];
-	const char *secret, *admin;
-
-	if (door_auth(r, id, sizeof(id), &secret, &admin) < 0)
-		return;
-	api_items_query(r, 200, "no such event",
-	                "SELECT cv_checkin_list($1::bigint, $2, $3::boolean)",
-	                3, (const char *const[]){id, secret, admin});
+	door_auth(r, list_run, list_account);
 }
 
 static const char *const door_states[] = {"attended", "no_show", "none", NULL};
@@ -176,28 +226,25 @@ static const struct json_in_field walk_in_fields[] = {
 };
 
 /* $1 the body, $2 the event, $3 the secret, $4 admin, $5 $6 tokens for a
- * walk-in's registration and person, $7 the action. */
+ * walk-in's registration and person, $7 the action, $8 the marker. */
 static const char apply_sql[] =
         "SELECT cv_checkin_apply($2::bigint, $3, $4::boolean,"
         " $1::jsonb->>'client_id',"
-        " $1::jsonb || jsonb_build_object('action', $7::text), $5, $6)";
+        " $1::jsonb || jsonb_build_object('action', $7::text), $5, $6, $8)";
 
-static void door_apply(struct http_req *r, const struct json_in_field *fields,
-                       const char *action)
+static void door_apply(struct http_req *r, const struct door *d,
+                       const struct json_in_field *fields, const char *action)
 {
-	char id[24], token[TOKEN_HEX + 1], feed[TOKEN_HEX + 1];
-	const char *secret, *admin;
+	char token[TOKEN_HEX + 1], feed[TOKEN_HEX + 1];
 
-	if (door_auth(r, id, sizeof(id), &secret, &admin) < 0)
-		return;
 	token_new(token);
 	token_new(feed);
-	api_items_write(
-	        r, fields, 0, 200, NULL, apply_sql, 6,
-	        (const char *const[]){id, secret, admin, token, feed, action});
+	api_items_write(r, fields, 0, 200, NULL, apply_sql, 7,
+	                (const char *const[]){d->id, d->secret, d->admin, token,
+	                                      feed, action, d->marker});
 }
 
-static void door_mark(struct http_req *r)
+static void mark_run(struct http_req *r, const struct door *d)
 {
 	json_t *j = json_loadb(r->body ? r->body : "", r->body_len, 0, NULL);
 	int reg = json_object_get(j, "registration") != NULL;
@@ -209,12 +256,32 @@ static void door_mark(struct http_req *r)
 		                 "registration or token: give exactly one");
 		return;
 	}
-	door_apply(r, mark_fields, "mark");
+	door_apply(r, d, mark_fields, "mark");
+}
+
+static void mark_account(struct http_req *r)
+{
+	door_as_account(r, mark_run);
+}
+
+static void door_mark(struct http_req *r)
+{
+	door_auth(r, mark_run, mark_account);
+}
+
+static void walk_in_run(struct http_req *r, const struct door *d)
+{
+	door_apply(r, d, walk_in_fields, "walk_in");
+}
+
+static void walk_in_account(struct http_req *r)
+{
+	door_as_account(r, walk_in_run);
 }
 
 static void door_walk_in(struct http_req *r)
 {
-	door_apply(r, walk_in_fields, "walk_in");
+	door_auth(r, walk_in_run, walk_in_account);
 }
 
 /* ---- POST /api/events/{id}/checkin-secret ---- */
@@ -298,15 +365,21 @@ static const struct http_route routes[] = {
         {.method = EVHTTP_REQ_GET,
          .pattern = "/checkin/{event}/api/list",
          .handler = door_list,
-         .flags = HTTP_OWN_AUTH},
+         .flags = HTTP_OWN_AUTH,
+         .scope = HTTP_SCOPE_DOOR,
+         .resource = "event"},
         {.method = EVHTTP_REQ_POST,
          .pattern = "/checkin/{event}/api/marks",
          .handler = door_mark,
-         .flags = HTTP_OWN_AUTH},
+         .flags = HTTP_OWN_AUTH,
+         .scope = HTTP_SCOPE_DOOR,
+         .resource = "event"},
         {.method = EVHTTP_REQ_POST,
          .pattern = "/checkin/{event}/api/walk-ins",
          .handler = door_walk_in,
-         .flags = HTTP_OWN_AUTH},
+         .flags = HTTP_OWN_AUTH,
+         .scope = HTTP_SCOPE_DOOR,
+         .resource = "event"},
         {.method = EVHTTP_REQ_POST,
          .pattern = "/api/events/{id}/checkin-secret",
          .handler = secret_new,

@@ -18,8 +18,9 @@ LANGUAGE sql AS $$
                                 'path', format('/checkin/%s#s=%s', id, p_secret))
 $$;
 
--- The event P_EVENT for the check-in page: P_ADMIN (the admin bearer
--- token) or P_SECRET matching the event's check-in secret; otherwise 403
+-- The event P_EVENT for the check-in page: P_ADMIN (authorised without
+-- the secret: the admin bearer token, or an account cv_authorise let in
+-- for this event) or P_SECRET matching the event's check-in secret; otherwise 403
 -- (also for an event without a secret or no such event: the page learns
 -- nothing without the secret).
 CREATE OR REPLACE FUNCTION cv_checkin_auth(p_event bigint, p_secret text, p_admin boolean)
@@ -130,11 +131,13 @@ $$;
 --   {"action": "walk_in", "name", "email", "organisation": ID?, "day"?,
 --    "by"?}  (P_TOKEN, P_FEED: tokens for the new registration and person)
 -- The day defaults to cv_checkin_day; marks follow cv_attendance_mark and
--- cv_attendance_unmark (never the admin override).  Returns
--- {"client_id", "registration": {...}}.
+-- cv_attendance_unmark (never the admin override) and are recorded as made
+-- by P_MARKER (the account's name) or, by the secret, as 'door secret'
+-- with the name the page was given ("by").  Returns {"client_id",
+-- "registration": {...}}.
 CREATE OR REPLACE FUNCTION cv_checkin_apply(p_event bigint, p_secret text, p_admin boolean,
                                             p_client_id text, p_body jsonb,
-                                            p_token text, p_feed text)
+                                            p_token text, p_feed text, p_marker text)
 RETURNS json
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -165,7 +168,8 @@ BEGIN
         RETURN (v_out - 'registration_id')::json;
     END IF;
     v_day := coalesce((p_body->>'day')::date, cv_checkin_day(e));
-    v_by := 'check-in page' || coalesce(' (' || nullif(btrim(p_body->>'by'), '') || ')', '');
+    v_by := coalesce(left(p_marker, 200), 'door secret'
+                     || coalesce(' (' || nullif(btrim(p_body->>'by'), '') || ')', ''));
     IF p_body->>'action' = 'walk_in' THEN
         v_reg := (cv_attendance_walk_in(p_event, p_body->>'email', p_body->>'name',
                                         (p_body->>'organisation')::bigint, v_day, v_by,

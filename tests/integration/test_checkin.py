@@ -163,7 +163,7 @@ def test_door_marks_by_registration_and_code_refusals_change_nothing():
                                        "state": "attended", "by": "Desk 1"})
     assert r.status == 200, r.text
     assert r.json()["registration"]["marks"][today]["state"] == "attended"
-    assert r.json()["registration"]["marks"][today]["marked_by"] == "check-in page (Desk 1)"
+    assert r.json()["registration"]["marks"][today]["marked_by"] == "door secret (Desk 1)"
     # the same request again (a resend after a lost answer): applied once
     r2 = _door(d, ev, secret, "marks", {"client_id": "c-scan-00001", "token": anna_code,
                                         "state": "attended", "by": "Desk 1"})

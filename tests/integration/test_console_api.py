@@ -5,12 +5,15 @@ over 250 rows without a duplicate or a gap in the list's own order (events
 by start, deadlines by due time, organisations and accounts by name, an
 event's registrations pending, confirmed, waiting in line, cancelled), with
 their filters and convenectl's "(more: --before ID)"; an account's own API
-tokens (/api/me/tokens: shown once, revoked at once, audited)."""
+tokens (/api/me/tokens: shown once, revoked at once, audited); the check-in
+page taking a door account's, a coordinator's or an admin's session beside
+the event's secret, the marks saying who made them."""
 
 import re
 
+import harness
 import reg_fixtures as F
-from test_accounts import Session, _world
+from test_accounts import Session, _request, _token, _user, _world
 
 
 def _ok(r, status=200):
@@ -221,3 +224,76 @@ def test_my_tokens_are_shown_once_and_revoked_at_once():
     assert ("dora", "POST", "/api/me/tokens", "201") in rows
     dump = str(pg.psql(db, "SELECT * FROM audit_log")) + str(pg.psql(db, "SELECT * FROM api_tokens"))
     assert made["token"] not in dump and dora["token"] not in dump
+
+
+def _marks(pg, db, reg):
+    return pg.psql(db, "SELECT state, marked_by FROM attendance WHERE registration_id = $1 "
+                       "ORDER BY day", reg)
+
+
+def test_checkin_page_takes_a_door_accounts_session_for_its_event_only():
+    w = _world()
+    d, pg, db, a, b = w["d"], w["pg"], w["db"], w["a"], w["b"]
+    dora = Session(d, "dora")
+    # the page's list with the session cookie alone
+    lst = _ok(dora.request("GET", f"/checkin/{a['event']}/api/list"))
+    assert [x["registration"] for x in lst["registrations"]] == [a["registration"]]
+    mark = {"client_id": "dora-mark-0001", "registration": a["registration"],
+            "state": "attended", "by": "typed name is not who marks"}
+    r = dora.request("POST", f"/checkin/{a['event']}/api/marks", mark)
+    assert r.status == 200, r
+    assert _marks(pg, db, a["registration"]) == [("attended", "dora")]
+    assert r.json()["registration"]["marks"][lst["today"]]["marked_by"] == "dora"
+    # a change with the cookie needs the session's CSRF token
+    r = dora.request("POST", f"/checkin/{a['event']}/api/marks",
+                     dict(mark, client_id="dora-mark-0002", state="no_show"), csrf=False)
+    assert r.status == 403 and r.json()["error"]["code"] == "csrf", r
+    # another event: 403 for the list, the marks and walk-ins; nothing changes
+    before = pg.psql(db, "SELECT count(*) FROM attendance")
+    assert dora.request("GET", f"/checkin/{b['event']}/api/list").status == 403
+    r = dora.request("POST", f"/checkin/{b['event']}/api/marks",
+                     dict(mark, client_id="dora-mark-0003", registration=b["registration"]))
+    assert r.status == 403, r
+    r = dora.request("POST", f"/checkin/{b['event']}/api/walk-ins",
+                     {"client_id": "dora-walk-0001", "name": "Walk In",
+                      "email": "walk@example.org"})
+    assert r.status == 403, r
+    assert pg.psql(db, "SELECT count(*) FROM attendance") == before
+    assert _marks(pg, db, b["registration"]) == []
+    # door staff's API token works the same way
+    tok = _token(d, "dora", "door phone")
+    r = d.post(f"/checkin/{a['event']}/api/marks",
+               dict(mark, client_id="dora-mark-0004", state="no_show"), auth=tok)
+    assert r.status == 200, r
+    assert _marks(pg, db, a["registration"]) == [("no_show", "dora")]
+    assert d.get(f"/checkin/{b['event']}/api/list", auth=tok).status == 403
+    # a coordinator of the event's project, and an admin, may; the marker is
+    # the account
+    cora = Session(d, "cora")
+    r = cora.request("POST", f"/checkin/{a['event']}/api/marks",
+                     dict(mark, client_id="cora-mark-0001"))
+    assert r.status == 200, r
+    assert _marks(pg, db, a["registration"]) == [("attended", "cora")]
+    assert cora.request("GET", f"/checkin/{b['event']}/api/list").status == 403
+    ada = Session(d, "ada")
+    r = ada.request("POST", f"/checkin/{b['event']}/api/marks",
+                    dict(mark, client_id="ada-mark-0001", registration=b["registration"]))
+    assert r.status == 200, r
+    assert _marks(pg, db, b["registration"]) == [("attended", "ada")]
+    # the event's secret still works, and says so
+    secret = _ok(d.post(f"/api/events/{b['event']}/checkin-secret", {}), 201)["secret"]
+    r = _request(d, "POST", f"/checkin/{b['event']}/api/marks",
+                 dict(mark, client_id="secret-mark-01", registration=b["registration"],
+                      state="no_show", by="Desk 1"),
+                 headers={"X-Checkin-Secret": secret})
+    assert r.status == 200, r
+    assert _marks(pg, db, b["registration"]) == [("no_show", "door secret (Desk 1)")]
+    # nothing at all: 401; a session that ended: 401
+    assert _request(d, "GET", f"/checkin/{a['event']}/api/list").status == 401
+    _ok(dora.request("POST", "/api/logout"))
+    assert dora.request("GET", f"/checkin/{a['event']}/api/list").status == 401
+    # the accounts' marks are in the audit log under their names
+    rows = pg.psql(db, "SELECT actor, status FROM audit_log "
+                       "WHERE route = '/checkin/{event}/api/marks' ORDER BY id")
+    assert ("dora", "200") in rows and ("cora", "200") in rows and ("ada", "200") in rows
+    assert ("dora", "403") in rows

@@ -4,6 +4,9 @@
 // The check-in secret comes from the link's fragment (#s=...; a fragment
 // never reaches the server or its logs) or from the sign-in form, and is
 // kept in sessionStorage; every request carries it in X-Checkin-Secret.
+// Without a secret the page works with the console's session (a door
+// account, a coordinator or an admin logged in at /admin/): the cookie goes
+// with every request, and changes carry the session's CSRF token.
 // Marks are queued in localStorage, each with a random client id, and sent
 // in order; a request that gets no answer (network down, convened stopped)
 // stays queued and is sent again, and the server applies a client id once,
@@ -33,13 +36,22 @@
     return sessionStorage.getItem(SKEY);
   }
 
-  // The secret, or the admin token typed into the same field.
+  // The console session's CSRF token (its cookie is readable by script).
+  function csrf() {
+    const m = /(?:^|;\s*)convened_csrf=([^;]+)/.exec(document.cookie);
+    return m ? decodeURIComponent(m[1]) : null;
+  }
+
+  // The secret, or the admin token typed into the same field; without
+  // either, the console's session.
   function headers() {
     const h = { 'Content-Type': 'application/json' };
     const s = secret();
     if (s) {
       h['X-Checkin-Secret'] = s;
       h.Authorization = 'Bearer ' + s;
+    } else if (csrf()) {
+      h['X-CSRF-Token'] = csrf();
     }
     return h;
   }
@@ -368,7 +380,7 @@
     $('scan').hidden = !(await scanSupported());
     window.addEventListener('online', flush);
     setInterval(flush, 3000);
-    if (!secret()) {
+    if (!secret() && !csrf()) {
       showLogin('');
       return;
     }
