@@ -321,7 +321,8 @@ static int audit(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	        {"STATUS", "status"},
 	        {0},
 	};
-	static const char *const keys[] = {"before", "limit", "actor", NULL};
+	static const char *const keys[] = {"before", "limit", "actor", "action",
+	                                   NULL};
 	char path[512];
 	size_t used = (size_t)snprintf(path, sizeof(path), "/api/audit");
 	int sep = '?';
@@ -360,6 +361,11 @@ static int audit(struct ctl *c, const struct ctl_cmd *cmd, char **pos,
 	return 0;
 }
 
+static const char *const audit_actions[] = {
+        "login",  "login_failed",      "login_throttled",
+        "logout", "logout_everywhere", "change",
+        NULL};
+
 static const struct ctl_opt audit_opts[] = {
         {.name = "before",
          .field = "before",
@@ -376,12 +382,18 @@ static const struct ctl_opt audit_opts[] = {
          .type = CTL_LOCAL,
          .meta = "NAME",
          .help = "only what this account did"},
+        {.name = "action",
+         .field = "action",
+         .type = CTL_LOCAL,
+         .meta = "A",
+         .choices = audit_actions,
+         .help = "only lines of this action"},
         {0},
 };
 
 const struct ctl_cmd ctl_cmd_audit = {
         .name = "audit",
-        .usage = "[--before ID] [--limit N] [--actor NAME]",
+        .usage = "[--before ID] [--limit N] [--actor NAME] [--action A]",
         .about = "the audit log, newest first: logins, logouts, every "
                  "change made through the admin API",
         .opts = audit_opts,

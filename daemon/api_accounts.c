@@ -671,28 +671,32 @@ static void my_tokens_revoke(struct http_req *r)
 
 static void audit_list(struct http_req *r)
 {
-	static const char *const allowed[] = {"before", "limit", "actor", NULL};
-	const char *before = evhttp_find_header(&r->query, "before");
-	const char *limit = evhttp_find_header(&r->query, "limit");
-	const char *actor = evhttp_find_header(&r->query, "actor");
+	static const char *const allowed[] = {"before", "limit", "actor",
+	                                      "action", NULL};
+	static const char *const actions[] = {
+	        "login",  "login_failed",      "login_throttled",
+	        "logout", "logout_everywhere", "change",
+	        NULL};
+	const char *p[4];
+	int ok = 0;
 
-	if (query_in_check(r, allowed) < 0)
+	if (query_in_check(r, allowed) < 0 ||
+	    query_in_page(r, &p[0], &p[1]) < 0)
 		return;
-	if (before && !ident_id_valid(before)) {
-		http_reply_error(r, 422, "invalid_value", "before",
-		                 "query parameter before: an id");
+	p[2] = evhttp_find_header(&r->query, "actor");
+	p[3] = evhttp_find_header(&r->query, "action");
+	for (int i = 0; p[3] && actions[i]; i++)
+		ok |= strcmp(actions[i], p[3]) == 0;
+	if (p[3] && !ok) {
+		http_reply_error(r, 422, "invalid_value", "action",
+		                 "query parameter action: one of login, "
+		                 "login_failed, login_throttled, logout, "
+		                 "logout_everywhere, change");
 		return;
 	}
-	if (limit && (!ident_id_valid(limit) || strlen(limit) > 4 ||
-	              atol(limit) > 1000)) {
-		http_reply_error(r, 422, "invalid_value", "limit",
-		                 "query parameter limit: 1 to 1000");
-		return;
-	}
-	api_items_query(
-	        r, 200, NULL,
-	        "SELECT cv_audit_list($1::bigint, $2::integer, $3)", 3,
-	        (const char *const[]){before, limit ? limit : "100", actor});
+	api_items_query(r, 200, NULL,
+	                "SELECT cv_audit_list($1::bigint, $2::integer, $3, $4)",
+	                4, p);
 }
 
 /* ------------------------------------------------------------ routes */

@@ -243,14 +243,17 @@ LANGUAGE sql AS $$
 $$;
 
 -- The audit log newest first, P_LIMIT lines older than P_BEFORE (an id),
--- optionally of one actor: {"entries": [...], "count": n, "next_before"}.
-CREATE OR REPLACE FUNCTION cv_audit_list(p_before bigint, p_limit integer, p_actor text)
+-- optionally of one actor and of one action: {"entries": [...], "count":
+-- n, "next_before"}.
+CREATE OR REPLACE FUNCTION cv_audit_list(p_before bigint, p_limit integer, p_actor text,
+                                         p_action text)
 RETURNS json
 LANGUAGE sql STABLE AS $$
     WITH page AS (
         SELECT * FROM audit_log l
          WHERE (p_before IS NULL OR l.id < p_before)
            AND (p_actor IS NULL OR l.actor = p_actor)
+           AND (p_action IS NULL OR l.action = p_action)
          ORDER BY l.id DESC LIMIT p_limit + 1
     ), shown AS (SELECT * FROM page ORDER BY id DESC LIMIT p_limit)
     SELECT json_build_object(

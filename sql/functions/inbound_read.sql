@@ -2,9 +2,38 @@
 -- what came in, what was decided and why.  One function per read; C checks
 -- the request's values, passes them through and returns the JSON.
 
+-- Whom a received message concerns, found by the reply token of its
+-- recipient (<local>+<token>@<domain>) as cv_inbound_decide finds it: the
+-- person, the event (a registration's) and the project (a registration's
+-- event's, or a follow's); each null when the token names nothing.
+CREATE OR REPLACE FUNCTION cv_inbound_about(m inbound_messages)
+RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    WITH tag AS (
+        SELECT substring(lower(btrim(m.rcpt, '<> ')) FROM '^[^+@]*\+([0-9a-f]{32})@') AS t),
+    reg AS (
+        SELECT p.id AS pid, p.name, p.email, e.id AS eid, e.title, pr.slug
+          FROM tag JOIN registrations r ON r.reply_token = tag.t
+          JOIN people p ON p.id = r.person_id
+          JOIN events e ON e.id = r.event_id
+          JOIN projects pr ON pr.id = e.project_id),
+    fol AS (
+        SELECT p.id AS pid, p.name, p.email, pr.slug
+          FROM tag JOIN deadline_followers f ON f.reply_token = tag.t
+          JOIN people p ON p.id = f.person_id
+          JOIN projects pr ON pr.id = f.project_id),
+    who AS (SELECT pid, name, email, slug FROM reg
+            UNION ALL SELECT pid, name, email, slug FROM fol)
+    SELECT jsonb_build_object(
+        'person', (SELECT jsonb_build_object('id', pid, 'name', name, 'email', email)
+                     FROM who LIMIT 1),
+        'event', (SELECT jsonb_build_object('id', eid, 'title', title) FROM reg LIMIT 1),
+        'project', (SELECT slug FROM who LIMIT 1))
+$$;
+
 -- One row of inbound_messages as the API shows it in a list: who wrote to
 -- which address, what the parser found (class, From:, Subject:), what was
--- decided and why.  Times in UTC.
+-- decided and why, and whom it concerns (cv_inbound_about).  Times in UTC.
 CREATE OR REPLACE FUNCTION cv_inbound_json(m inbound_messages)
 RETURNS jsonb
 LANGUAGE sql STABLE AS $$
@@ -22,7 +51,7 @@ LANGUAGE sql STABLE AS $$
         'raw_kept', m.raw IS NOT NULL,
         'decision', m.decision,
         'reason', m.reason,
-        'decided_at', cv_iso_utc(m.decided_at))
+        'decided_at', cv_iso_utc(m.decided_at)) || cv_inbound_about(m)
 $$;
 
 -- GET /api/inbound: up to p_limit messages, newest first, of a class, a

@@ -5,15 +5,17 @@ over 250 rows without a duplicate or a gap in the list's own order (events
 by start, deadlines by due time, organisations and accounts by name, an
 event's registrations pending, confirmed, waiting in line, cancelled), with
 their filters and convenectl's "(more: --before ID)"; an account's own API
-tokens (/api/me/tokens: shown once, revoked at once, audited); the check-in
-page taking a door account's, a coordinator's or an admin's session beside
-the event's secret, the marks saying who made them."""
+tokens (/api/me/tokens: shown once, revoked at once, audited) and the
+audit log by action; the check-in page taking a door account's, a
+coordinator's or an admin's session beside the event's secret, the marks
+saying who made them; the inbound list naming whom a message concerns."""
 
 import re
 
 import harness
 import reg_fixtures as F
-from test_accounts import Session, _request, _token, _user, _world
+from test_accounts import Session, _request, _token, _world
+from test_inbound_api import DOMAIN, Setup, plain
 
 
 def _ok(r, status=200):
@@ -224,6 +226,16 @@ def test_my_tokens_are_shown_once_and_revoked_at_once():
     assert ("dora", "POST", "/api/me/tokens", "201") in rows
     dump = str(pg.psql(db, "SELECT * FROM audit_log")) + str(pg.psql(db, "SELECT * FROM api_tokens"))
     assert made["token"] not in dump and dora["token"] not in dump
+    # the audit log by actor and action, as the console's screen asks
+    page = _ok(d.get("/api/audit?actor=cora&action=change&limit=1000"))
+    assert page["count"] >= 4
+    assert {(e["actor"], e["action"]) for e in page["entries"]} == {("cora", "change")}
+    assert {e["route"] for e in page["entries"]} >= {"/api/me/tokens", "/api/me/tokens/{id}"}
+    logins = _ok(d.get("/api/audit?action=login&limit=1000"))["entries"]
+    assert {e["actor"] for e in logins} >= {"cora", "dora"}
+    assert all(e["action"] == "login" for e in logins)
+    r = d.get("/api/audit?action=delete")
+    assert r.status == 422 and r.json()["error"]["field"] == "action"
 
 
 def _marks(pg, db, reg):
@@ -297,3 +309,31 @@ def test_checkin_page_takes_a_door_accounts_session_for_its_event_only():
                        "WHERE route = '/checkin/{event}/api/marks' ORDER BY id")
     assert ("dora", "200") in rows and ("cora", "200") in rows and ("ada", "200") in rows
     assert ("dora", "403") in rows
+
+
+def test_inbound_list_names_the_person_and_the_event():
+    s = Setup()
+    try:
+        pg, db, d = s.pg, s.db, s.d
+        pid = F.project(pg, db, "towns", "Towns")
+        ev = F.event(pg, db, pid, title="Seminar in Rimini")
+        pg.psql(db, """SELECT cv_register($1, 'anna@rimini.it', 'Anna Bianchi', NULL,
+                                          'Comune di Rimini', 'IT', 'official', 'it',
+                                          repeat('a', 64), repeat('b', 64))""", ev)
+        (reg, person, tag), = pg.psql(db, "SELECT r.id, r.person_id, r.reply_token "
+                                          "FROM registrations r WHERE r.event_id = $1", ev)
+        assert s.deliver(plain("<about@example.it>", subject="Re: your seminar"),
+                         [f"reply+{tag}@{DOMAIN}"]) == {}
+        assert s.deliver(plain("<nobody@example.it>"), [f"info@{DOMAIN}"]) == {}
+        rows = _ok(d.get("/api/inbound"))["inbound"]
+        bare, about = rows
+        assert about["person"] == {"id": int(person), "name": "Anna Bianchi",
+                                   "email": "anna@rimini.it"}
+        assert about["event"] == {"id": ev, "title": "Seminar in Rimini"}
+        assert about["project"] == "towns" and about["decision"] and about["reason"]
+        assert bare["person"] is None and bare["event"] is None and bare["project"] is None
+        # the one message's page says the same
+        one = _ok(d.get(f"/api/inbound/{about['id']}"))
+        assert one["person"]["name"] == "Anna Bianchi" and one["event"]["id"] == ev
+    finally:
+        s.cleanup()
