@@ -48,13 +48,22 @@ export async function view(ctx) {
 	);
 
 	let regs = [];
+	// The whole list (the seats by organisation and the waiting line need
+	// every registration): the API's pages of 1000 until the last.
+	async function everyRegistration() {
+		const all = [];
+		let before = null;
+		do {
+			const p = await api.get(`/api/events/${encodeURIComponent(id)}/registrations`, { limit: 1000, before });
+			all.push(...p.registrations);
+			before = p.next_before;
+		} while (before != null);
+		return all;
+	}
 	async function load() {
-		const [e, r] = await Promise.all([
-			api.get(`/api/events/${encodeURIComponent(id)}`),
-			api.get(`/api/events/${encodeURIComponent(id)}/registrations`),
-		]);
+		const [e, r] = await Promise.all([api.get(`/api/events/${encodeURIComponent(id)}`), everyRegistration()]);
 		Object.assign(ev, e);
-		regs = r.registrations;
+		regs = r;
 		show();
 	}
 
