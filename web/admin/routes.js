@@ -23,8 +23,10 @@ export const routes = [
 	// users.js, audit.js)
 	{ path: "/outbox", view: "outbox", roles: ["admin"], nav: "nav.outbox" },
 	{ path: "/inbound", view: "inbound", roles: ["admin"], nav: "nav.inbound" },
+	{ path: "/inbound/:id", view: "inbound", roles: ["admin"] },
 	{ path: "/reports", view: "reports", roles: ["admin", "coordinator"], nav: "nav.reports" },
 	{ path: "/users", view: "users", roles: ["admin"], nav: "nav.users" },
+	{ path: "/users/:name", view: "users", roles: ["admin"] },
 	{ path: "/audit", view: "audit", roles: ["admin"], nav: "nav.audit" },
 ];
 
