@@ -133,6 +133,9 @@ CREATE OR REPLACE TRIGGER reminder_defaults_feed_notify
 -- reads the columns by name and renders them with libical.
 
 -- The 'e' and 'd' rows of the given events and deadlines (drafts left out).
+-- An event's DESCRIPTION is cv_event_description's, with the programmes of
+-- all the events read in one query (cv_programme_texts) rather than one
+-- planned query per event (10 s for a 10,000-event feed).
 -- A deadline without offsets of its own shows its kind's defaults
 -- (cv_reminder_offsets, as the scheduler sends them), and its modified
 -- time then includes the defaults' change.
@@ -144,7 +147,8 @@ RETURNS TABLE (t text, id bigint, uid text, sequence integer, kind text,
                url text, created bigint, modified bigint, reminders text)
 LANGUAGE sql STABLE AS $$
     SELECT 'e'::text, e.id, e.uid, e.sequence, e.kind::text, e.title,
-           cv_event_description(e), e.venue, e.city, coalesce(e.country, '')::text,
+           cv_description_join(e.description, pt.programme), e.venue, e.city,
+           coalesce(e.country, '')::text,
            e.tz, e.all_day,
            to_char(e.start_local, 'YYYY-MM-DD"T"HH24:MI:SS'),
            to_char(e.end_local, 'YYYY-MM-DD"T"HH24:MI:SS'),
@@ -154,6 +158,7 @@ LANGUAGE sql STABLE AS $$
            floor(extract(epoch FROM e.created_at))::bigint,
            floor(extract(epoch FROM e.updated_at))::bigint, NULL::text
       FROM events e JOIN unnest(p_events) AS x(id) ON x.id = e.id
+      LEFT JOIN cv_programme_texts(p_events) pt ON pt.event_id = e.id
      WHERE e.status <> 'draft'
     UNION ALL
     SELECT 'd'::text, d.id, d.uid, d.sequence, d.kind::text, d.title,

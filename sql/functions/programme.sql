@@ -301,10 +301,13 @@ $$;
 -- time ("2027-03-28 11:10-11:30 Results of the grant call (A. Kowalska,
 -- City of Łódź) [Room 2]"), a blank-line-separated block: what the feeds'
 -- and the invitation's DESCRIPTION carry after the event's own description.
--- '' when the event has no programme.
-CREATE OR REPLACE FUNCTION cv_programme_text(p_event bigint) RETURNS text
+-- One row per given event that has a programme (NULL programme when no
+-- line can be written); a feed reads all its events' at once
+-- (cv_feed_items), a call per event would plan this query 10,000 times.
+CREATE OR REPLACE FUNCTION cv_programme_texts(p_events bigint[])
+RETURNS TABLE (event_id bigint, programme text)
 LANGUAGE sql STABLE AS $$
-    SELECT coalesce('Programme (' || max(e.tz) || '):' || E'\n' || string_agg(
+    SELECT i.event_id, 'Programme (' || max(e.tz) || '):' || E'\n' || string_agg(
         to_char(i.start_local, 'YYYY-MM-DD HH24:MI') || '-'
         || CASE WHEN i.end_local::date = i.start_local::date THEN to_char(i.end_local, 'HH24:MI')
                 ELSE to_char(i.end_local, 'YYYY-MM-DD HH24:MI') END
@@ -316,17 +319,29 @@ LANGUAGE sql STABLE AS $$
                           FROM jsonb_array_elements(i.speakers) WITH ORDINALITY AS x(s, o)) || ')'
                ELSE '' END
         || CASE WHEN i.room <> '' THEN ' [' || i.room || ']' ELSE '' END,
-        E'\n' ORDER BY i.start_at, i.end_at, i.id), '')
+        E'\n' ORDER BY i.start_at, i.end_at, i.id)
       FROM programme_items i JOIN events e ON e.id = i.event_id
-     WHERE i.event_id = p_event
+     WHERE i.event_id = ANY (p_events)
+     GROUP BY i.event_id
 $$;
 
--- An event's DESCRIPTION in feeds and invitations: its own description,
--- then its programme (cv_programme_text).
+-- One event's programme text (cv_programme_texts); '' when it has none.
+CREATE OR REPLACE FUNCTION cv_programme_text(p_event bigint) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT t.programme FROM cv_programme_texts(ARRAY[p_event]) t), '')
+$$;
+
+-- An event's DESCRIPTION in feeds and invitations: its own DESCRIPTION,
+-- then its PROGRAMME text (NULL or '': none).
+CREATE OR REPLACE FUNCTION cv_description_join(p_description text, p_programme text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN coalesce(p_programme, '') = '' THEN p_description
+                WHEN p_description = '' THEN p_programme
+                ELSE p_description || E'\n\n' || p_programme END
+$$;
+
+-- An event's DESCRIPTION in feeds and invitations (cv_description_join).
 CREATE OR REPLACE FUNCTION cv_event_description(e events) RETURNS text
 LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN p = '' THEN e.description
-                WHEN e.description = '' THEN p
-                ELSE e.description || E'\n\n' || p END
-      FROM cv_programme_text(e.id) p
+    SELECT cv_description_join(e.description, cv_programme_text(e.id))
 $$;
