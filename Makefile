@@ -54,7 +54,7 @@ HEADERS    := $(wildcard daemon/*.h plugins/*.h plugins/*/*.h ctl/*.h) VERSION
 BINS := $(BUILD)/convened $(if $(CTL_SRC),$(BUILD)/convenectl)
 
 .PHONY: all programs run check check-unit check-integration check-faults \
-        check-failover deps asan install clean bench bench-inbound fuzz \
+        check-failover deps asan install clean bench bench-refs bench-inbound fuzz \
         format format-check dist distcheck deb check-package
 
 all: $(BINS) $(PLUGINS) $(UNIT_BIN)
@@ -140,14 +140,24 @@ check-failover: deps
 	@$(MAKE) --no-print-directory all
 	@CONVENED_BUILD=build /usr/bin/python3 tests/integration/runner.py tests/failover -j 1
 
+# The benchmarks' physical references in C (bench/ref/*.c): the spool
+# plugin's durable writes alone, libical's serialisation alone.
+BENCH_REFS := $(BUILD)/bench/spool_ref $(BUILD)/bench/ical_ref
+
+$(BUILD)/bench/%: bench/ref/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
+
+bench-refs: $(BENCH_REFS)
+
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all bench-refs
 	@sh bench/run.sh
 
 # One benchmark: iMIP replies through a private Postfix into convened's LMTP
 # and decision, side by side with Postfix to smtp-sink (needs root).
 bench-inbound: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all bench-refs
 	@BENCH=inbound sh bench/run.sh
 
 fuzz:
@@ -157,7 +167,7 @@ fuzz:
 # format-check` (the first step of `make check`) fails naming each file
 # clang-format would change.
 FORMAT_SRC := $(wildcard daemon/*.[ch] ctl/*.[ch] plugins/*.h plugins/*/*.[ch] \
-                tests/unit/*.[ch] tests/fuzz/*.[ch] tests/plugins/*.c)
+                tests/unit/*.[ch] tests/fuzz/*.[ch] tests/plugins/*.c bench/ref/*.c)
 
 format:
 	clang-format -i $(FORMAT_SRC)
