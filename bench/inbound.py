@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """inbound.py - mail that comes back, end to end: N iMIP REPLY messages
-(default 2,000 of 1.4 KB, distinct Message-IDs) through a private Postfix
+(default 1,000 a round of 1.4 KB, distinct Message-IDs) through a private Postfix
 (tests/integration/private_postfix.py) over LMTP into convened's lmtp
 plugin, parsed, stored and decided (cv_inbound_receive), and in the same
 run the same Postfix delivering the same messages over LMTP to its own
 smtp-sink.  Both are timed the same way: the messages wait in Postfix's
 queue (defer_transports) until `postqueue -f`, then the clock runs until
-Postfix has logged status=sent for every one.  Prints both rates and the
-ratio (convened / smtp-sink)."""
+Postfix has logged status=sent for every one.  BENCH_ROUNDS interleaved
+rounds (smtp-sink, convened, ...) of BENCH_INBOUND_MESSAGES (1,000) each;
+prints both rates' medians and the ratio's median and spread."""
 
 import os
 import re
@@ -107,7 +108,7 @@ def timed_flush(pf, domain, n, timeout=600):
 
 
 def main():
-    n = B.env_int("BENCH_INBOUND_MESSAGES", 2000)
+    n = B.env_int("BENCH_INBOUND_MESSAGES", 1000)
     sessions = B.env_int("BENCH_INBOUND_SESSIONS", 4)
     if os.geteuid() != 0:
         B.not_run(NAME, "a private Postfix needs root (postfix -c DIR start)")
@@ -136,27 +137,27 @@ def main():
         B.harness.wait_until(lambda: os.path.exists(sink_sock), timeout=10, msg="smtp-sink up")
         pf = private_postfix.Postfix(lmtp_sock, transports={SINK: f"lmtp:unix:{sink_sock}"},
                                      main_cf_extra={"defer_transports": "lmtp"}).start()
-        msgs = [reply(i) for i in range(n)]
-        size = sum(len(m) for m in msgs) // n
-        rates = {}
-        for domain in (CONVENED, SINK):
+        size = len(reply(0))
+
+        def flushed(domain, i):
+            msgs = [reply(i * n + k) for k in range(n)]
             submit(pf, msgs, domain, sessions)
             B.harness.wait_until(lambda: queued(pf) >= n, timeout=300, interval=0.5,
                                  msg=f"{n} messages queued for {domain}")
             dt = timed_flush(pf, domain, n)
-            rates[domain] = n / dt
-            B.say(f"{domain}: {n} delivered in {dt:.2f} s ({n / dt:,.0f} msg/s)")
             B.harness.wait_until(lambda: queued(pf) == 0, timeout=120, msg="queue empty")
+            return n / dt
+        r = B.rounds(lambda i: flushed(SINK, i), lambda i: flushed(CONVENED, i), label="inbound")
         rows = pg.psql(db, "SELECT decision, count(*) FROM inbound_messages "
                        "GROUP BY decision ORDER BY 2 DESC")
         stored = sum(int(c) for _, c in rows)
-        if stored != n:
-            raise RuntimeError(f"{stored} rows in inbound_messages, expected {n}")
+        if stored != n * len(r.conv):
+            raise RuntimeError(f"{stored} rows in inbound_messages, expected {n * len(r.conv)}")
         B.say("decisions: " + ", ".join(f"{dec or 'undecided'} {c}" for dec, c in rows))
-        B.figure(NAME, f"{n:,} iMIP REPLY messages of {size:,} B, Postfix -> LMTP -> decision",
-                 rates[CONVENED], rates[SINK], "msg/s", "Postfix -> smtp-sink (LMTP)",
-                 note=f"same Postfix, same messages, queued then flushed; decisions: "
-                      + ", ".join(f"{dec or 'undecided'} {c}" for dec, c in rows))
+        B.figure_rounds(NAME, f"{n:,} iMIP REPLY messages of ~{size:,} B a round, Postfix -> LMTP -> decision",
+                        r, "msg/s", "Postfix -> smtp-sink (LMTP)",
+                        note="same Postfix, same messages, queued then flushed; decisions: "
+                             + ", ".join(f"{dec or 'undecided'} {c}" for dec, c in rows))
     finally:
         if pf:
             pf.cleanup()
